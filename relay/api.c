@@ -1,0 +1,18 @@
+/* api: method + path pattern → handler, and which routes skip the tenant
+ * API key. Order matters only among patterns that overlap: literal routes
+ * come before `{reference}` ones. */
+#include "api.h"
+
+#include "handlers_orders.h"
+
+#define H(fn) ((void *)(fn))
+
+const struct route api_routes[] = {
+    {"GET", "/healthz", H(handle_healthz), HTTP_PUBLIC},
+    {"POST", "/orders", H(handle_order_create), 0},
+    {"POST", "/orders/shipment-status-update", H(handle_shipment_status_update), 0},
+    {"GET", "/orders/{reference}", H(handle_order_get), 0},
+    {"GET", "/orders/{reference}/change-logs", H(handle_order_change_logs), 0},
+};
+
+const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];

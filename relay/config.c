@@ -1,0 +1,317 @@
+/* config: the key table, the INI parser around it (inih), and validation.
+ *
+ * Adding a key is one line in `keys[]` plus the struct field; the parser, the
+ * bounds check, `--check-config` and `--print-config` pick it up. */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "xmalloc.h"
+
+enum key_type { KEY_STRING, KEY_INT };
+
+struct key {
+    const char *section;
+    const char *name;
+    enum key_type type;
+    size_t offset;
+    const char *def;
+    long min, max;
+    const char *doc;
+};
+
+#define OFF(f) offsetof(struct config, f)
+static const struct key keys[] = {
+    {"server", "listen", KEY_STRING, OFF(listen), "127.0.0.1:8080", 0, 0,
+     "Address and port to accept HTTP on, as HOST:PORT (IPv4 or [IPv6])."},
+    {"server", "threads", KEY_INT, OFF(threads), "2", 1, 64,
+     "HTTP worker threads, each with its own event loop."},
+    {"server", "max_body", KEY_INT, OFF(max_body), "1048576", 1024, 67108864,
+     "Largest request body in bytes; larger bodies get 413."},
+    {"server", "max_header", KEY_INT, OFF(max_header), "16384", 1024, 1048576,
+     "Largest request line plus headers in bytes."},
+    {"server", "timeout", KEY_INT, OFF(timeout), "30", 1, 3600,
+     "Seconds a connection may stay idle or take to send a request."},
+    {"server", "max_connections", KEY_INT, OFF(max_connections), "4096", 1, 1000000,
+     "Open client connections served at once; requests beyond get 503 and a close."},
+    {"server", "shutdown_timeout", KEY_INT, OFF(shutdown_timeout), "10", 0, 600,
+     "Seconds SIGTERM waits for in-flight requests before exiting anyway."},
+    {"storage", "dir", KEY_STRING, OFF(storage_dir), "shiprelay-data", 0, 0,
+     "Directory holding all state (created if missing)."},
+    {"storage", "commit_batch", KEY_INT, OFF(commit_batch), "256", 1, 10000,
+     "Most requests committed together in one transaction (one fsync)."},
+    {"orders", "no_autoclose_sources", KEY_STRING, OFF(no_autoclose_sources), "SHOPIFY", 0, 0,
+     "creation_source.source_type values (any case, space separated) whose orders record\n"
+     "shipment statuses but are never auto-closed."},
+};
+#define N_KEYS (sizeof keys / sizeof keys[0])
+
+static char **str_field(struct config *cfg, const struct key *k)
+{
+    return (char **)((char *)cfg + k->offset);
+}
+
+static long *int_field(struct config *cfg, const struct key *k)
+{
+    return (long *)((char *)cfg + k->offset);
+}
+
+static int set_value(struct config *cfg, const struct key *k, const char *value, char *err, size_t errlen)
+{
+    if (k->type == KEY_STRING) {
+        char **f = str_field(cfg, k);
+        free(*f);
+        *f = xstrdup(value);
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || end == value || *end != '\0') {
+        snprintf(err, errlen, "%s.%s must be a whole number, not \"%s\"", k->section, k->name, value);
+        return -1;
+    }
+    if (v < k->min || v > k->max) {
+        snprintf(err, errlen, "%s.%s must be between %ld and %ld, not %ld", k->section, k->name, k->min,
+                 k->max, v);
+        return -1;
+    }
+    *int_field(cfg, k) = v;
+    return 0;
+}
+
+static void add_tenant_key(struct config *cfg, const char *id, const char *key)
+{
+    struct config_tenant *t = (struct config_tenant *)config_find_tenant(cfg, id);
+    if (!t) {
+        cfg->tenants = xrealloc(cfg->tenants, (cfg->n_tenants + 1) * sizeof *cfg->tenants);
+        t = &cfg->tenants[cfg->n_tenants++];
+        t->id = xstrdup(id);
+        t->api_keys = NULL;
+        t->n_api_keys = 0;
+    }
+    t->api_keys = xrealloc(t->api_keys, (t->n_api_keys + 1) * sizeof *t->api_keys);
+    t->api_keys[t->n_api_keys++] = xstrdup(key);
+}
+
+/* `tenant "ID"` → ID in out; returns false when the section is not of that form. */
+static bool parse_named_section(const char *section, const char *kind, char *out, size_t outlen)
+{
+    size_t kl = strlen(kind);
+    if (strncmp(section, kind, kl) != 0 || section[kl] != ' ')
+        return false;
+    const char *p = section + kl + 1;
+    size_t len = strlen(p);
+    if (len < 3 || p[0] != '"' || p[len - 1] != '"' || len - 2 >= outlen)
+        return false;
+    memcpy(out, p + 1, len - 2);
+    out[len - 2] = '\0';
+    return true;
+}
+
+static bool valid_tenant_id(const char *id)
+{
+    if (!*id || strlen(id) > 64)
+        return false;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_' || *p == '.'))
+            return false;
+    return true;
+}
+
+struct parse_state {
+    struct config *cfg;
+    char msg[256];
+};
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+    struct parse_state *st = user;
+    char id[128];
+    if (parse_named_section(section, "tenant", id, sizeof id)) {
+        if (!valid_tenant_id(id)) {
+            snprintf(st->msg, sizeof st->msg, "tenant id \"%s\" must be 1-64 of A-Z a-z 0-9 - _ .", id);
+            return 0;
+        }
+        if (strcmp(name, "api_key") != 0) {
+            snprintf(st->msg, sizeof st->msg, "unknown key \"%s\" in [tenant \"%s\"] (known: api_key)", name, id);
+            return 0;
+        }
+        if (strlen(value) < 16) {
+            snprintf(st->msg, sizeof st->msg, "tenant \"%s\" api_key must be at least 16 characters", id);
+            return 0;
+        }
+        add_tenant_key(st->cfg, id, value);
+        return 1;
+    }
+    bool section_known = false;
+    for (size_t i = 0; i < N_KEYS; i++) {
+        if (strcmp(keys[i].section, section) != 0)
+            continue;
+        section_known = true;
+        if (strcmp(keys[i].name, name) == 0)
+            return set_value(st->cfg, &keys[i], value, st->msg, sizeof st->msg) == 0;
+    }
+    if (section_known)
+        snprintf(st->msg, sizeof st->msg, "unknown key \"%s\" in [%s]", name, section);
+    else
+        snprintf(st->msg, sizeof st->msg, "unknown section [%s]", section);
+    return 0;
+}
+
+/* Split "HOST:PORT" / "[V6]:PORT" into cfg->listen_host and listen_port. */
+static int parse_listen(struct config *cfg, char *err, size_t errlen)
+{
+    const char *s = cfg->listen;
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s)
+        goto bad;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || end == colon + 1 || port < 0 || port > 65535)
+        goto bad;
+    const char *h = s;
+    size_t hl = (size_t)(colon - s);
+    if (h[0] == '[') {
+        if (hl < 3 || h[hl - 1] != ']')
+            goto bad;
+        h++;
+        hl -= 2;
+    }
+    free(cfg->listen_host);
+    cfg->listen_host = xstrndup(h, hl);
+    cfg->listen_port = (int)port;
+    return 0;
+bad:
+    snprintf(err, errlen, "server.listen must be HOST:PORT, not \"%s\"", s);
+    return -1;
+}
+
+static void set_defaults_only(struct config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    char err[256];
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (set_value(cfg, &keys[i], keys[i].def, err, sizeof err) != 0)
+            abort(); /* a bad default is a programming error */
+    parse_listen(cfg, err, sizeof err);
+}
+
+void config_defaults(struct config *cfg)
+{
+    set_defaults_only(cfg);
+    cfg->embedded = true;
+    add_tenant_key(cfg, "demo", "demo-key-change-me");
+}
+
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+    set_defaults_only(cfg);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s:0: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    struct parse_state st = {.cfg = cfg, .msg = ""};
+    int line = ini_parse_file(f, on_entry, &st);
+    fclose(f);
+    if (line != 0) {
+        snprintf(err, errlen, "%s:%d: %s", path, line, st.msg[0] ? st.msg : "syntax error");
+        return -1;
+    }
+    char msg[256];
+    if (parse_listen(cfg, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "%s:0: %s", path, msg);
+        return -1;
+    }
+    if (!cfg->storage_dir[0]) {
+        snprintf(err, errlen, "%s:0: storage.dir must not be empty", path);
+        return -1;
+    }
+    return 0;
+}
+
+void config_free(struct config *cfg)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (keys[i].type == KEY_STRING)
+            free(*str_field(cfg, &keys[i]));
+    free(cfg->listen_host);
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        for (size_t j = 0; j < cfg->tenants[i].n_api_keys; j++)
+            free(cfg->tenants[i].api_keys[j]);
+        free(cfg->tenants[i].api_keys);
+        free(cfg->tenants[i].id);
+    }
+    free(cfg->tenants);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+const struct config_tenant *config_find_tenant(const struct config *cfg, const char *id)
+{
+    for (size_t i = 0; i < cfg->n_tenants; i++)
+        if (strcmp(cfg->tenants[i].id, id) == 0)
+            return &cfg->tenants[i];
+    return NULL;
+}
+
+bool config_source_skips_autoclose(const struct config *cfg, const char *source_type)
+{
+    if (!source_type || !*source_type)
+        return false;
+    size_t n = strlen(source_type);
+    const char *p = cfg->no_autoclose_sources;
+    while (*p) {
+        p += strspn(p, " ,\t");
+        size_t len = strcspn(p, " ,\t");
+        if (len == n && strncasecmp(p, source_type, n) == 0)
+            return true;
+        p += len;
+    }
+    return false;
+}
+
+static void print_doc(FILE *out, const char *doc)
+{
+    for (const char *p = doc; *p;) {
+        size_t len = strcspn(p, "\n");
+        fprintf(out, "; %.*s\n", (int)len, p);
+        p += len;
+        if (*p)
+            p++;
+    }
+}
+
+void config_print_annotated(FILE *out)
+{
+    fputs("; shiprelay configuration. Every key, its default and its bounds.\n"
+          "; Generated by `shiprelay --print-config`; the values shown are the embedded defaults.\n",
+          out);
+    const char *section = "";
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const struct key *k = &keys[i];
+        if (strcmp(section, k->section) != 0) {
+            fprintf(out, "\n[%s]\n", k->section);
+            section = k->section;
+        }
+        print_doc(out, k->doc);
+        if (k->type == KEY_INT)
+            fprintf(out, "; range %ld..%ld", k->min, k->max);
+        else
+            fputs("; text", out);
+        fprintf(out, "\n%s = %s\n\n", k->name, k->def);
+    }
+    fputs("; One section per tenant. api_key may be repeated: every listed key is accepted,\n"
+          "; so a key can be rotated without downtime. Keys are at least 16 characters.\n"
+          "; Without any config file the relay runs with a demo tenant (demo / demo-key-change-me)\n"
+          "; on 127.0.0.1 only.\n"
+          ";[tenant \"acme\"]\n"
+          ";api_key = replace-with-a-long-random-key\n",
+          out);
+}

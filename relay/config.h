@@ -1,0 +1,58 @@
+/* config: the daemon's settings, from embedded defaults and an INI file.
+ *
+ * One table in config.c names every key with its type, default and bounds;
+ * the parser, `--check-config` and the
+ * annotated listing printed by `shiprelay --print-config` (the source of
+ * config/shiprelay.conf) all follow from that table.
+ *
+ * Ownership: config_load fills a struct config the caller owns and releases
+ * with config_free. Nothing in it changes after load. */
+#ifndef SHIPRELAY_CONFIG_H
+#define SHIPRELAY_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct config_tenant {
+    char *id;
+    char **api_keys; /* one or more; several during a key rotation */
+    size_t n_api_keys;
+};
+
+struct config {
+    /* [server] */
+    char *listen; /* "HOST:PORT" as written */
+    char *listen_host;
+    int listen_port;
+    long threads;
+    long max_body;
+    long max_header;
+    long timeout;
+    long max_connections;
+    long shutdown_timeout;
+    /* [storage] */
+    char *storage_dir;
+    long commit_batch;
+    /* [orders] */
+    char *no_autoclose_sources; /* space/comma separated, compared case-insensitively */
+    /* [tenant "ID"] */
+    struct config_tenant *tenants;
+    size_t n_tenants;
+    /* true when no file was given: loopback only, with the demo tenant */
+    bool embedded;
+};
+
+/* Fill cfg with the embedded defaults (a demo tenant `demo` / `demo-key`). */
+void config_defaults(struct config *cfg);
+/* Load path over the defaults (no demo tenant). On failure returns -1 with
+ * "path:line: message" in err; cfg must still be freed. */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+void config_free(struct config *cfg);
+
+const struct config_tenant *config_find_tenant(const struct config *cfg, const char *id);
+/* True when source_type is in no_autoclose_sources (any case). */
+bool config_source_skips_autoclose(const struct config *cfg, const char *source_type);
+/* Write every key with its documentation and default, as INI. */
+void config_print_annotated(FILE *out);
+
+#endif

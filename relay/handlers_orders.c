@@ -1,0 +1,218 @@
+/* handlers_orders: request → (pure module) → store job → reply.
+ *
+ * Writes run as store jobs, so the reply leaves only after the commit; reads
+ * use the worker's reader. The domain rules live in order.c and
+ * shipment_update.c; this file only moves data between them, the store and
+ * HTTP. */
+#include "handlers_orders.h"
+
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "order.h"
+#include "shipment_update.h"
+#include "store.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+/* State carried from a handler into its store job and back. */
+struct write_job {
+    struct http_ctx *ctx;
+    json_t *body;     /* the parsed request */
+    json_t *order;    /* the order to insert, or the order after the job */
+    json_t *changes;  /* change entries to store with the write */
+    char now[TIME_ISO_LEN];
+};
+
+static struct write_job *job_new(struct http_ctx *ctx, json_t *body)
+{
+    struct write_job *j = xcalloc(1, sizeof *j);
+    j->ctx = ctx;
+    j->body = body;
+    j->changes = json_array();
+    time_format_iso(time_now_ms(), j->now);
+    return j;
+}
+
+static void job_free(struct write_job *j)
+{
+    json_decref(j->body);
+    json_decref(j->order);
+    json_decref(j->changes);
+    free(j);
+}
+
+static void reply_store_failed(struct http_ctx *ctx)
+{
+    http_reply_error(ctx, 503, "store_unavailable", "the change could not be stored; nothing was applied, retry");
+}
+
+void handle_healthz(struct http_ctx *ctx)
+{
+    http_reply_json(ctx, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+/* ---- POST /orders ---- */
+
+static void new_order_id(char out[32])
+{
+    unsigned char raw[10];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        abort();
+    static const char hex[] = "0123456789abcdef";
+    memcpy(out, "ord_", 4);
+    for (size_t i = 0; i < sizeof raw; i++) {
+        out[4 + 2 * i] = hex[raw[i] >> 4];
+        out[5 + 2 * i] = hex[raw[i] & 15];
+    }
+    out[4 + 2 * sizeof raw] = '\0';
+}
+
+static int create_job(struct store_txn *txn, void *arg)
+{
+    struct write_job *j = arg;
+    const char *tenant = j->ctx->tenant;
+    int rc = store_order_insert(txn, tenant, j->order);
+    if (rc != STORE_OK)
+        return rc;
+    return store_changelog_add(txn, tenant, json_string_value(json_object_get(j->order, "order_id")), j->now, "API",
+                               j->changes);
+}
+
+static void create_done(int rc, void *arg)
+{
+    struct write_job *j = arg;
+    if (rc == STORE_OK)
+        http_reply_json(j->ctx, 201, json_incref(j->order));
+    else if (rc == STORE_EXISTS)
+        http_reply_error(j->ctx, 409, "order_exists", "an order with partner_order_reference \"%s\" already exists",
+                         json_string_value(json_object_get(j->order, "partner_order_reference")));
+    else
+        reply_store_failed(j->ctx);
+    job_free(j);
+}
+
+void handle_order_create(struct http_ctx *ctx)
+{
+    json_t *body = http_json_body(ctx);
+    if (!body)
+        return;
+    struct write_job *j = job_new(ctx, body);
+    char id[32], err[256];
+    new_order_id(id);
+    j->order = order_create(body, ctx->tenant, id, j->now, j->changes, err, sizeof err);
+    if (!j->order) {
+        http_reply_error(ctx, 400, "invalid_field", "%s", err);
+        job_free(j);
+        return;
+    }
+    store_submit(ctx->store, ctx->base, create_job, create_done, j);
+}
+
+/* ---- GET /orders/{reference}[/change-logs] ---- */
+
+/* The stored order named by the path, or NULL after replying. */
+static json_t *lookup_order(struct http_ctx *ctx)
+{
+    const char *key = http_query(ctx, "key");
+    enum store_key k;
+    if (!key || strcmp(key, "order_id") == 0)
+        k = STORE_KEY_ORDER_ID;
+    else if (strcmp(key, "partner_order_reference") == 0)
+        k = STORE_KEY_PARTNER_REF;
+    else {
+        http_reply_error(ctx, 400, "invalid_parameter", "key must be order_id or partner_order_reference");
+        return NULL;
+    }
+    const char *ref = route_param(&ctx->params, "reference");
+    bool failed = false;
+    json_t *order = store_read_order(ctx->reader, ctx->tenant, k, ref, &failed);
+    if (!order) {
+        if (failed)
+            reply_store_failed(ctx);
+        else
+            http_reply_error(ctx, 404, "order_not_found", "no order with %s \"%s\"",
+                             k == STORE_KEY_ORDER_ID ? "order_id" : "partner_order_reference", ref);
+    }
+    return order;
+}
+
+void handle_order_get(struct http_ctx *ctx)
+{
+    json_t *order = lookup_order(ctx);
+    if (order)
+        http_reply_json(ctx, 200, order);
+}
+
+void handle_order_change_logs(struct http_ctx *ctx)
+{
+    const char *sort = http_query(ctx, "sort_order");
+    if (sort && strcmp(sort, "ASC") != 0 && strcmp(sort, "DESC") != 0) {
+        http_reply_error(ctx, 400, "invalid_parameter", "sort_order must be ASC or DESC");
+        return;
+    }
+    json_t *order = lookup_order(ctx);
+    if (!order)
+        return;
+    json_t *logs = store_read_changelogs(ctx->reader, ctx->tenant,
+                                         json_string_value(json_object_get(order, "order_id")),
+                                         sort && strcmp(sort, "DESC") == 0);
+    json_decref(order);
+    if (!logs) {
+        reply_store_failed(ctx);
+        return;
+    }
+    http_reply_json(ctx, 200, json_pack("{s:o}", "change_logs", logs));
+}
+
+/* ---- POST /orders/shipment-status-update ---- */
+
+#define SSU_NO_ORDER 100 /* job result: nothing matched (not an error) */
+
+static int ssu_job(struct store_txn *txn, void *arg)
+{
+    struct write_job *j = arg;
+    const char *tenant = j->ctx->tenant;
+    const char *ref = ju_path_str(j->body, "references.partner_order_reference");
+    j->order = store_order_get(txn, tenant, STORE_KEY_PARTNER_REF, ref);
+    if (!j->order)
+        return SSU_NO_ORDER;
+    const char *source = ju_path_str(j->order, "creation_source.source_type");
+    bool autoclose = !config_source_skips_autoclose(j->ctx->cfg, source);
+    if (!shipment_update_apply(j->order, j->body, autoclose, j->now, j->changes))
+        return STORE_OK; /* a repeat: nothing to write */
+    json_object_set_new(j->order, "update_date", json_string(j->now));
+    int rc = store_order_update(txn, tenant, j->order);
+    if (rc == STORE_OK)
+        rc = store_changelog_add(txn, tenant, json_string_value(json_object_get(j->order, "order_id")), j->now,
+                                 "SHIPMENT_STATUS_UPDATE", j->changes);
+    return rc;
+}
+
+static void ssu_done(int rc, void *arg)
+{
+    struct write_job *j = arg;
+    if (rc == SSU_NO_ORDER)
+        http_reply_json(j->ctx, 200, NULL);
+    else if (rc == STORE_OK)
+        http_reply_json(j->ctx, 200, json_incref(j->order));
+    else
+        reply_store_failed(j->ctx);
+    job_free(j);
+}
+
+void handle_shipment_status_update(struct http_ctx *ctx)
+{
+    json_t *body = http_json_body(ctx);
+    if (!body)
+        return;
+    char err[256];
+    if (shipment_update_validate(body, err, sizeof err) != 0) {
+        json_decref(body);
+        http_reply_error(ctx, 400, "invalid_field", "%s", err);
+        return;
+    }
+    store_submit(ctx->store, ctx->base, ssu_job, ssu_done, job_new(ctx, body));
+}

@@ -1,0 +1,440 @@
+/* http: workers, limits, dispatch and JSON replies. See http.h.
+ *
+ * Owns the listening socket (each worker accepts on its own dup of it), the
+ * worker threads, and the connection count behind [server] max_connections.
+ * libevent 2.1 has no per-connection hook at accept time, so a connection is
+ * counted at its first request (by fd) and uncounted when evhttp closes it;
+ * connections that never send a request are bounded by [server] timeout. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+struct worker {
+    struct http_server *srv;
+    pthread_t thread;
+    struct event_base *base;
+    struct evhttp *http;
+    struct evhttp_bound_socket *bound;
+    struct store_reader *reader;
+    struct event *drain_timer;
+    int inflight;
+    int draining;
+};
+
+struct http_server {
+    const struct config *cfg;
+    struct store *store;
+    const struct route *routes;
+    size_t n_routes;
+    int listen_fd;
+    struct worker *workers;
+    size_t n_workers;
+    atomic_long connections;
+    size_t max_fd;
+    _Atomic(struct evhttp_connection *) *conn_by_fd;
+};
+
+/* ---- replies ---- */
+
+static void finish(struct http_ctx *ctx)
+{
+    struct worker *w = ctx->worker;
+    w->inflight--;
+    if (ctx->query) {
+        evhttp_clear_headers(ctx->query);
+        free(ctx->query);
+    }
+    free(ctx);
+}
+
+static const char *reason_for(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 503: return "Service Unavailable";
+    default: return status < 400 ? "OK" : "Error";
+    }
+}
+
+static void send_json(struct evhttp_request *req, int status, json_t *body)
+{
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    struct evbuffer *out = evhttp_request_get_output_buffer(req);
+    if (body) {
+        char *text = ju_dump(body);
+        evhttp_add_header(h, "Content-Type", "application/json");
+        evbuffer_add(out, text, strlen(text));
+        free(text);
+        json_decref(body);
+    }
+    evhttp_send_reply(req, status, reason_for(status), NULL);
+}
+
+void http_reply_json(struct http_ctx *ctx, int status, json_t *body)
+{
+    send_json(ctx->req, status, body);
+    finish(ctx);
+}
+
+static json_t *error_body(const char *code, const char *message)
+{
+    return json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+}
+
+void http_reply_error(struct http_ctx *ctx, int status, const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    http_reply_json(ctx, status, error_body(code, msg));
+}
+
+const char *http_query(struct http_ctx *ctx, const char *name)
+{
+    if (!ctx->query) {
+        ctx->query = xcalloc(1, sizeof *ctx->query);
+        TAILQ_INIT(ctx->query);
+        const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(ctx->req));
+        if (q && evhttp_parse_query_str(q, ctx->query) != 0)
+            evhttp_clear_headers(ctx->query);
+    }
+    return evhttp_find_header(ctx->query, name);
+}
+
+json_t *http_json_body(struct http_ctx *ctx)
+{
+    json_error_t jerr;
+    if (ctx->body_len == 0) {
+        http_reply_error(ctx, 400, "invalid_json", "the request body is empty; a JSON object is expected");
+        return NULL;
+    }
+    json_t *v = json_loadb(ctx->body, ctx->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!v) {
+        http_reply_error(ctx, 400, "invalid_json", "the body is not valid JSON: %s (line %d, column %d)", jerr.text,
+                         jerr.line, jerr.column);
+        return NULL;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        http_reply_error(ctx, 400, "invalid_json", "the body must be a JSON object");
+        return NULL;
+    }
+    return v;
+}
+
+/* ---- connection accounting ---- */
+
+static void on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+    struct http_server *srv = arg;
+    int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+    if (fd >= 0 && (size_t)fd < srv->max_fd) {
+        struct evhttp_connection *expect = evcon;
+        if (atomic_compare_exchange_strong(&srv->conn_by_fd[fd], &expect, NULL))
+            atomic_fetch_sub(&srv->connections, 1);
+    }
+}
+
+/* Count the request's connection if it is new; false when over the cap. */
+static bool admit_connection(struct http_server *srv, struct evhttp_request *req)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+    if (fd < 0 || (size_t)fd >= srv->max_fd)
+        return false;
+    if (atomic_load(&srv->conn_by_fd[fd]) == evcon)
+        return true;
+    if (atomic_fetch_add(&srv->connections, 1) >= srv->cfg->max_connections) {
+        atomic_fetch_sub(&srv->connections, 1);
+        return false;
+    }
+    atomic_store(&srv->conn_by_fd[fd], evcon);
+    evhttp_connection_set_closecb(evcon, on_conn_close, srv);
+    return true;
+}
+
+/* ---- dispatch ---- */
+
+static const char *method_name(enum evhttp_cmd_type m)
+{
+    switch (m) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_PUT: return "PUT";
+    case EVHTTP_REQ_PATCH: return "PATCH";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    case EVHTTP_REQ_HEAD: return "HEAD";
+    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+    default: return "OTHER";
+    }
+}
+
+static bool json_content_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    size_t len = strcspn(ct, ";");
+    while (len && (ct[len - 1] == ' ' || ct[len - 1] == '\t'))
+        len--;
+    if (len == 16 && strncasecmp(ct, "application/json", 16) == 0)
+        return true;
+    return len > 5 && strncasecmp(ct + len - 5, "+json", 5) == 0;
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    struct worker *w = arg;
+    struct http_server *srv = w->srv;
+    struct http_ctx *ctx = xcalloc(1, sizeof *ctx);
+    ctx->req = req;
+    ctx->cfg = srv->cfg;
+    ctx->store = srv->store;
+    ctx->reader = w->reader;
+    ctx->base = w->base;
+    ctx->worker = w;
+    w->inflight++;
+
+    if (!admit_connection(srv, req)) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        http_reply_error(ctx, 503, "too_many_connections", "the relay is at its connection limit; retry shortly");
+        return;
+    }
+    if (w->draining) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        http_reply_error(ctx, 503, "shutting_down", "the relay is shutting down; retry shortly");
+        return;
+    }
+    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+    if (!path || strlen(path) >= sizeof ctx->path) {
+        http_reply_error(ctx, 404, "not_found", "no such route");
+        return;
+    }
+    strcpy(ctx->path, path);
+    const struct route *route = NULL;
+    char allow[64];
+    const char *method = method_name(evhttp_request_get_command(req));
+    switch (route_match(srv->routes, srv->n_routes, method, ctx->path, &route, &ctx->params, allow, sizeof allow)) {
+    case ROUTE_NOT_FOUND:
+        http_reply_error(ctx, 404, "not_found", "no route for %s %s", method, path);
+        return;
+    case ROUTE_METHOD_NOT_ALLOWED:
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+        http_reply_error(ctx, 405, "method_not_allowed", "%s is not allowed here; allowed: %s", method, allow);
+        return;
+    case ROUTE_FOUND:
+        break;
+    }
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    if (!(route->flags & HTTP_PUBLIC)) {
+        const char *tenant = evhttp_find_header(in, "tenant-id");
+        if (!auth_tenant_key_ok(srv->cfg, tenant, evhttp_find_header(in, "x-api-key"))) {
+            http_reply_error(ctx, 401, "unauthorized", "a valid x-api-key and tenant-id are required");
+            return;
+        }
+        ctx->tenant = tenant;
+    }
+    struct evbuffer *body = evhttp_request_get_input_buffer(req);
+    ctx->body_len = evbuffer_get_length(body);
+    ctx->body = ctx->body_len ? (const char *)evbuffer_pullup(body, -1) : "";
+    if (ctx->body_len && !(route->flags & HTTP_RAW_BODY) && !json_content_type(evhttp_find_header(in, "Content-Type"))) {
+        http_reply_error(ctx, 415, "unsupported_media_type", "the body must be sent as Content-Type: application/json");
+        return;
+    }
+    ((http_handler)route->handler)(ctx);
+}
+
+/* ---- workers ---- */
+
+static void drain_check(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    if (w->inflight == 0)
+        event_base_loopexit(w->base, NULL);
+}
+
+static void begin_drain(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    w->draining = 1;
+    if (w->bound) {
+        evhttp_del_accept_socket(w->http, w->bound); /* closes this worker's dup */
+        w->bound = NULL;
+    }
+    static const struct timeval tick = {0, 20000};
+    w->drain_timer = event_new(w->base, -1, EV_PERSIST, drain_check, w);
+    event_add(w->drain_timer, &tick);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    event_base_dispatch(w->base);
+    return NULL;
+}
+
+static int open_listener(const struct config *cfg, char *err, size_t errlen)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    char port[8];
+    snprintf(port, sizeof port, "%d", cfg->listen_port);
+    int rc = getaddrinfo(cfg->listen_host[0] ? cfg->listen_host : NULL, port, &hints, &ai);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot resolve listen address %s: %s", cfg->listen, gai_strerror(rc));
+        return -1;
+    }
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(ai);
+    return fd;
+}
+
+static int start_worker(struct http_server *srv, struct worker *w, char *err, size_t errlen)
+{
+    const struct config *cfg = srv->cfg;
+    w->srv = srv;
+    w->base = event_base_new();
+    w->http = w->base ? evhttp_new(w->base) : NULL;
+    if (!w->http) {
+        snprintf(err, errlen, "cannot create an event loop");
+        return -1;
+    }
+    evhttp_set_max_body_size(w->http, cfg->max_body);
+    evhttp_set_max_headers_size(w->http, cfg->max_header);
+    evhttp_set_timeout(w->http, (int)cfg->timeout);
+    evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
+                                            EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+    evhttp_set_flags(w->http, EVHTTP_SERVER_LINGERING_CLOSE);
+    evhttp_set_default_content_type(w->http, "application/json");
+    evhttp_set_gencb(w->http, on_request, w);
+    int fd = dup(srv->listen_fd);
+    w->bound = fd >= 0 ? evhttp_accept_socket_with_handle(w->http, fd) : NULL;
+    if (!w->bound) {
+        snprintf(err, errlen, "cannot accept on %s", cfg->listen);
+        return -1;
+    }
+    w->reader = store_reader_open(srv->store, err, errlen);
+    if (!w->reader)
+        return -1;
+    /* Workers leave signals to the main thread. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = pthread_create(&w->thread, NULL, worker_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot start a worker thread");
+        return -1;
+    }
+    return 0;
+}
+
+struct http_server *http_start(const struct config *cfg, struct store *st, const struct route *routes,
+                               size_t n_routes, char *err, size_t errlen)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, (void (*)(void))evthread_use_pthreads);
+    struct http_server *srv = xcalloc(1, sizeof *srv);
+    srv->cfg = cfg;
+    srv->store = st;
+    srv->routes = routes;
+    srv->n_routes = n_routes;
+    struct rlimit rl;
+    srv->max_fd = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (1u << 20)
+                      ? (size_t)rl.rlim_cur
+                      : (1u << 20);
+    srv->conn_by_fd = xcalloc(srv->max_fd, sizeof *srv->conn_by_fd);
+    srv->listen_fd = open_listener(cfg, err, errlen);
+    if (srv->listen_fd < 0)
+        goto fail;
+    srv->workers = xcalloc((size_t)cfg->threads, sizeof *srv->workers);
+    for (long i = 0; i < cfg->threads; i++) {
+        if (start_worker(srv, &srv->workers[i], err, errlen) != 0)
+            goto fail;
+        srv->n_workers++;
+    }
+    return srv;
+fail:
+    http_drain(srv);
+    http_free(srv);
+    return NULL;
+}
+
+void http_drain(struct http_server *srv)
+{
+    if (!srv)
+        return;
+    static const struct timeval now = {0, 0};
+    for (size_t i = 0; i < srv->n_workers; i++)
+        event_base_once(srv->workers[i].base, -1, EV_TIMEOUT, begin_drain, &srv->workers[i], &now);
+    struct timeval limit = {srv->cfg->shutdown_timeout, 0};
+    for (size_t i = 0; i < srv->n_workers; i++)
+        event_base_loopexit(srv->workers[i].base, &limit); /* the hard stop, if draining takes too long */
+    for (size_t i = 0; i < srv->n_workers; i++)
+        pthread_join(srv->workers[i].thread, NULL);
+}
+
+void http_free(struct http_server *srv)
+{
+    if (!srv)
+        return;
+    for (size_t i = 0; i < (size_t)srv->cfg->threads && srv->workers; i++) {
+        struct worker *w = &srv->workers[i];
+        if (w->drain_timer)
+            event_free(w->drain_timer);
+        if (w->http)
+            evhttp_free(w->http);
+        store_reader_close(w->reader);
+        if (w->base)
+            event_base_free(w->base);
+    }
+    if (srv->listen_fd >= 0)
+        close(srv->listen_fd);
+    free(srv->workers);
+    free((void *)srv->conn_by_fd);
+    free(srv);
+}

@@ -1,0 +1,65 @@
+/* http: the HTTP front door. libevent evhttp, N worker threads each with its
+ * own event_base and store reader, all accepting on one listening socket.
+ *
+ * For every request the server enforces the limits (body, headers, timeouts,
+ * open connections), matches the route table, checks the tenant API key
+ * (every route but those flagged HTTP_PUBLIC) and the JSON content type of
+ * bodies, then calls the route's handler with a context.
+ *
+ * Contract with handlers: each request gets exactly one reply through one of
+ * the http_reply_* calls, now or later (after a store job, on the same
+ * worker's loop). The reply frees the context; touch it no more after. */
+#ifndef SHIPRELAY_HTTP_H
+#define SHIPRELAY_HTTP_H
+#include <jansson.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "routes.h"
+
+struct evhttp_request;
+struct event_base;
+struct store;
+struct store_reader;
+struct http_server;
+
+/* Route flags (struct route.flags). */
+#define HTTP_PUBLIC 0x1  /* no tenant API key needed */
+#define HTTP_RAW_BODY 0x2 /* any content type is accepted */
+
+struct http_ctx {
+    struct evhttp_request *req;
+    const struct config *cfg;
+    struct store *store;
+    struct store_reader *reader; /* this worker's; use from this thread only */
+    struct event_base *base;     /* this worker's loop, for store_submit */
+    struct route_params params;
+    const char *tenant;          /* the authenticated tenant (NULL on public routes) */
+    const char *body;            /* request body (not NUL-terminated) and its length */
+    size_t body_len;
+    void *worker; /* private */
+    struct evkeyvalq *query; /* private: parsed query string */
+    char path[1024];         /* private: captures point in here */
+};
+
+typedef void (*http_handler)(struct http_ctx *ctx);
+
+/* Start the workers on cfg's listen address. NULL with err on failure. */
+struct http_server *http_start(const struct config *cfg, struct store *st, const struct route *routes,
+                               size_t n_routes, char *err, size_t errlen);
+/* Stop accepting, let in-flight requests finish (up to cfg->shutdown_timeout
+ * seconds), then stop the workers. Call http_free after the store is closed. */
+void http_drain(struct http_server *srv);
+void http_free(struct http_server *srv);
+
+/* A query-string parameter (decoded), or NULL. Borrowed from ctx. */
+const char *http_query(struct http_ctx *ctx, const char *name);
+/* The body parsed as JSON; NULL after replying 400 with the parser's message. */
+json_t *http_json_body(struct http_ctx *ctx);
+
+/* Replies. body is stolen (may be NULL for an empty body). */
+void http_reply_json(struct http_ctx *ctx, int status, json_t *body);
+void http_reply_error(struct http_ctx *ctx, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

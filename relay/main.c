@@ -1,0 +1,117 @@
+/* main: the command line, start-up order and shutdown of the daemon.
+ *
+ *   shiprelay [--config FILE]      run (embedded defaults without a file)
+ *   shiprelay --check-config FILE  validate; exit 0, or 2 with file:line: message
+ *   shiprelay --print-config       the annotated default configuration
+ *   shiprelay --help | --version
+ *
+ * Start: config → store (migrations) → HTTP workers → READY=1.
+ * SIGTERM/SIGINT: STOPPING=1 → stop accepting, drain in-flight requests →
+ * close the store (finishing queued commits) → exit 0. */
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "api.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "store.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: shiprelay [--config FILE]\n"
+          "       shiprelay --check-config FILE\n"
+          "       shiprelay --print-config | --help | --version\n"
+          "\n"
+          "Webhook ingestion and dispatch relay for Carriyo-shaped orders and shipments.\n"
+          "Without --config it runs on the embedded defaults: 127.0.0.1:8080, state in\n"
+          "./shiprelay-data, and a demo tenant (tenant-id: demo, x-api-key: demo-key-change-me).\n",
+          out);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    log_info("received %s, draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    event_base_loopbreak(arg);
+}
+
+static int run(struct config *cfg)
+{
+    char err[512] = "";
+    struct store *st = store_open(cfg->storage_dir, (int)cfg->commit_batch, err, sizeof err);
+    if (!st) {
+        log_error("%s", err);
+        return 1;
+    }
+    struct http_server *srv = http_start(cfg, st, api_routes, api_routes_count, err, sizeof err);
+    if (!srv) {
+        log_error("%s", err);
+        store_close(st);
+        return 1;
+    }
+    struct event_base *base = event_base_new();
+    struct event *term = evsignal_new(base, SIGTERM, on_signal, base);
+    struct event *intr = evsignal_new(base, SIGINT, on_signal, base);
+    event_add(term, NULL);
+    event_add(intr, NULL);
+    log_info("listening on http://%s (storage %s, %ld threads)%s", cfg->listen, cfg->storage_dir, cfg->threads,
+             cfg->embedded ? "; embedded defaults, demo tenant \"demo\" with x-api-key demo-key-change-me" : "");
+    sd_notifyf(0, "READY=1\nSTATUS=listening on %s", cfg->listen);
+    event_base_dispatch(base);
+
+    sd_notify(0, "STOPPING=1");
+    http_drain(srv);
+    store_close(st);
+    http_free(srv);
+    event_free(term);
+    event_free(intr);
+    event_base_free(base);
+    log_info("stopped");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    char err[512];
+    signal(SIGPIPE, SIG_IGN);
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "--version")) {
+        printf("shiprelay %s\n", SHIPRELAY_VERSION);
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "--print-config")) {
+        config_print_annotated(stdout);
+        return 0;
+    }
+    if (argc == 3 && !strcmp(argv[1], "--check-config")) {
+        int rc = config_load(&cfg, argv[2], err, sizeof err);
+        if (rc != 0)
+            fprintf(stderr, "%s\n", err);
+        else
+            printf("%s: ok\n", argv[2]);
+        config_free(&cfg);
+        return rc == 0 ? 0 : 2;
+    }
+    if (argc == 1) {
+        config_defaults(&cfg);
+    } else if (argc == 3 && !strcmp(argv[1], "--config")) {
+        if (config_load(&cfg, argv[2], err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            config_free(&cfg);
+            return 2;
+        }
+    } else {
+        usage(stderr);
+        return 2;
+    }
+    int rc = run(&cfg);
+    config_free(&cfg);
+    return rc;
+}

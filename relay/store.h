@@ -1,0 +1,70 @@
+/* store: the one persistence interface (SQLite today; a PostgreSQL backend
+ * must be able to slot in behind the same calls without touching handlers).
+ *
+ * Writes: a caller submits a job; one writer thread runs queued jobs
+ * back to back inside a single transaction, each job in its own savepoint,
+ * and commits them together (group commit: one fsync for many requests).
+ * Only after the commit does the job's done-callback run, on the caller's
+ * event_base thread, so a reply sent from it means "durable".
+ *
+ * Reads: each thread opens its own reader (store_reader_open) and uses it
+ * only from that thread. Readers see committed data only.
+ *
+ * Ownership: json_t results are new references the caller decrefs; json_t
+ * arguments are borrowed. Every call is scoped by tenant. */
+#ifndef SHIPRELAY_STORE_H
+#define SHIPRELAY_STORE_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event_base;
+struct store;
+struct store_txn;
+struct store_reader;
+
+enum store_key { STORE_KEY_ORDER_ID, STORE_KEY_PARTNER_REF };
+
+/* Result codes. */
+#define STORE_OK 0
+#define STORE_EXISTS 1    /* insert met an existing partner_order_reference */
+#define STORE_EIO (-1)    /* the database failed; nothing of the job was kept */
+
+/* Runs on the writer thread inside the transaction. Return 0 to keep what
+ * it wrote, anything else to roll its savepoint back (the value reaches
+ * done). It must not block on anything but the store, and must not touch
+ * the event loops. */
+typedef int (*store_job_fn)(struct store_txn *txn, void *arg);
+/* Runs on the submitter's event_base thread after the commit, with the job's
+ * return value, or STORE_EIO when the commit failed. */
+typedef void (*store_done_fn)(int rc, void *arg);
+
+/* Open (creating dir and the database, running migrations) and start the
+ * writer. NULL with a message in err on failure. */
+struct store *store_open(const char *dir, int batch_max, char *err, size_t errlen);
+/* Finish every queued job, stop the writer, close. */
+void store_close(struct store *st);
+/* Queue a job. Safe from any thread. */
+void store_submit(struct store *st, struct event_base *base, store_job_fn fn, store_done_fn done, void *arg);
+/* Jobs committed so far, and the transactions that held them (for tests and metrics). */
+void store_stats(struct store *st, unsigned long *jobs, unsigned long *commits);
+
+/* --- inside a job --- */
+json_t *store_order_get(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref);
+/* STORE_OK, STORE_EXISTS, or STORE_EIO. */
+int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order);
+int store_order_update(struct store_txn *txn, const char *tenant, const json_t *order);
+/* Store each entry of changes (see order.h) stamped with log_date and source. */
+int store_changelog_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *log_date,
+                        const char *source, const json_t *changes);
+
+/* --- reads --- */
+struct store_reader *store_reader_open(struct store *st, char *err, size_t errlen);
+void store_reader_close(struct store_reader *rd);
+/* NULL when there is no such order (or on error: *failed set when failed != NULL). */
+json_t *store_read_order(struct store_reader *rd, const char *tenant, enum store_key key, const char *ref,
+                         bool *failed);
+/* The order's change log as an array, oldest first unless newest_first. NULL on error. */
+json_t *store_read_changelogs(struct store_reader *rd, const char *tenant, const char *order_id, bool newest_first);
+
+#endif

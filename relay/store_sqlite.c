@@ -1,0 +1,482 @@
+/* store_sqlite: the embedded backend of store.h.
+ *
+ * Owns: the database file `<dir>/shiprelay.db` (WAL, synchronous=FULL), the
+ * versioned migrations, the writer thread and its job queue. The writer is
+ * the only connection that writes; it drains the queue into one transaction
+ * per round, so concurrent requests share a commit (and its fsync). Replies
+ * go back through event_base_once on each submitter's loop. */
+#include "store.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "jsonutil.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/* Migration N brings the schema from version N to N+1. Never edit one that
+ * has shipped; add another. */
+static const char *migrations[] = {
+    "CREATE TABLE orders ("
+    "  tenant TEXT NOT NULL,"
+    "  order_id TEXT NOT NULL,"
+    "  partner_order_reference TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  update_date TEXT NOT NULL,"
+    "  PRIMARY KEY (tenant, order_id),"
+    "  UNIQUE (tenant, partner_order_reference));"
+    "CREATE TABLE change_logs ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  tenant TEXT NOT NULL,"
+    "  order_id TEXT NOT NULL,"
+    "  log_date TEXT NOT NULL,"
+    "  change_type TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  entity_type TEXT,"
+    "  entity_id TEXT,"
+    "  field TEXT,"
+    "  old_value TEXT,"
+    "  new_value TEXT);"
+    "CREATE INDEX change_logs_by_order ON change_logs (tenant, order_id, id);",
+};
+#define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
+
+struct job {
+    store_job_fn fn;
+    store_done_fn done;
+    void *arg;
+    struct event_base *base;
+    int rc;
+    struct job *next;
+};
+
+struct store_txn {
+    sqlite3 *db;
+    sqlite3_stmt *get_by_id, *get_by_ref, *insert, *update, *log;
+};
+
+struct store {
+    char *path;
+    int batch_max;
+    struct store_txn txn; /* the writer's connection and statements */
+    pthread_t writer;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct job *head, *tail;
+    bool stopping;
+    unsigned long jobs_done, commits;
+};
+
+struct store_reader {
+    sqlite3 *db;
+    sqlite3_stmt *get_by_id, *get_by_ref, *logs_asc, *logs_desc;
+};
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        log_error("store: %s: %s", sql, msg ? msg : "?");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+        log_error("store: prepare %s: %s", sql, sqlite3_errmsg(db));
+        return NULL;
+    }
+    return s;
+}
+
+static sqlite3 *open_db(const char *path, bool readonly, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    return db;
+}
+
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    if (exec(db, "PRAGMA journal_mode=WAL") || exec(db, "PRAGMA synchronous=FULL"))
+        goto fail;
+    sqlite3_stmt *s = prep(db, "PRAGMA user_version");
+    if (!s)
+        goto fail;
+    int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+    sqlite3_finalize(s);
+    if (version < 0 || version > N_MIGRATIONS) {
+        snprintf(err, errlen, "database schema version %d is newer than this shiprelay (%d)", version,
+                 N_MIGRATIONS);
+        return -1;
+    }
+    for (int v = version; v < N_MIGRATIONS; v++) {
+        char bump[64];
+        snprintf(bump, sizeof bump, "PRAGMA user_version=%d", v + 1);
+        if (exec(db, "BEGIN IMMEDIATE") || exec(db, migrations[v]) || exec(db, bump) || exec(db, "COMMIT")) {
+            exec(db, "ROLLBACK");
+            goto fail;
+        }
+        log_info("store: migrated schema to version %d", v + 1);
+    }
+    return 0;
+fail:
+    snprintf(err, errlen, "migrating the database failed: %s", sqlite3_errmsg(db));
+    return -1;
+}
+
+/* ---- writer ---- */
+
+static void deliver(evutil_socket_t fd, short what, void *arg)
+{
+    struct job *j = arg;
+    j->done(j->rc, j->arg);
+    free(j);
+}
+
+static void run_batch(struct store *st, struct job *batch)
+{
+    sqlite3 *db = st->txn.db;
+    bool ok = exec(db, "BEGIN IMMEDIATE") == 0;
+    unsigned long n = 0;
+    for (struct job *j = batch; j; j = j->next, n++) {
+        if (!ok) {
+            j->rc = STORE_EIO;
+            continue;
+        }
+        if (exec(db, "SAVEPOINT job") != 0) {
+            j->rc = STORE_EIO;
+            continue;
+        }
+        j->rc = j->fn(&st->txn, j->arg);
+        if (j->rc != STORE_OK)
+            exec(db, "ROLLBACK TO job");
+        exec(db, "RELEASE job");
+    }
+    if (ok && exec(db, "COMMIT") != 0) {
+        exec(db, "ROLLBACK");
+        ok = false;
+    }
+    pthread_mutex_lock(&st->mu);
+    st->jobs_done += n;
+    st->commits += ok;
+    pthread_mutex_unlock(&st->mu);
+    static const struct timeval now = {0, 0};
+    for (struct job *j = batch, *next; j; j = next) {
+        next = j->next;
+        if (!ok)
+            j->rc = STORE_EIO;
+        if (event_base_once(j->base, -1, EV_TIMEOUT, deliver, j, &now) != 0) {
+            log_error("store: cannot hand a result back to its loop");
+            free(j);
+        }
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct store *st = arg;
+    pthread_mutex_lock(&st->mu);
+    for (;;) {
+        while (!st->head && !st->stopping)
+            pthread_cond_wait(&st->cv, &st->mu);
+        if (!st->head && st->stopping)
+            break;
+        struct job *batch = st->head, *last = batch;
+        for (int n = 1; n < st->batch_max && last->next; n++)
+            last = last->next;
+        st->head = last->next;
+        if (!st->head)
+            st->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&st->mu);
+        run_batch(st, batch);
+        pthread_mutex_lock(&st->mu);
+    }
+    pthread_mutex_unlock(&st->mu);
+    return NULL;
+}
+
+static int prepare_writer(struct store_txn *t)
+{
+    t->get_by_id = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND order_id=?2");
+    t->get_by_ref = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND partner_order_reference=?2");
+    t->insert = prep(t->db, "INSERT INTO orders (tenant, order_id, partner_order_reference, doc, update_date) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5)");
+    t->update = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4 WHERE tenant=?1 AND order_id=?2");
+    t->log = prep(t->db, "INSERT INTO change_logs (tenant, order_id, log_date, change_type, source, entity_type, "
+                         "entity_id, field, old_value, new_value) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+    return t->get_by_id && t->get_by_ref && t->insert && t->update && t->log ? 0 : -1;
+}
+
+struct store *store_open(const char *dir, int batch_max, char *err, size_t errlen)
+{
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create storage dir %s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    struct store *st = xcalloc(1, sizeof *st);
+    st->path = xasprintf("%s/shiprelay.db", dir);
+    st->batch_max = batch_max > 0 ? batch_max : 1;
+    st->txn.db = open_db(st->path, false, err, errlen);
+    if (!st->txn.db || migrate(st->txn.db, err, errlen) != 0 || prepare_writer(&st->txn) != 0) {
+        if (st->txn.db && !err[0])
+            snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(st->txn.db));
+        goto fail;
+    }
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->cv, NULL);
+    if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
+        snprintf(err, errlen, "cannot start the writer thread");
+        goto fail;
+    }
+    return st;
+fail:
+    sqlite3_close_v2(st->txn.db);
+    free(st->path);
+    free(st);
+    return NULL;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    pthread_mutex_lock(&st->mu);
+    st->stopping = true;
+    pthread_cond_signal(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+    pthread_join(st->writer, NULL);
+    struct store_txn *t = &st->txn;
+    sqlite3_stmt *stmts[] = {t->get_by_id, t->get_by_ref, t->insert, t->update, t->log};
+    for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
+        sqlite3_finalize(stmts[i]);
+    sqlite3_close_v2(t->db);
+    pthread_mutex_destroy(&st->mu);
+    pthread_cond_destroy(&st->cv);
+    free(st->path);
+    free(st);
+}
+
+void store_submit(struct store *st, struct event_base *base, store_job_fn fn, store_done_fn done, void *arg)
+{
+    struct job *j = xcalloc(1, sizeof *j);
+    j->fn = fn;
+    j->done = done;
+    j->arg = arg;
+    j->base = base;
+    pthread_mutex_lock(&st->mu);
+    if (st->tail)
+        st->tail->next = j;
+    else
+        st->head = j;
+    st->tail = j;
+    pthread_cond_signal(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+}
+
+void store_stats(struct store *st, unsigned long *jobs, unsigned long *commits)
+{
+    pthread_mutex_lock(&st->mu);
+    *jobs = st->jobs_done;
+    *commits = st->commits;
+    pthread_mutex_unlock(&st->mu);
+}
+
+/* ---- statements shared by the writer and the readers ---- */
+
+static json_t *fetch_doc(sqlite3_stmt *s, const char *tenant, const char *ref, bool *failed)
+{
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, ref, -1, SQLITE_STATIC);
+    json_t *doc = NULL;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        doc = json_loadb((const char *)sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0), 0, NULL);
+        if (!doc && failed)
+            *failed = true;
+    } else if (rc != SQLITE_DONE) {
+        log_error("store: read: %s", sqlite3_errmsg(sqlite3_db_handle(s)));
+        if (failed)
+            *failed = true;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return doc;
+}
+
+static int step_done(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_CONSTRAINT)
+        log_error("store: write: %s", sqlite3_errmsg(sqlite3_db_handle(s)));
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_DONE ? STORE_OK : rc == SQLITE_CONSTRAINT ? STORE_EXISTS : STORE_EIO;
+}
+
+json_t *store_order_get(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref)
+{
+    return fetch_doc(key == STORE_KEY_ORDER_ID ? txn->get_by_id : txn->get_by_ref, tenant, ref, NULL);
+}
+
+int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order)
+{
+    char *doc = ju_dump(order);
+    sqlite3_stmt *s = txn->insert;
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, json_string_value(json_object_get(order, "order_id")), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, json_string_value(json_object_get(order, "partner_order_reference")), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, doc, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
+    int rc = step_done(s);
+    free(doc);
+    return rc;
+}
+
+int store_order_update(struct store_txn *txn, const char *tenant, const json_t *order)
+{
+    char *doc = ju_dump(order);
+    sqlite3_stmt *s = txn->update;
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, json_string_value(json_object_get(order, "order_id")), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, doc, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
+    int rc = step_done(s);
+    free(doc);
+    return rc == STORE_OK && sqlite3_changes(txn->db) == 1 ? STORE_OK : STORE_EIO;
+}
+
+/* Values are stored as JSON text (NULL for none) so they come back with their type. */
+static void bind_value(sqlite3_stmt *s, int idx, const json_t *v, char **scratch)
+{
+    if (!v || json_is_null(v)) {
+        sqlite3_bind_null(s, idx);
+        return;
+    }
+    *scratch = ju_dump(v);
+    sqlite3_bind_text(s, idx, *scratch, -1, SQLITE_STATIC);
+}
+
+int store_changelog_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *log_date,
+                        const char *source, const json_t *changes)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(changes, i, e)
+    {
+        sqlite3_stmt *s = txn->log;
+        char *scratch[2] = {0};
+        sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, order_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, log_date, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, json_string_value(json_object_get(e, "change_type")), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, source, -1, SQLITE_STATIC);
+        const char *cols[] = {"entity_type", "entity_id", "field"};
+        for (int c = 0; c < 3; c++)
+            sqlite3_bind_text(s, 6 + c, json_string_value(json_object_get(e, cols[c])), -1, SQLITE_STATIC);
+        bind_value(s, 9, json_object_get(e, "old_value"), &scratch[0]);
+        bind_value(s, 10, json_object_get(e, "new_value"), &scratch[1]);
+        int rc = step_done(s);
+        free(scratch[0]);
+        free(scratch[1]);
+        if (rc != STORE_OK)
+            return STORE_EIO;
+    }
+    return STORE_OK;
+}
+
+/* ---- readers ---- */
+
+#define LOG_COLUMNS "log_date, change_type, source, entity_type, entity_id, field, old_value, new_value"
+
+struct store_reader *store_reader_open(struct store *st, char *err, size_t errlen)
+{
+    struct store_reader *rd = xcalloc(1, sizeof *rd);
+    rd->db = open_db(st->path, true, err, errlen);
+    if (!rd->db) {
+        free(rd);
+        return NULL;
+    }
+    rd->get_by_id = prep(rd->db, "SELECT doc FROM orders WHERE tenant=?1 AND order_id=?2");
+    rd->get_by_ref = prep(rd->db, "SELECT doc FROM orders WHERE tenant=?1 AND partner_order_reference=?2");
+    rd->logs_asc = prep(rd->db, "SELECT " LOG_COLUMNS " FROM change_logs WHERE tenant=?1 AND order_id=?2 ORDER BY id");
+    rd->logs_desc =
+        prep(rd->db, "SELECT " LOG_COLUMNS " FROM change_logs WHERE tenant=?1 AND order_id=?2 ORDER BY id DESC");
+    if (!rd->get_by_id || !rd->get_by_ref || !rd->logs_asc || !rd->logs_desc) {
+        snprintf(err, errlen, "cannot prepare reader statements");
+        store_reader_close(rd);
+        return NULL;
+    }
+    return rd;
+}
+
+void store_reader_close(struct store_reader *rd)
+{
+    if (!rd)
+        return;
+    sqlite3_finalize(rd->get_by_id);
+    sqlite3_finalize(rd->get_by_ref);
+    sqlite3_finalize(rd->logs_asc);
+    sqlite3_finalize(rd->logs_desc);
+    sqlite3_close_v2(rd->db);
+    free(rd);
+}
+
+json_t *store_read_order(struct store_reader *rd, const char *tenant, enum store_key key, const char *ref,
+                         bool *failed)
+{
+    return fetch_doc(key == STORE_KEY_ORDER_ID ? rd->get_by_id : rd->get_by_ref, tenant, ref, failed);
+}
+
+static json_t *column_value(sqlite3_stmt *s, int col)
+{
+    if (sqlite3_column_type(s, col) == SQLITE_NULL)
+        return json_null();
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    json_t *v = json_loads(t, JSON_DECODE_ANY, NULL);
+    return v ? v : json_string(t);
+}
+
+json_t *store_read_changelogs(struct store_reader *rd, const char *tenant, const char *order_id, bool newest_first)
+{
+    static const char *names[] = {"log_date", "change_type", "source", "entity_type",
+                                  "entity_id", "field",       "old_value", "new_value"};
+    sqlite3_stmt *s = newest_first ? rd->logs_desc : rd->logs_asc;
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, order_id, -1, SQLITE_STATIC);
+    json_t *out = json_array();
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        json_t *e = json_object();
+        for (int c = 0; c < 8; c++) {
+            const char *t = (const char *)sqlite3_column_text(s, c);
+            json_object_set_new(e, names[c], c >= 6 ? column_value(s, c) : t ? json_string(t) : json_null());
+        }
+        json_array_append_new(out, e);
+    }
+    if (rc != SQLITE_DONE) {
+        log_error("store: change logs: %s", sqlite3_errmsg(rd->db));
+        json_decref(out);
+        out = NULL;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return out;
+}

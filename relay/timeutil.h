@@ -1,0 +1,16 @@
+/* timeutil: wall-clock instants as the API shows them.
+ *
+ * All timestamps in shiprelay are UTC, ISO 8601 with milliseconds and a `Z`
+ * ("2026-11-22T10:15:30.123Z"), so they sort as strings. */
+#ifndef SHIPRELAY_TIMEUTIL_H
+#define SHIPRELAY_TIMEUTIL_H
+#include <stdint.h>
+
+#define TIME_ISO_LEN 25 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" + NUL */
+
+/* Milliseconds since the Unix epoch. */
+int64_t time_now_ms(void);
+/* Format ms into out (at least TIME_ISO_LEN bytes). */
+void time_format_iso(int64_t ms, char out[TIME_ISO_LEN]);
+
+#endif
