@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <ini.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -127,8 +128,35 @@ static bool valid_tenant_id(const char *id)
 
 struct parse_state {
     struct config *cfg;
+    FILE *f;
+    int line;     /* the line inih is on (counted by read_line) */
+    int msg_line; /* where msg was found; 0 when none yet */
     char msg[256];
 };
+
+/* inih's line reader, counting lines so errors can name theirs. */
+static char *read_line(char *buf, int size, void *arg)
+{
+    struct parse_state *st = arg;
+    char *r = fgets(buf, size, st->f);
+    if (r)
+        st->line++;
+    return r;
+}
+
+/* Keep the first problem only, with its line. */
+static int refuse(struct parse_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int refuse(struct parse_state *st, const char *fmt, ...)
+{
+    if (st->msg_line)
+        return 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->msg, sizeof st->msg, fmt, ap);
+    va_end(ap);
+    st->msg_line = st->line;
+    return 0;
+}
 
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
@@ -136,16 +164,13 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     char id[128];
     if (parse_named_section(section, "tenant", id, sizeof id)) {
         if (!valid_tenant_id(id)) {
-            snprintf(st->msg, sizeof st->msg, "tenant id \"%s\" must be 1-64 of A-Z a-z 0-9 - _ .", id);
-            return 0;
+            return refuse(st, "tenant id \"%s\" must be 1-64 of A-Z a-z 0-9 - _ .", id);
         }
         if (strcmp(name, "api_key") != 0) {
-            snprintf(st->msg, sizeof st->msg, "unknown key \"%s\" in [tenant \"%s\"] (known: api_key)", name, id);
-            return 0;
+            return refuse(st, "unknown key \"%s\" in [tenant \"%s\"] (known: api_key)", name, id);
         }
         if (strlen(value) < 16) {
-            snprintf(st->msg, sizeof st->msg, "tenant \"%s\" api_key must be at least 16 characters", id);
-            return 0;
+            return refuse(st, "tenant \"%s\" api_key must be at least 16 characters", id);
         }
         add_tenant_key(st->cfg, id, value);
         return 1;
@@ -155,14 +180,16 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         if (strcmp(keys[i].section, section) != 0)
             continue;
         section_known = true;
-        if (strcmp(keys[i].name, name) == 0)
-            return set_value(st->cfg, &keys[i], value, st->msg, sizeof st->msg) == 0;
+        if (strcmp(keys[i].name, name) == 0) {
+            char msg[256];
+            if (set_value(st->cfg, &keys[i], value, msg, sizeof msg) != 0)
+                return refuse(st, "%s", msg);
+            return 1;
+        }
     }
     if (section_known)
-        snprintf(st->msg, sizeof st->msg, "unknown key \"%s\" in [%s]", name, section);
-    else
-        snprintf(st->msg, sizeof st->msg, "unknown section [%s]", section);
-    return 0;
+        return refuse(st, "unknown key \"%s\" in [%s]", name, section);
+    return refuse(st, "unknown section [%s]", section);
 }
 
 /* Split "HOST:PORT" / "[V6]:PORT" into cfg->listen_host and listen_port. */
@@ -218,11 +245,11 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s:0: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    struct parse_state st = {.cfg = cfg, .msg = ""};
-    int line = ini_parse_file(f, on_entry, &st);
+    struct parse_state st = {.cfg = cfg, .f = f};
+    int line = ini_parse_stream(read_line, &st, on_entry, &st);
     fclose(f);
     if (line != 0) {
-        snprintf(err, errlen, "%s:%d: %s", path, line, st.msg[0] ? st.msg : "syntax error");
+        snprintf(err, errlen, "%s:%d: %s", path, line, st.msg_line == line ? st.msg : "syntax error");
         return -1;
     }
     char msg[256];

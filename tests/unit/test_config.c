@@ -1,0 +1,146 @@
+/* Mirrors relay/config.c: defaults, a full file, every class of error with
+ * its file:line, tenants with rotated keys, the no-autoclose list. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+static char path[64];
+
+static const char *write_conf(const char *text)
+{
+    strcpy(path, "/tmp/shiprelay-config-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static void defaults(void **state)
+{
+    struct config c;
+    config_defaults(&c);
+    assert_string_equal(c.listen_host, "127.0.0.1");
+    assert_int_equal(c.listen_port, 8080);
+    assert_int_equal(c.threads, 2);
+    assert_int_equal(c.max_body, 1048576);
+    assert_true(c.embedded);
+    assert_non_null(config_find_tenant(&c, "demo"));
+    assert_true(config_source_skips_autoclose(&c, "SHOPIFY"));
+    assert_true(config_source_skips_autoclose(&c, "shopify"));
+    assert_false(config_source_skips_autoclose(&c, "SHOPIFY_PLUS"));
+    assert_false(config_source_skips_autoclose(&c, "API"));
+    assert_false(config_source_skips_autoclose(&c, NULL));
+    config_free(&c);
+}
+
+static void full_file(void **state)
+{
+    struct config c;
+    char err[256];
+    const char *p = write_conf("[server]\nlisten = [::1]:9000\nthreads = 4\nmax_body = 2048\n"
+                               "[storage]\ndir = /tmp/x\n"
+                               "[orders]\nno_autoclose_sources = shopify, Magento\n"
+                               "[tenant \"acme\"]\napi_key = 0123456789abcdef-one\napi_key = 0123456789abcdef-two\n"
+                               "[tenant \"beta\"]\napi_key = beta-key-0123456789\n");
+    assert_int_equal(config_load(&c, p, err, sizeof err), 0);
+    assert_string_equal(c.listen_host, "::1");
+    assert_int_equal(c.listen_port, 9000);
+    assert_int_equal(c.threads, 4);
+    assert_int_equal(c.max_body, 2048);
+    assert_string_equal(c.storage_dir, "/tmp/x");
+    assert_false(c.embedded);
+    assert_null(config_find_tenant(&c, "demo"));
+    const struct config_tenant *t = config_find_tenant(&c, "acme");
+    assert_non_null(t);
+    assert_int_equal(t->n_api_keys, 2);
+    assert_string_equal(t->api_keys[1], "0123456789abcdef-two");
+    assert_true(config_source_skips_autoclose(&c, "MAGENTO"));
+    assert_true(config_source_skips_autoclose(&c, "Shopify"));
+    config_free(&c);
+    unlink(p);
+}
+
+static void errors_name_file_and_line(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *want; /* after "path:" */
+    } cases[] = {
+        {"[server]\nthreads = 0\n", "2: server.threads must be between 1 and 64, not 0"},
+        {"[server]\n\nthreads = many\n", "3: server.threads must be a whole number, not \"many\""},
+        {"[server]\nlisten = nowhere\n", "0: server.listen must be HOST:PORT, not \"nowhere\""},
+        {"[server]\nlisten = 1.2.3.4:99999\n", "0: server.listen must be HOST:PORT, not \"1.2.3.4:99999\""},
+        {"[server]\nthread = 2\n", "2: unknown key \"thread\" in [server]"},
+        {"[nope]\nx = 1\n", "2: unknown section [nope]"},
+        {"[tenant \"a b\"]\napi_key = 0123456789abcdefg\n", "2: tenant id \"a b\" must be 1-64 of A-Z a-z 0-9 - _ ."},
+        {"[tenant \"acme\"]\napi_key = short\n", "2: tenant \"acme\" api_key must be at least 16 characters"},
+        {"[tenant \"acme\"]\nkey = 0123456789abcdefg\n", "2: unknown key \"key\" in [tenant \"acme\"] (known: api_key)"},
+        {"[server\nthreads = 2\n", "1: syntax error"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct config c;
+        char err[256], want[300];
+        const char *p = write_conf(cases[i].text);
+        assert_int_equal(config_load(&c, p, err, sizeof err), -1);
+        snprintf(want, sizeof want, "%s:%s", p, cases[i].want);
+        assert_string_equal(err, want);
+        config_free(&c);
+        unlink(p);
+    }
+}
+
+static void missing_file(void **state)
+{
+    struct config c;
+    char err[256];
+    assert_int_equal(config_load(&c, "/nonexistent/shiprelay.conf", err, sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent/shiprelay.conf:0: cannot open"));
+    config_free(&c);
+}
+
+static void shipped_conf_lists_every_key(void **state)
+{
+    /* config/shiprelay.conf is the generated listing: it must match the table. */
+    char *printed = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&printed, &len);
+    config_print_annotated(mem);
+    fclose(mem);
+    const char *src = getenv("SHIPRELAY_SOURCE");
+    char file[512];
+    snprintf(file, sizeof file, "%s/config/shiprelay.conf", src ? src : "..");
+    FILE *f = fopen(file, "r");
+    assert_non_null(f);
+    char *shipped = calloc(1, len + 2);
+    size_t got = fread(shipped, 1, len + 1, f);
+    fclose(f);
+    assert_int_equal(got, len);
+    assert_memory_equal(shipped, printed, len);
+    /* and it loads cleanly */
+    struct config c;
+    char err[256];
+    assert_int_equal(config_load(&c, file, err, sizeof err), 0);
+    config_free(&c);
+    free(shipped);
+    free(printed);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults),
+        cmocka_unit_test(full_file),
+        cmocka_unit_test(errors_name_file_and_line),
+        cmocka_unit_test(missing_file),
+        cmocka_unit_test(shipped_conf_lists_every_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

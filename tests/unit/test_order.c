@@ -1,0 +1,187 @@
+/* Mirrors relay/order.c: building an order (every refusal names its field),
+ * lifting shipments out of fulfillment orders, and the rollup with its
+ * change entries. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "jsonutil.h"
+#include "order.h"
+
+#define NOW "2026-01-01T00:00:00.000Z"
+
+static const char *base_order =
+    "{\"partner_order_reference\":\"PO-1\",\"customer\":{\"name\":\"Ada\"},\"extra\":{\"kept\":true},"
+    "\"creation_source\":{\"source_type\":\"SHOPIFY\"},"
+    "\"line_items\":[{\"line_item_id\":\"L1\",\"sku\":\"A\",\"quantity\":1},"
+    "{\"line_item_id\":\"L2\",\"sku\":\"B\",\"quantity\":2,\"status\":\"allocated\"},"
+    "{\"line_item_id\":\"L3\",\"sku\":\"C\",\"quantity\":1}],"
+    "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"FO1\",\"location\":{\"id\":\"W1\"},"
+    "\"line_items\":[\"L1\",{\"line_item_id\":\"L2\",\"quantity\":1}],"
+    "\"shipments\":[{\"partner_shipment_reference\":\"S1\",\"tracking_no\":\"T1\",\"line_items\":[\"L1\"]}]}]}";
+
+static json_t *create(const char *text, char *err, size_t errlen, json_t *changes)
+{
+    json_t *body = json_loads(text, 0, NULL);
+    assert_non_null(body);
+    json_t *o = order_create(body, "t1", "ord_1", NOW, changes, err, errlen);
+    json_decref(body);
+    return o;
+}
+
+static void builds_a_normalised_order(void **state)
+{
+    char err[256];
+    json_t *changes = json_array();
+    json_t *o = create(base_order, err, sizeof err, changes);
+    assert_non_null(o);
+    assert_string_equal(ju_path_str(o, "tenant"), "t1");
+    assert_string_equal(ju_path_str(o, "order_id"), "ord_1");
+    assert_string_equal(ju_path_str(o, "creation_date"), NOW);
+    assert_string_equal(ju_path_str(o, "customer.name"), "Ada");
+    assert_true(json_is_true(ju_path(o, "extra.kept")));
+    assert_string_equal(json_string_value(json_object_get(order_line(o, "L1"), "status")), "open");
+    json_t *fo = json_array_get(json_object_get(o, "fulfillment_orders"), 0);
+    assert_null(json_object_get(fo, "shipments"));
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(fo, "line_items"), 0), "quantity")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(fo, "line_items"), 1), "quantity")), 1);
+    /* FO1 has one open and one allocated line; L3 is in no FO. */
+    assert_string_equal(ju_path_str(fo, "status"), "partially_allocated");
+    assert_string_equal(ju_path_str(o, "status"), "partially_allocated");
+    json_t *s = json_array_get(json_object_get(o, "shipments"), 0);
+    assert_string_equal(ju_path_str(s, "fulfillment_order_id"), "FO1");
+    assert_string_equal(ju_path_str(s, "link_source"), "order_creation");
+    assert_true(json_is_null(json_object_get(s, "status")));
+    assert_int_equal(json_array_size(changes), 1);
+    assert_string_equal(ju_path_str(json_array_get(changes, 0), "change_type"), "ORDER_CREATED");
+    json_decref(o);
+    json_decref(changes);
+}
+
+static void ignores_given_statuses_and_defaults_source(void **state)
+{
+    char err[256];
+    json_t *changes = json_array();
+    json_t *o = create("{\"partner_order_reference\":\"P\",\"status\":\"closed\","
+                       "\"line_items\":[{\"line_item_id\":\"L1\",\"sku\":\"A\",\"quantity\":1}],"
+                       "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F\",\"status\":\"closed\",\"line_items\":[\"L1\"]}]}",
+                       err, sizeof err, changes);
+    assert_non_null(o);
+    assert_string_equal(ju_path_str(o, "status"), "open");
+    assert_string_equal(ju_path_str(json_array_get(json_object_get(o, "fulfillment_orders"), 0), "status"), "open");
+    assert_string_equal(ju_path_str(o, "creation_source.source_type"), "API");
+    json_decref(o);
+    json_decref(changes);
+}
+
+static void refusals_name_the_field(void **state)
+{
+    static const struct {
+        const char *body, *want;
+    } cases[] = {
+        {"{}", "partner_order_reference is required"},
+        {"{\"partner_order_reference\":7}", "partner_order_reference must be a non-empty string of at most 255 bytes"},
+        {"{\"partner_order_reference\":\"\"}", "partner_order_reference must be a non-empty string of at most 255 bytes"},
+        {"{\"partner_order_reference\":\"P\"}", "line_items must be a non-empty array"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[]}", "line_items must be a non-empty array"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[3]}", "line_items[0] must be an object"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"sku\":\"A\",\"quantity\":1}]}",
+         "line_items[0].line_item_id is required"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"quantity\":1}]}",
+         "line_items[0].sku is required"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":0}]}",
+         "line_items[0].quantity must be a positive integer"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":\"2\"}]}",
+         "line_items[0].quantity must be a positive integer"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1},"
+         "{\"line_item_id\":\"L\",\"sku\":\"B\",\"quantity\":1}]}",
+         "line_items[1].line_item_id \"L\" is used twice"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1,\"status\":\"shipped\"}]}",
+         "line_items[0].status must be one of open, allocated, pick_in_progress, picked, pack_in_progress, fulfilled, closed, cancelled"},
+        {"{\"partner_order_reference\":\"P\",\"customer\":\"x\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}]}",
+         "customer must be an object"},
+        {"{\"partner_order_reference\":\"P\",\"creation_source\":{\"source_type\":1},\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}]}",
+         "creation_source.source_type must be a string"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}],"
+         "\"fulfillment_orders\":{}}",
+         "fulfillment_orders must be an array"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}],"
+         "\"fulfillment_orders\":[{\"line_items\":[\"L\"]}]}",
+         "fulfillment_orders[0].fulfillment_order_id is required"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}],"
+         "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F\",\"line_items\":[\"X\"]}]}",
+         "fulfillment_orders[0].line_items[0] must name a line item of this order"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}],"
+         "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F\",\"line_items\":[\"L\"]},"
+         "{\"fulfillment_order_id\":\"G\",\"line_items\":[\"L\"]}]}",
+         "fulfillment_orders[1].line_items[0]: line item \"L\" is already in fulfillment_orders[0].line_items"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}],"
+         "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F\",\"line_items\":[\"L\"]},{\"fulfillment_order_id\":\"F\"}]}",
+         "fulfillment_orders[1].fulfillment_order_id \"F\" is used twice"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1},"
+         "{\"line_item_id\":\"M\",\"sku\":\"B\",\"quantity\":1}],"
+         "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F\",\"line_items\":[\"L\"],"
+         "\"shipments\":[{\"partner_shipment_reference\":\"S\",\"line_items\":[\"M\"]}]}]}",
+         "fulfillment_orders[0].shipments[0].line_items[0]: line item \"M\" is not in fulfillment order \"F\""},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}],"
+         "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F\",\"line_items\":[\"L\"],\"shipments\":[{}]}]}",
+         "fulfillment_orders[0].shipments[0] needs partner_shipment_reference or tracking_no"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}],"
+         "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F\",\"line_items\":[{\"line_item_id\":\"L\",\"quantity\":-1}]}]}",
+         "fulfillment_orders[0].line_items[0].quantity must be a positive integer"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[256] = "";
+        json_t *changes = json_array();
+        json_t *o = create(cases[i].body, err, sizeof err, changes);
+        if (o || strcmp(err, cases[i].want) != 0)
+            fail_msg("case %zu: got \"%s\", want \"%s\"", i, o ? "(accepted)" : err, cases[i].want);
+        json_decref(changes);
+    }
+}
+
+static void recompute_logs_each_move(void **state)
+{
+    char err[256];
+    json_t *changes = json_array();
+    json_t *o = create("{\"partner_order_reference\":\"P\",\"line_items\":["
+                       "{\"line_item_id\":\"L1\",\"sku\":\"A\",\"quantity\":1,\"status\":\"fulfilled\"},"
+                       "{\"line_item_id\":\"L2\",\"sku\":\"B\",\"quantity\":1,\"status\":\"fulfilled\"}],"
+                       "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F1\",\"line_items\":[\"L1\"]},"
+                       "{\"fulfillment_order_id\":\"F2\",\"line_items\":[\"L2\"]}]}",
+                       err, sizeof err, changes);
+    assert_non_null(o);
+    assert_string_equal(ju_path_str(o, "status"), "fulfilled");
+    json_t *log = json_array();
+    assert_int_equal(order_recompute(o, log), 0);
+    assert_int_equal(json_array_size(log), 0);
+    assert_int_equal(order_set_line_status(order_line(o, "L1"), "closed", log), 1);
+    assert_int_equal(order_set_line_status(order_line(o, "L1"), "closed", log), 0);
+    assert_int_equal(order_recompute(o, log), 1); /* F1 closed; the order stays fulfilled */
+    assert_string_equal(ju_path_str(o, "status"), "fulfilled");
+    order_set_line_status(order_line(o, "L2"), "closed", log);
+    assert_int_equal(order_recompute(o, log), 2);
+    assert_string_equal(ju_path_str(o, "status"), "closed");
+    /* line L1, F1, line L2, F2, order */
+    assert_int_equal(json_array_size(log), 5);
+    json_t *last = json_array_get(log, 4);
+    assert_string_equal(ju_path_str(last, "entity_type"), "order");
+    assert_string_equal(ju_path_str(last, "old_value"), "fulfilled");
+    assert_string_equal(ju_path_str(last, "new_value"), "closed");
+    json_decref(log);
+    json_decref(o);
+    json_decref(changes);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(builds_a_normalised_order),
+        cmocka_unit_test(ignores_given_statuses_and_defaults_source),
+        cmocka_unit_test(refusals_name_the_field),
+        cmocka_unit_test(recompute_logs_each_move),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
