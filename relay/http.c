@@ -159,6 +159,27 @@ json_t *http_json_body(struct http_ctx *ctx)
     return v;
 }
 
+/* libevent answers some requests itself, before any handler runs: a body
+ * over max_body (413), a malformed request or oversized headers (400), a
+ * method it does not take (405/501). It does so through evhttp_send_error,
+ * which writes an HTML page; libevent's own calls reach it through the PLT,
+ * so this definition takes its place and those answers are JSON like every
+ * other error. integration/test_orders.py checks that it does. */
+void evhttp_send_error(struct evhttp_request *req, int error, const char *reason)
+{
+    const char *code = error == 413 ? "payload_too_large"
+                       : error == 400 ? "bad_request"
+                       : error == 405 || error == 501 ? "method_not_allowed"
+                                                       : "http_error";
+    const char *message = error == 413 ? "the request body is larger than this relay accepts ([server] max_body)"
+                          : error == 400 ? "the request could not be read as HTTP/1.1 (malformed, or headers too large)"
+                                         : reason ? reason : reason_for(error);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    evhttp_clear_headers(h);
+    evhttp_add_header(h, "Connection", "close");
+    send_json(req, error, error_body(code, message));
+}
+
 /* ---- connection accounting ---- */
 
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)

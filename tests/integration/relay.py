@@ -1,0 +1,144 @@
+"""Test harness: runs the real shiprelay binary on a free loopback port with
+a throwaway storage dir, and talks HTTP to it (standard library only)."""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+BIN = os.environ.get("SHIPRELAY_BIN", os.path.join(os.path.dirname(__file__), "../../build/shiprelay"))
+TENANTS = {"acme": "acme-key-0123456789", "beta": "beta-key-0123456789"}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Response:
+    def __init__(self, status, headers, raw):
+        self.status = status
+        self.headers = headers
+        self.raw = raw
+
+    @property
+    def json(self):
+        return json.loads(self.raw) if self.raw else None
+
+    def __repr__(self):
+        return "<%d %r>" % (self.status, self.raw[:300])
+
+
+class Relay:
+    def __init__(self, extra="", threads=2, tenants=TENANTS):
+        self.dir = tempfile.mkdtemp(prefix="shiprelay-it-")
+        self.port = free_port()
+        self.conf = os.path.join(self.dir, "shiprelay.conf")
+        with open(self.conf, "w") as f:
+            f.write("[server]\nlisten = 127.0.0.1:%d\nthreads = %d\n" % (self.port, threads))
+            f.write("[storage]\ndir = %s\n" % os.path.join(self.dir, "state"))
+            for t, k in tenants.items():
+                f.write('[tenant "%s"]\napi_key = %s\n' % (t, k))
+            f.write(extra)
+        self.proc = None
+        self.log = os.path.join(self.dir, "relay.log")
+
+    def start(self):
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen([BIN, "--config", self.conf], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("relay exited: " + open(self.log).read())
+            try:
+                if self.get("/healthz", auth=False).status == 200:
+                    return self
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("relay did not come up: " + open(self.log).read())
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if not self.proc:
+            return None
+        self.proc.send_signal(sig)
+        rc = self.proc.wait(timeout)
+        self.proc = None
+        return rc
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def close(self):
+        if self.proc:
+            self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def headers(self, tenant="acme", key=None, auth=True):
+        h = {}
+        if auth:
+            h["tenant-id"] = tenant
+            h["x-api-key"] = key if key is not None else TENANTS.get(tenant, "")
+        return h
+
+    def request(self, method, path, body=None, tenant="acme", key=None, auth=True, headers=None, raw=None,
+                conn=None):
+        h = self.headers(tenant, key, auth)
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        c = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            c.request(method, path, body=data, headers=h)
+            r = c.getresponse()
+            return Response(r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read())
+        finally:
+            if conn is None:
+                c.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+
+def order_body(ref, source="API", extra_lines=0):
+    """Two line items in one fulfillment order, shipment S-<ref> carrying L1."""
+    lines = [{"line_item_id": "L1", "sku": "SKU-A", "quantity": 1, "status": "fulfilled"},
+             {"line_item_id": "L2", "sku": "SKU-B", "quantity": 2, "status": "fulfilled"}]
+    for i in range(extra_lines):
+        lines.append({"line_item_id": "X%d" % i, "sku": "SKU-X%d" % i, "quantity": 1, "status": "fulfilled"})
+    return {
+        "partner_order_reference": ref,
+        "creation_source": {"source_type": source},
+        "customer": {"name": "Ada Lovelace", "email": "ada@example.com"},
+        "line_items": lines,
+        "fulfillment_orders": [{
+            "fulfillment_order_id": "FO-" + ref,
+            "location": {"id": "WH-1"},
+            "line_items": [l["line_item_id"] for l in lines],
+            "shipments": [{"partner_shipment_reference": "S-" + ref, "tracking_no": "TRK-" + ref,
+                           "line_items": ["L1"]}],
+        }],
+    }
+
+
+def shipment_update(ref, status, shipment=None, **extra):
+    body = {"references": {"partner_order_reference": ref}, "post_shipping_info": {"status": status}}
+    if shipment:
+        body["references"]["partner_shipment_reference"] = shipment
+    body.update(extra)
+    return body
