@@ -74,9 +74,17 @@ class Relay:
         return self.stop(signal.SIGKILL)
 
     def close(self):
-        if self.proc:
-            self.kill()
+        """Stop gracefully (so sanitizer leak checks run), then fail loudly if
+        the relay reported a sanitizer error at any point of its life."""
+        rc = self.stop(signal.SIGTERM) if self.proc else 0
+        with open(self.log, errors="replace") as f:
+            log = f.read()
         shutil.rmtree(self.dir, ignore_errors=True)
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in log:
+                raise AssertionError("sanitizer report from the relay:\n" + log)
+        if rc != 0:
+            raise AssertionError("relay exited %s on SIGTERM:\n%s" % (rc, log[-4000:]))
 
     def __enter__(self):
         return self.start()
