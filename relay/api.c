@@ -3,6 +3,7 @@
  * come before `{reference}` ones. */
 #include "api.h"
 
+#include "handlers_hooks.h"
 #include "handlers_orders.h"
 
 #define H(fn) ((void *)(fn))
@@ -13,6 +14,9 @@ const struct route api_routes[] = {
     {"POST", "/orders/shipment-status-update", H(handle_shipment_status_update), 0},
     {"GET", "/orders/{reference}", H(handle_order_get), 0},
     {"GET", "/orders/{reference}/change-logs", H(handle_order_change_logs), 0},
+    /* Sources authenticate in their own way (adapters/), over the raw bytes. */
+    {"POST", "/hooks/{tenant}/{source}", H(handle_hook), HTTP_PUBLIC | HTTP_RAW_BODY},
+    {"POST", "/hooks/{tenant}/{source}/oauth/token", H(handle_hook_token), HTTP_PUBLIC | HTTP_RAW_BODY},
 };
 
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];

@@ -115,7 +115,7 @@ static bool parse_named_section(const char *section, const char *kind, char *out
     return true;
 }
 
-static bool valid_tenant_id(const char *id)
+static bool valid_id(const char *id)
 {
     if (!*id || strlen(id) > 64)
         return false;
@@ -158,12 +158,95 @@ static int refuse(struct parse_state *st, const char *fmt, ...)
     return 0;
 }
 
+static bool valid_id(const char *id);
+
+static struct adapter_source *source_for(struct parse_state *st, const char *tenant, const char *name)
+{
+    struct config *cfg = st->cfg;
+    struct adapter_source *src = (struct adapter_source *)config_find_source(cfg, tenant, name);
+    if (src)
+        return src;
+    cfg->sources = xrealloc(cfg->sources, (cfg->n_sources + 1) * sizeof *cfg->sources);
+    cfg->source_lines = xrealloc(cfg->source_lines, (cfg->n_sources + 1) * sizeof *cfg->source_lines);
+    src = &cfg->sources[cfg->n_sources];
+    memset(src, 0, sizeof *src);
+    src->tenant = xstrdup(tenant);
+    src->name = xstrdup(name);
+    cfg->source_lines[cfg->n_sources++] = st->line;
+    return src;
+}
+
+static int on_source_entry(struct parse_state *st, const char *id, const char *name, const char *value)
+{
+    const char *slash = strchr(id, '/');
+    char tenant[128];
+    if (!slash || (size_t)(slash - id) >= sizeof tenant)
+        return refuse(st, "source \"%s\" must be named TENANT/NAME", id);
+    memcpy(tenant, id, (size_t)(slash - id));
+    tenant[slash - id] = '\0';
+    if (!valid_id(tenant) || !valid_id(slash + 1))
+        return refuse(st, "source \"%s\": TENANT and NAME must be 1-64 of A-Z a-z 0-9 - _ .", id);
+    struct adapter_source *src = source_for(st, tenant, slash + 1);
+    char **field = !strcmp(name, "adapter")         ? &src->kind
+                   : !strcmp(name, "token")         ? &src->token
+                   : !strcmp(name, "header")        ? &src->header
+                   : !strcmp(name, "client_id")     ? &src->client_id
+                   : !strcmp(name, "client_secret") ? &src->client_secret
+                                                    : NULL;
+    if (field) {
+        if (*field)
+            return refuse(st, "[source \"%s\"] %s is given twice", id, name);
+        if (!strcmp(name, "adapter") && !adapter_find(value))
+            return refuse(st, "[source \"%s\"] adapter \"%s\" is not one of %s", id, value, adapter_kinds());
+        if (!*value)
+            return refuse(st, "[source \"%s\"] %s must not be empty", id, name);
+        *field = xstrdup(value);
+        return 1;
+    }
+    if (!strcmp(name, "secret")) {
+        if (!*value)
+            return refuse(st, "[source \"%s\"] secret must not be empty", id);
+        src->secrets = xrealloc(src->secrets, (src->n_secrets + 1) * sizeof *src->secrets);
+        src->secrets[src->n_secrets++] = xstrdup(value);
+        return 1;
+    }
+    return refuse(st, "unknown key \"%s\" in [source \"%s\"] (known: adapter, secret, token, header, client_id, "
+                      "client_secret)",
+                  name, id);
+}
+
+/* What each source's adapter needs, once the whole file is read. */
+static int check_sources(const struct config *cfg, const char *path, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < cfg->n_sources; i++) {
+        const struct adapter_source *s = &cfg->sources[i];
+        const struct adapter *a = adapter_find(s->kind);
+        const char *missing = !a                                                 ? "adapter"
+                              : (a->needs & ADAPTER_NEEDS_SECRET) && !s->n_secrets ? "secret"
+                              : (a->needs & ADAPTER_NEEDS_TOKEN) && !s->token      ? "token"
+                              : (a->needs & ADAPTER_NEEDS_HEADER) && !s->header    ? "header"
+                              : (a->needs & ADAPTER_NEEDS_CLIENT) && !s->client_id ? "client_id"
+                              : (a->needs & ADAPTER_NEEDS_CLIENT) && !s->client_secret ? "client_secret"
+                              : !a->needs && !strcmp(a->kind, "shippo") && !s->token && !s->n_secrets
+                                  ? "token or secret"
+                                  : NULL;
+        if (missing) {
+            snprintf(err, errlen, "%s:%d: [source \"%s/%s\"] needs %s", path, cfg->source_lines[i], s->tenant, s->name,
+                     missing);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
     struct parse_state *st = user;
-    char id[128];
+    char id[160];
+    if (parse_named_section(section, "source", id, sizeof id))
+        return on_source_entry(st, id, name, value);
     if (parse_named_section(section, "tenant", id, sizeof id)) {
-        if (!valid_tenant_id(id)) {
+        if (!valid_id(id)) {
             return refuse(st, "tenant id \"%s\" must be 1-64 of A-Z a-z 0-9 - _ .", id);
         }
         if (strcmp(name, "api_key") != 0) {
@@ -261,7 +344,7 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s:0: storage.dir must not be empty", path);
         return -1;
     }
-    return 0;
+    return check_sources(cfg, path, err, errlen);
 }
 
 void config_free(struct config *cfg)
@@ -277,6 +360,21 @@ void config_free(struct config *cfg)
         free(cfg->tenants[i].id);
     }
     free(cfg->tenants);
+    for (size_t i = 0; i < cfg->n_sources; i++) {
+        struct adapter_source *s = &cfg->sources[i];
+        for (size_t j = 0; j < s->n_secrets; j++)
+            free(s->secrets[j]);
+        free(s->secrets);
+        free(s->tenant);
+        free(s->name);
+        free(s->kind);
+        free(s->token);
+        free(s->header);
+        free(s->client_id);
+        free(s->client_secret);
+    }
+    free(cfg->sources);
+    free(cfg->source_lines);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -285,6 +383,14 @@ const struct config_tenant *config_find_tenant(const struct config *cfg, const c
     for (size_t i = 0; i < cfg->n_tenants; i++)
         if (strcmp(cfg->tenants[i].id, id) == 0)
             return &cfg->tenants[i];
+    return NULL;
+}
+
+const struct adapter_source *config_find_source(const struct config *cfg, const char *tenant, const char *name)
+{
+    for (size_t i = 0; i < cfg->n_sources; i++)
+        if (strcmp(cfg->sources[i].tenant, tenant) == 0 && strcmp(cfg->sources[i].name, name) == 0)
+            return &cfg->sources[i];
     return NULL;
 }
 
@@ -339,6 +445,18 @@ void config_print_annotated(FILE *out)
           "; Without any config file the relay runs with a demo tenant (demo / demo-key-change-me)\n"
           "; on 127.0.0.1 only.\n"
           ";[tenant \"acme\"]\n"
-          ";api_key = replace-with-a-long-random-key\n",
+          ";api_key = replace-with-a-long-random-key\n"
+          "\n"
+          "; One section per inbound source; it receives POST /hooks/TENANT/NAME.\n"
+          "; adapter: aftership, easypost, shippo, ups, dhl, aymakan, carriyo-carrier, carriyo, wms.\n"
+          "; secret: HMAC key (aftership, easypost, shippo); may be repeated during a rotation.\n"
+          "; token, header: a shared token and the header it travels in (dhl needs both;\n"
+          ";   carriyo-carrier defaults to api-key, carriyo, wms and aymakan to x-api-key;\n"
+          ";   shippo takes the token as the ?token= query parameter; aymakan's is optional).\n"
+          "; client_id, client_secret: OAuth2 client credentials (ups); UPS fetches a bearer token\n"
+          ";   from POST /hooks/TENANT/NAME/oauth/token.\n"
+          ";[source \"acme/aftership\"]\n"
+          ";adapter = aftership\n"
+          ";secret = the-webhook-secret-from-aftership\n",
           out);
 }

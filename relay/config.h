@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "adapter.h"
+
 struct config_tenant {
     char *id;
     char **api_keys; /* one or more; several during a key rotation */
@@ -38,6 +40,10 @@ struct config {
     /* [tenant "ID"] */
     struct config_tenant *tenants;
     size_t n_tenants;
+    /* [source "TENANT/NAME"] */
+    struct adapter_source *sources;
+    int *source_lines; /* where each section starts, for messages */
+    size_t n_sources;
     /* true when no file was given: loopback only, with the demo tenant */
     bool embedded;
 };
@@ -50,6 +56,7 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 void config_free(struct config *cfg);
 
 const struct config_tenant *config_find_tenant(const struct config *cfg, const char *id);
+const struct adapter_source *config_find_source(const struct config *cfg, const char *tenant, const char *name);
 /* True when source_type is in no_autoclose_sources (any case). */
 bool config_source_skips_autoclose(const struct config *cfg, const char *source_type);
 /* Write every key with its documentation and default, as INI. */

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carriyo.h"
 #include "jsonutil.h"
 #include "order.h"
+#include "pipeline.h"
 #include "shipment_update.h"
 #include "store.h"
 #include "timeutil.h"
@@ -20,7 +22,7 @@
 /* State carried from a handler into its store job and back. */
 struct write_job {
     struct http_ctx *ctx;
-    json_t *body;     /* the parsed request */
+    json_t *body;     /* the parsed request, or the event made from it */
     json_t *order;    /* the order to insert, or the order after the job */
     json_t *changes;  /* change entries to store with the write */
     char now[TIME_ISO_LEN];
@@ -74,7 +76,11 @@ static int create_job(struct store_txn *txn, void *arg)
 {
     struct write_job *j = arg;
     const char *tenant = j->ctx->tenant;
-    int rc = store_order_insert(txn, tenant, j->order);
+    /* Events that arrived before the order are applied as it is created; a
+     * refused insert rolls the job back, parked events included. */
+    int rc = pipeline_unpark(txn, j->ctx->cfg, tenant, j->order, j->now, j->changes);
+    if (rc == STORE_OK)
+        rc = store_order_insert(txn, tenant, j->order);
     if (rc != STORE_OK)
         return rc;
     return store_changelog_add(txn, tenant, json_string_value(json_object_get(j->order, "order_id")), j->now, "API",
@@ -175,7 +181,7 @@ static int ssu_job(struct store_txn *txn, void *arg)
 {
     struct write_job *j = arg;
     const char *tenant = j->ctx->tenant;
-    const char *ref = ju_path_str(j->body, "references.partner_order_reference");
+    const char *ref = ju_path_str(j->body, "partner_order_reference");
     j->order = store_order_get(txn, tenant, STORE_KEY_PARTNER_REF, ref);
     if (!j->order)
         return SSU_NO_ORDER;
@@ -209,10 +215,11 @@ void handle_shipment_status_update(struct http_ctx *ctx)
     if (!body)
         return;
     char err[256];
-    if (shipment_update_validate(body, err, sizeof err) != 0) {
-        json_decref(body);
+    json_t *event = carriyo_shipment_event(body, err, sizeof err);
+    json_decref(body);
+    if (!event) {
         http_reply_error(ctx, 400, "invalid_field", "%s", err);
         return;
     }
-    store_submit(ctx->store, ctx->base, ssu_job, ssu_done, job_new(ctx, body));
+    store_submit(ctx->store, ctx->base, ssu_job, ssu_done, job_new(ctx, event));
 }

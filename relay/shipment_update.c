@@ -2,39 +2,17 @@
  * close lines on delivery. See shipment_update.h for the rules. */
 #include "shipment_update.h"
 
-#include <ctype.h>
 #include <string.h>
 
 #include "jsonutil.h"
 #include "order.h"
 #include "shipment_status.h"
 
-#define MAX_STATUS_LEN 64
-
-int shipment_update_validate(const json_t *payload, char *err, size_t errlen)
+/* A non-empty string member of the event, or NULL. */
+static const char *ev_str(const json_t *ev, const char *key)
 {
-    if (!json_is_object(payload)) {
-        snprintf(err, errlen, "the body must be a JSON object (a Carriyo Shipment)");
-        return -1;
-    }
-    const char *por = ju_path_str(payload, "references.partner_order_reference");
-    if (!por || !*por) {
-        snprintf(err, errlen, "references.partner_order_reference is required (a non-empty string)");
-        return -1;
-    }
-    const char *st = ju_path_str(payload, "post_shipping_info.status");
-    if (!st || !*st || strlen(st) > MAX_STATUS_LEN) {
-        snprintf(err, errlen, "post_shipping_info.status is required (a non-empty string of at most %d bytes)",
-                 MAX_STATUS_LEN);
-        return -1;
-    }
-    return 0;
-}
-
-static const char *first_str(const json_t *p, const char *a, const char *b)
-{
-    const char *s = ju_path_str(p, a);
-    return s && *s ? s : (b ? ju_path_str(p, b) : NULL);
+    const char *s = json_string_value(json_object_get(ev, key));
+    return s && *s ? s : NULL;
 }
 
 /* The identifier change entries name a shipment by. */
@@ -96,11 +74,11 @@ static const char *fo_of_line(const json_t *order, const char *line_id)
     return NULL;
 }
 
-static void link_lines(json_t *order, json_t *ship, const json_t *payload, json_t *changes)
+static void link_lines(json_t *order, json_t *ship, const json_t *ev, json_t *changes)
 {
     json_t *links = json_object_get(ship, "line_items");
     const char *source = NULL;
-    const char *fo_ref = first_str(payload, "references.fulfillment_order_id", "fulfillment_order_id");
+    const char *fo_ref = ev_str(ev, "fulfillment_order_id");
     json_t *fo = fo_ref ? ju_find_by(json_object_get(order, "fulfillment_orders"), "fulfillment_order_id", fo_ref)
                         : NULL;
     if (fo) {
@@ -117,7 +95,7 @@ static void link_lines(json_t *order, json_t *ship, const json_t *payload, json_
     } else {
         size_t i, j;
         json_t *item, *line;
-        json_array_foreach(json_object_get(payload, "items"), i, item)
+        json_array_foreach(json_object_get(ev, "items"), i, item)
         {
             const char *sku = json_string_value(json_object_get(item, "sku"));
             if (!sku)
@@ -145,12 +123,12 @@ static void link_lines(json_t *order, json_t *ship, const json_t *payload, json_
                  "line_items", NULL, links);
 }
 
-/* The shipment this payload is about; added (and linked) when new. */
-static json_t *find_or_add_shipment(json_t *order, const json_t *payload, json_t *changes)
+/* The shipment this event is about; added (and linked) when new. */
+static json_t *find_or_add_shipment(json_t *order, const json_t *ev, json_t *changes)
 {
-    const char *psr = first_str(payload, "references.partner_shipment_reference", "partner_shipment_reference");
-    const char *trk = first_str(payload, "post_shipping_info.tracking_no", "tracking_no");
-    const char *sid = first_str(payload, "shipment_id", NULL);
+    const char *psr = ev_str(ev, "partner_shipment_reference");
+    const char *trk = ev_str(ev, "tracking_no");
+    const char *sid = ev_str(ev, "shipment_id");
     json_t *ships = json_object_get(order, "shipments");
     json_t *ship = psr ? ju_find_by(ships, "partner_shipment_reference", psr) : NULL;
     if (!ship && trk)
@@ -187,71 +165,77 @@ static json_t *find_or_add_shipment(json_t *order, const json_t *payload, json_t
     json_object_set_new(ship, "status_history", json_array());
     json_array_append_new(ships, ship);
     order_change(changes, "SHIPMENT_ADDED", "shipment", ship_key(ship), NULL, NULL, NULL);
-    link_lines(order, ship, payload, changes);
+    link_lines(order, ship, ev, changes);
     return ship;
 }
 
-static bool same_event(const json_t *entry, const char *status, const char *event_date)
+/* Events are the same when they carry the same status (or, unmapped, the
+ * same raw status) for the same event time. */
+static bool same_event(const json_t *entry, const char *key, const char *event_date)
 {
     const char *st = json_string_value(json_object_get(entry, "status"));
+    if (!st)
+        st = json_string_value(json_object_get(entry, "raw_status"));
     const char *d = json_string_value(json_object_get(entry, "event_date"));
-    if (!st || strcmp(st, status) != 0)
+    if (!st || strcmp(st, key) != 0)
         return false;
     if (!d || !event_date)
         return !d && !event_date;
     return strcmp(d, event_date) == 0;
 }
 
-bool shipment_update_apply(json_t *order, const json_t *payload, bool autoclose, const char *now_iso,
-                           json_t *changes)
+static void copy_if_present(json_t *to, const json_t *ev, const char *key)
 {
-    const char *raw = ju_path_str(payload, "post_shipping_info.status");
-    char status[MAX_STATUS_LEN + 1];
-    size_t n = 0;
-    for (; raw[n] && n < MAX_STATUS_LEN; n++)
-        status[n] = (char)tolower((unsigned char)raw[n]);
-    status[n] = '\0';
-    const char *event_date = first_str(payload, "post_shipping_info.status_date", "post_shipping_info.update_date");
-    if (!event_date)
-        event_date = first_str(payload, "update_date", NULL);
+    const char *v = ev_str(ev, key);
+    if (v)
+        json_object_set_new(to, key, json_string(v));
+}
+
+bool shipment_update_apply(json_t *order, const json_t *ev, bool autoclose, const char *now_iso, json_t *changes)
+{
+    const char *status = ev_str(ev, "status");
+    if (status && !shipment_status_known(status))
+        status = NULL;
+    const char *raw = ev_str(ev, "raw_status");
+    const char *key = status ? status : raw ? raw : "";
+    const char *event_date = ev_str(ev, "event_time");
 
     size_t changes_before = json_array_size(changes);
-    json_t *ship = find_or_add_shipment(order, payload, changes);
+    json_t *ship = find_or_add_shipment(order, ev, changes);
     const char *current = json_string_value(json_object_get(ship, "status"));
     json_t *history = json_object_get(ship, "status_history");
-    bool repeat = current && strcmp(current, status) == 0;
+    bool repeat = status && current && strcmp(current, status) == 0;
     size_t i;
     json_t *entry;
     json_array_foreach(history, i, entry)
     {
-        repeat = repeat || same_event(entry, status, event_date);
+        repeat = repeat || same_event(entry, key, event_date);
     }
     if (repeat)
         return json_array_size(changes) > changes_before;
 
-    bool known = shipment_status_known(status);
-    bool moves = shipment_status_may_move(current, status);
+    bool moves = status && shipment_status_may_move(current, status);
     json_t *h = json_object();
-    json_object_set_new(h, "status", json_string(status));
-    if (strcmp(raw, status) != 0)
-        json_object_set_new(h, "raw_status", json_string(raw));
-    const char *desc = ju_path_str(payload, "post_shipping_info.status_description");
-    if (desc)
-        json_object_set_new(h, "status_description", json_string(desc));
+    json_object_set_new(h, "status", status ? json_string(status) : json_null());
+    static const char *carried[] = {"raw_status", "raw_substatus", "reason_code", "description", "carrier",
+                                    "location", "source", "source_event_id"};
+    for (size_t k = 0; k < sizeof carried / sizeof carried[0]; k++)
+        copy_if_present(h, ev, carried[k]);
     json_object_set_new(h, "event_date", event_date ? json_string(event_date) : json_null());
     json_object_set_new(h, "received_date", json_string(now_iso));
     json_object_set_new(h, "applied", json_boolean(moves));
-    if (!known)
+    if (!status)
         json_object_set_new(h, "known", json_false());
     json_array_append_new(history, h);
 
-    json_t *nv = json_string(status);
     if (!moves) {
-        order_change(changes, known ? "SHIPMENT_STATUS_HISTORY" : "SHIPMENT_STATUS_UNKNOWN", "shipment",
+        json_t *nv = json_string(key);
+        order_change(changes, status ? "SHIPMENT_STATUS_HISTORY" : "SHIPMENT_STATUS_UNKNOWN", "shipment",
                      ship_key(ship), "status_history", NULL, nv);
         json_decref(nv);
         return true;
     }
+    json_t *nv = json_string(status);
     order_change(changes, "STATUS_CHANGE", "shipment", ship_key(ship), "status", json_object_get(ship, "status"), nv);
     json_object_set_new(ship, "status", nv);
 

@@ -1,33 +1,36 @@
-/* shipment_update: applying a Carriyo Shipment payload to an order
- * (POST /orders/shipment-status-update; seeds 000 and 004). Pure.
+/* shipment_update: applying one canonical shipment event to an order. Pure.
  *
- * The payload is matched to a shipment of the order by
- * partner_shipment_reference, else tracking_no, else shipment_id. A shipment
- * seen for the first time is added and linked to line items: by the
- * fulfillment order the payload names (references.fulfillment_order_id or
- * fulfillment_order_id), else by matching items[].sku against the order's
- * lines that are still open to a shipment. The link is stored on the
- * shipment (`line_items`, `link_source`).
+ * A canonical shipment event is what every source becomes (adapters/adapter.h
+ * lists its members): status (Carriyo's vocabulary, or absent when the
+ * source's status is unmapped), raw_status, raw_substatus, reason_code,
+ * description, event_time, tracking_no, partner_shipment_reference,
+ * shipment_id, fulfillment_order_id, items[] {sku}, carrier, location,
+ * source, source_event_id.
  *
- * The status and its history are always recorded. A repeat (same status as
- * the shipment's current one, or an exact event already in its history)
- * changes nothing. A status the shipment may not move to (see
- * shipment_status.h), or one outside the vocabulary, is kept as history only.
- * When the shipment becomes delivered (or delivery_confirmed) and autoclose
- * is allowed, its linked line items close and the rollup runs. */
+ * The event is matched to a shipment of the order by
+ * partner_shipment_reference, else tracking_no, else shipment_id (an event
+ * naming none of them is about the order's one unidentified shipment). A
+ * shipment seen for the first time is added and linked to line items: by the
+ * fulfillment order the event names, else by matching items[].sku against
+ * the order's lines not yet carried by another shipment and not closed or
+ * cancelled. The link is stored on the shipment (`line_items`,
+ * `link_source`).
+ *
+ * The status and its history are always recorded. A repeat (the shipment's
+ * current status again, or an event already in its history) changes
+ * nothing. A status the shipment may not move to (see shipment_status.h) is
+ * kept as history only, and so is an unmapped one (`"known": false`). When
+ * the shipment becomes delivered (or delivery_confirmed) and autoclose is
+ * allowed, its linked line items close and the rollup runs. */
 #ifndef SHIPRELAY_SHIPMENT_UPDATE_H
 #define SHIPRELAY_SHIPMENT_UPDATE_H
 #include <jansson.h>
 #include <stdbool.h>
-#include <stddef.h>
 
-/* The checks made before any lookup: 0, or -1 with the reason in err. */
-int shipment_update_validate(const json_t *payload, char *err, size_t errlen);
-
-/* Apply a validated payload to order. Appends change entries to changes and
- * returns true when the order document changed (the caller stores it and
- * sets update_date), false for a repeat. */
-bool shipment_update_apply(json_t *order, const json_t *payload, bool autoclose, const char *now_iso,
+/* Apply event to order. Appends change entries to changes and returns true
+ * when the order document changed (the caller stores it and sets
+ * update_date), false for a repeat. */
+bool shipment_update_apply(json_t *order, const json_t *event, bool autoclose, const char *now_iso,
                            json_t *changes);
 
 #endif

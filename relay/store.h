@@ -54,9 +54,24 @@ json_t *store_order_get(struct store_txn *txn, const char *tenant, enum store_ke
 /* STORE_OK, STORE_EXISTS, or STORE_EIO. */
 int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order);
 int store_order_update(struct store_txn *txn, const char *tenant, const json_t *order);
-/* Store each entry of changes (see order.h) stamped with log_date and source. */
+/* Store each entry of changes (see order.h) stamped with log_date and source
+ * (an entry's own "source" member, when it has one, wins). */
 int store_changelog_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *log_date,
                         const char *source, const json_t *changes);
+
+/* The order holding a shipment with this tracking number, or NULL. */
+json_t *store_order_by_tracking(struct store_txn *txn, const char *tenant, const char *tracking_no);
+/* Record that an inbound event with this dedupe key arrived from source:
+ * 0 when it is new, 1 when it was seen before, STORE_EIO on failure. */
+int store_event_seen(struct store_txn *txn, const char *tenant, const char *source, const char *key,
+                     const char *now_iso);
+/* Keep an event that matches no order yet (see pipeline.h). */
+int store_park(struct store_txn *txn, const char *tenant, const char *source, const json_t *event,
+               const char *now_iso);
+/* Take (and delete) the parked events for this order: those naming its
+ * partner_order_reference or one of its shipments' tracking numbers, oldest
+ * first, as [{source, event}]. NULL on failure. */
+json_t *store_unpark(struct store_txn *txn, const char *tenant, const json_t *order);
 
 /* --- reads --- */
 struct store_reader *store_reader_open(struct store *st, char *err, size_t errlen);

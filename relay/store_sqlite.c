@@ -44,6 +44,29 @@ static const char *migrations[] = {
     "  old_value TEXT,"
     "  new_value TEXT);"
     "CREATE INDEX change_logs_by_order ON change_logs (tenant, order_id, id);",
+
+    /* 2: inbound hooks: tracking-number lookup, dedupe, parking. */
+    "CREATE TABLE shipment_keys ("
+    "  tenant TEXT NOT NULL,"
+    "  tracking_no TEXT NOT NULL,"
+    "  order_id TEXT NOT NULL,"
+    "  PRIMARY KEY (tenant, tracking_no));"
+    "CREATE TABLE seen_events ("
+    "  tenant TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  received_date TEXT NOT NULL,"
+    "  PRIMARY KEY (tenant, source, key));"
+    "CREATE TABLE parked_events ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  tenant TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  tracking_no TEXT,"
+    "  partner_order_reference TEXT,"
+    "  event TEXT NOT NULL,"
+    "  received_date TEXT NOT NULL);"
+    "CREATE INDEX parked_by_tracking ON parked_events (tenant, tracking_no);"
+    "CREATE INDEX parked_by_reference ON parked_events (tenant, partner_order_reference);",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 
@@ -59,6 +82,7 @@ struct job {
 struct store_txn {
     sqlite3 *db;
     sqlite3_stmt *get_by_id, *get_by_ref, *insert, *update, *log;
+    sqlite3_stmt *key_put, *get_by_tracking, *seen, *park, *parked_for, *unpark;
 };
 
 struct store {
@@ -222,7 +246,22 @@ static int prepare_writer(struct store_txn *t)
     t->update = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4 WHERE tenant=?1 AND order_id=?2");
     t->log = prep(t->db, "INSERT INTO change_logs (tenant, order_id, log_date, change_type, source, entity_type, "
                          "entity_id, field, old_value, new_value) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
-    return t->get_by_id && t->get_by_ref && t->insert && t->update && t->log ? 0 : -1;
+    t->key_put = prep(t->db, "INSERT OR REPLACE INTO shipment_keys (tenant, tracking_no, order_id) VALUES (?1,?2,?3)");
+    t->get_by_tracking = prep(t->db, "SELECT o.doc FROM shipment_keys k JOIN orders o ON o.tenant=k.tenant AND "
+                                     "o.order_id=k.order_id WHERE k.tenant=?1 AND k.tracking_no=?2");
+    t->seen = prep(t->db, "INSERT OR IGNORE INTO seen_events (tenant, source, key, received_date) VALUES (?1,?2,?3,?4)");
+    t->park = prep(t->db, "INSERT INTO parked_events (tenant, source, tracking_no, partner_order_reference, event, "
+                          "received_date) VALUES (?1,?2,?3,?4,?5,?6)");
+    t->parked_for = prep(t->db, "SELECT id, source, event FROM parked_events WHERE tenant=?1 AND "
+                                "(partner_order_reference=?2 OR tracking_no IN (SELECT value FROM json_each(?3))) "
+                                "ORDER BY id");
+    t->unpark = prep(t->db, "DELETE FROM parked_events WHERE id=?1");
+    sqlite3_stmt *all[] = {t->get_by_id, t->get_by_ref, t->insert,     t->update, t->log,
+                           t->key_put,   t->get_by_tracking, t->seen, t->park,   t->parked_for, t->unpark};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (!all[i])
+            return -1;
+    return 0;
 }
 
 struct store *store_open(const char *dir, int batch_max, char *err, size_t errlen)
@@ -264,7 +303,8 @@ void store_close(struct store *st)
     pthread_mutex_unlock(&st->mu);
     pthread_join(st->writer, NULL);
     struct store_txn *t = &st->txn;
-    sqlite3_stmt *stmts[] = {t->get_by_id, t->get_by_ref, t->insert, t->update, t->log};
+    sqlite3_stmt *stmts[] = {t->get_by_id, t->get_by_ref, t->insert,     t->update, t->log,
+                             t->key_put,   t->get_by_tracking, t->seen, t->park,   t->parked_for, t->unpark};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         sqlite3_finalize(stmts[i]);
     sqlite3_close_v2(t->db);
@@ -336,6 +376,26 @@ json_t *store_order_get(struct store_txn *txn, const char *tenant, enum store_ke
     return fetch_doc(key == STORE_KEY_ORDER_ID ? txn->get_by_id : txn->get_by_ref, tenant, ref, NULL);
 }
 
+/* Keep the tracking-number index in step with the order's shipments. */
+static int index_shipments(struct store_txn *txn, const char *tenant, const json_t *order)
+{
+    const char *order_id = json_string_value(json_object_get(order, "order_id"));
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(order, "shipments"), i, s)
+    {
+        const char *trk = json_string_value(json_object_get(s, "tracking_no"));
+        if (!trk)
+            continue;
+        sqlite3_bind_text(txn->key_put, 1, tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_text(txn->key_put, 2, trk, -1, SQLITE_STATIC);
+        sqlite3_bind_text(txn->key_put, 3, order_id, -1, SQLITE_STATIC);
+        if (step_done(txn->key_put) != STORE_OK)
+            return STORE_EIO;
+    }
+    return STORE_OK;
+}
+
 int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order)
 {
     char *doc = ju_dump(order);
@@ -347,7 +407,7 @@ int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *
     sqlite3_bind_text(s, 5, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
     int rc = step_done(s);
     free(doc);
-    return rc;
+    return rc == STORE_OK ? index_shipments(txn, tenant, order) : rc;
 }
 
 int store_order_update(struct store_txn *txn, const char *tenant, const json_t *order)
@@ -360,7 +420,90 @@ int store_order_update(struct store_txn *txn, const char *tenant, const json_t *
     sqlite3_bind_text(s, 4, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
     int rc = step_done(s);
     free(doc);
-    return rc == STORE_OK && sqlite3_changes(txn->db) == 1 ? STORE_OK : STORE_EIO;
+    if (rc != STORE_OK || sqlite3_changes(txn->db) != 1)
+        return STORE_EIO;
+    return index_shipments(txn, tenant, order);
+}
+
+json_t *store_order_by_tracking(struct store_txn *txn, const char *tenant, const char *tracking_no)
+{
+    return fetch_doc(txn->get_by_tracking, tenant, tracking_no, NULL);
+}
+
+int store_event_seen(struct store_txn *txn, const char *tenant, const char *source, const char *key,
+                     const char *now_iso)
+{
+    sqlite3_stmt *s = txn->seen;
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, now_iso, -1, SQLITE_STATIC);
+    if (step_done(s) != STORE_OK)
+        return STORE_EIO;
+    return sqlite3_changes(txn->db) == 0 ? 1 : 0;
+}
+
+int store_park(struct store_txn *txn, const char *tenant, const char *source, const json_t *event, const char *now_iso)
+{
+    char *doc = ju_dump(event);
+    sqlite3_stmt *s = txn->park;
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, json_string_value(json_object_get(event, "tracking_no")), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, json_string_value(json_object_get(event, "partner_order_reference")), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, doc, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, now_iso, -1, SQLITE_STATIC);
+    int rc = step_done(s);
+    free(doc);
+    return rc;
+}
+
+json_t *store_unpark(struct store_txn *txn, const char *tenant, const json_t *order)
+{
+    json_t *trks = json_array();
+    size_t i;
+    json_t *sh;
+    json_array_foreach(json_object_get(order, "shipments"), i, sh)
+    {
+        json_t *t = json_object_get(sh, "tracking_no");
+        if (json_is_string(t))
+            json_array_append(trks, t);
+    }
+    char *list = ju_dump(trks);
+    json_decref(trks);
+    sqlite3_stmt *s = txn->parked_for;
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, json_string_value(json_object_get(order, "partner_order_reference")), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, list, -1, SQLITE_STATIC);
+    json_t *out = json_array();
+    json_t *ids = json_array();
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        json_t *ev = json_loads((const char *)sqlite3_column_text(s, 2), 0, NULL);
+        if (ev)
+            json_array_append_new(out, json_pack("{s:s,s:o}", "source", (const char *)sqlite3_column_text(s, 1), "event", ev));
+        json_array_append_new(ids, json_integer(sqlite3_column_int64(s, 0)));
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    free(list);
+    if (rc != SQLITE_DONE) {
+        json_decref(ids);
+        json_decref(out);
+        return NULL;
+    }
+    json_t *id;
+    json_array_foreach(ids, i, id)
+    {
+        sqlite3_bind_int64(txn->unpark, 1, json_integer_value(id));
+        if (step_done(txn->unpark) != STORE_OK) {
+            json_decref(ids);
+            json_decref(out);
+            return NULL;
+        }
+    }
+    json_decref(ids);
+    return out;
 }
 
 /* Values are stored as JSON text (NULL for none) so they come back with their type. */
@@ -387,7 +530,8 @@ int store_changelog_add(struct store_txn *txn, const char *tenant, const char *o
         sqlite3_bind_text(s, 2, order_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, log_date, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 4, json_string_value(json_object_get(e, "change_type")), -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 5, source, -1, SQLITE_STATIC);
+        const char *own = json_string_value(json_object_get(e, "source"));
+        sqlite3_bind_text(s, 5, own ? own : source, -1, SQLITE_STATIC);
         const char *cols[] = {"entity_type", "entity_id", "field"};
         for (int c = 0; c < 3; c++)
             sqlite3_bind_text(s, 6 + c, json_string_value(json_object_get(e, cols[c])), -1, SQLITE_STATIC);

@@ -1,0 +1,14 @@
+/* carriyo: a Carriyo Shipment payload as a canonical shipment event. Used by
+ * POST /orders/shipment-status-update and by the `carriyo` hook source, so
+ * both read the payload the same way. */
+#ifndef SHIPRELAY_ADAPTER_CARRIYO_H
+#define SHIPRELAY_ADAPTER_CARRIYO_H
+#include <jansson.h>
+#include <stddef.h>
+
+/* A new canonical event, or NULL with the reason in err when the payload is
+ * not an object or lacks references.partner_order_reference or
+ * post_shipping_info.status. */
+json_t *carriyo_shipment_event(const json_t *payload, char *err, size_t errlen);
+
+#endif

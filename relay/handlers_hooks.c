@@ -1,0 +1,167 @@
+/* handlers_hooks: source lookup → adapter verify (raw bytes) → parse →
+ * adapter normalize → one store job running the pipeline for every event →
+ * 200 once committed. Nothing downstream is waited for.
+ *
+ * Replies: 200 {"received", "applied", "unchanged", "duplicates", "parked"};
+ * 404 unknown tenant or source; 401 bad credentials (logged, nothing
+ * applied); 400 malformed JSON or payload; 503 when the store fails. */
+#include "handlers_hooks.h"
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <sys/queue.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapter.h"
+#include "log.h"
+#include "pipeline.h"
+#include "store.h"
+#include "timeutil.h"
+#include "ups.h"
+#include "xmalloc.h"
+
+struct hook_job {
+    struct http_ctx *ctx;
+    const struct adapter_source *src;
+    json_t *events;
+    char now[TIME_ISO_LEN];
+    int counts[4]; /* by enum pipeline_outcome */
+};
+
+static const char *req_header(const void *ctx, const char *name)
+{
+    const struct http_ctx *c = ctx;
+    return evhttp_find_header(evhttp_request_get_input_headers(c->req), name);
+}
+
+static const char *req_query(const void *ctx, const char *name)
+{
+    return http_query((struct http_ctx *)ctx, name);
+}
+
+/* The configured source the path names, or NULL after replying 404. */
+static const struct adapter_source *find_source(struct http_ctx *ctx)
+{
+    const char *tenant = route_param(&ctx->params, "tenant");
+    const char *name = route_param(&ctx->params, "source");
+    const struct adapter_source *src = config_find_source(ctx->cfg, tenant, name);
+    if (!src)
+        http_reply_error(ctx, 404, "unknown_source", "no source \"%s\" is configured for tenant \"%s\"", name, tenant);
+    return src;
+}
+
+static int hook_job_run(struct store_txn *txn, void *arg)
+{
+    struct hook_job *j = arg;
+    size_t i;
+    json_t *ev;
+    json_array_foreach(j->events, i, ev)
+    {
+        enum pipeline_outcome outcome;
+        int rc = pipeline_ingest(txn, j->ctx->cfg, j->src->tenant, j->src->name, ev, j->now, &outcome);
+        if (rc != STORE_OK)
+            return rc;
+        j->counts[outcome]++;
+    }
+    return STORE_OK;
+}
+
+static void hook_job_done(int rc, void *arg)
+{
+    struct hook_job *j = arg;
+    if (rc == STORE_OK)
+        http_reply_json(j->ctx, 200,
+                        json_pack("{s:i,s:i,s:i,s:i,s:i}", "received", (int)json_array_size(j->events), "applied",
+                                  j->counts[PIPELINE_APPLIED], "unchanged", j->counts[PIPELINE_UNCHANGED],
+                                  "duplicates", j->counts[PIPELINE_DUPLICATE], "parked", j->counts[PIPELINE_PARKED]));
+    else
+        http_reply_error(j->ctx, 503, "store_unavailable", "the event could not be stored; nothing was applied, retry");
+    json_decref(j->events);
+    free(j);
+}
+
+void handle_hook(struct http_ctx *ctx)
+{
+    const struct adapter_source *src = find_source(ctx);
+    if (!src)
+        return;
+    const struct adapter *a = adapter_find(src->kind);
+    struct adapter_request req = {
+        .body = ctx->body,
+        .body_len = ctx->body_len,
+        .header = req_header,
+        .query = req_query,
+        .ctx = ctx,
+        .now = time_now_ms() / 1000,
+    };
+    char err[256] = "";
+    if (a->verify(src, &req, err, sizeof err) != ADAPTER_OK) {
+        log_warn("hook %s/%s: refused: %s", src->tenant, src->name, err);
+        http_reply_error(ctx, 401, "invalid_signature", "%s", err);
+        return;
+    }
+    json_error_t jerr;
+    json_t *body = json_loadb(ctx->body, ctx->body_len, 0, &jerr);
+    if (!body) {
+        http_reply_error(ctx, 400, "invalid_json", "the body is not valid JSON: %s (line %d, column %d)", jerr.text,
+                         jerr.line, jerr.column);
+        return;
+    }
+    json_t *events = json_array();
+    int rc = json_is_object(body) ? a->normalize(body, &req, events, err, sizeof err) : ADAPTER_INVALID;
+    json_decref(body);
+    if (rc != ADAPTER_OK) {
+        json_decref(events);
+        http_reply_error(ctx, 400, "invalid_payload", "%s", err[0] ? err : "the body must be a JSON object");
+        return;
+    }
+    struct hook_job *j = xcalloc(1, sizeof *j);
+    j->ctx = ctx;
+    j->src = src;
+    j->events = events;
+    time_format_iso(time_now_ms(), j->now);
+    store_submit(ctx->store, ctx->base, hook_job_run, hook_job_done, j);
+}
+
+/* RFC 6749 error shape, which OAuth2 clients such as UPS expect here. */
+static void oauth_error(struct http_ctx *ctx, int status, const char *error, const char *description)
+{
+    if (status == 401)
+        evhttp_add_header(evhttp_request_get_output_headers(ctx->req), "WWW-Authenticate", "Basic realm=\"shiprelay\"");
+    http_reply_json(ctx, status, json_pack("{s:s,s:s}", "error", error, "error_description", description));
+}
+
+void handle_hook_token(struct http_ctx *ctx)
+{
+    const struct adapter_source *src = find_source(ctx);
+    if (!src)
+        return;
+    if (strcmp(src->kind, "ups") != 0) {
+        http_reply_error(ctx, 404, "unknown_source", "source \"%s\" does not issue tokens", src->name);
+        return;
+    }
+    char err[256];
+    if (ups_check_client(src, req_header(ctx, "Authorization"), err, sizeof err) != ADAPTER_OK) {
+        log_warn("hook %s/%s: token refused: %s", src->tenant, src->name, err);
+        oauth_error(ctx, 401, "invalid_client", err);
+        return;
+    }
+    /* The body is application/x-www-form-urlencoded: grant_type=client_credentials */
+    char *form = xstrndup(ctx->body, ctx->body_len);
+    struct evkeyvalq fields;
+    TAILQ_INIT(&fields);
+    const char *grant = evhttp_parse_query_str(form, &fields) == 0 ? evhttp_find_header(&fields, "grant_type") : NULL;
+    bool ok = grant && strcmp(grant, "client_credentials") == 0;
+    evhttp_clear_headers(&fields);
+    free(form);
+    if (!ok) {
+        oauth_error(ctx, 400, "unsupported_grant_type", "grant_type must be client_credentials");
+        return;
+    }
+    char token[UPS_TOKEN_MAX];
+    ups_issue_token(src, time_now_ms() / 1000, token);
+    evhttp_add_header(evhttp_request_get_output_headers(ctx->req), "Cache-Control", "no-store");
+    http_reply_json(ctx, 200, json_pack("{s:s,s:s,s:i}", "access_token", token, "token_type", "Bearer", "expires_in",
+                                        UPS_TOKEN_TTL));
+}

@@ -1,0 +1,119 @@
+/* pipeline: dedupe → find → park or apply → store. See pipeline.h. */
+#include "pipeline.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "fulfillment_event.h"
+#include "jsonutil.h"
+#include "shipment_update.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static const char *str(const json_t *ev, const char *key)
+{
+    const char *s = json_string_value(json_object_get(ev, key));
+    return s ? s : "";
+}
+
+bool pipeline_apply(const struct config *cfg, json_t *order, const json_t *event, const char *now_iso,
+                    json_t *changes)
+{
+    if (strcmp(str(event, "kind"), "fulfillment") == 0)
+        return fulfillment_event_apply(order, event, now_iso, changes);
+    bool autoclose = !config_source_skips_autoclose(cfg, ju_path_str(order, "creation_source.source_type"));
+    return shipment_update_apply(order, event, autoclose, now_iso, changes);
+}
+
+/* 0 new, 1 duplicate, STORE_EIO. */
+static int dedupe(struct store_txn *txn, const char *tenant, const char *source, const json_t *ev, const char *now)
+{
+    int dup = 0;
+    const char *id = json_string_value(json_object_get(ev, "source_event_id"));
+    if (id) {
+        char *key = xasprintf("id:%s", id);
+        dup = store_event_seen(txn, tenant, source, key, now);
+        free(key);
+        if (dup == STORE_EIO)
+            return STORE_EIO;
+    }
+    const char *subject = json_object_get(ev, "tracking_no") ? str(ev, "tracking_no") : str(ev, "fulfillment_order_id");
+    const char *what = json_object_get(ev, "raw_status") ? str(ev, "raw_status") : str(ev, "event");
+    char *key = xasprintf("ev:%s|%s|%s|%s", subject, what, str(ev, "raw_substatus"), str(ev, "event_time"));
+    int dup2 = store_event_seen(txn, tenant, source, key, now);
+    free(key);
+    if (dup2 == STORE_EIO)
+        return STORE_EIO;
+    return dup || dup2;
+}
+
+static int store_changed(struct store_txn *txn, const char *tenant, json_t *order, const char *source,
+                         const char *now, json_t *changes)
+{
+    json_object_set_new(order, "update_date", json_string(now));
+    int rc = store_order_update(txn, tenant, order);
+    if (rc == STORE_OK)
+        rc = store_changelog_add(txn, tenant, str(order, "order_id"), now, source, changes);
+    return rc;
+}
+
+int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char *tenant, const char *source,
+                    const json_t *event, const char *now_iso, enum pipeline_outcome *outcome)
+{
+    int dup = dedupe(txn, tenant, source, event, now_iso);
+    if (dup == STORE_EIO)
+        return STORE_EIO;
+    if (dup) {
+        *outcome = PIPELINE_DUPLICATE;
+        return STORE_OK;
+    }
+    const char *trk = json_string_value(json_object_get(event, "tracking_no"));
+    const char *ref = json_string_value(json_object_get(event, "partner_order_reference"));
+    json_t *order = trk ? store_order_by_tracking(txn, tenant, trk) : NULL;
+    if (!order && ref)
+        order = store_order_get(txn, tenant, STORE_KEY_PARTNER_REF, ref);
+    if (!order) {
+        *outcome = PIPELINE_PARKED;
+        return store_park(txn, tenant, source, event, now_iso);
+    }
+    json_t *changes = json_array();
+    int rc = STORE_OK;
+    *outcome = PIPELINE_UNCHANGED;
+    if (pipeline_apply(cfg, order, event, now_iso, changes)) {
+        char *label = xasprintf("hook:%s", source);
+        rc = store_changed(txn, tenant, order, label, now_iso, changes);
+        free(label);
+        *outcome = PIPELINE_APPLIED;
+    }
+    json_decref(changes);
+    json_decref(order);
+    return rc;
+}
+
+int pipeline_unpark(struct store_txn *txn, const struct config *cfg, const char *tenant, json_t *order,
+                    const char *now_iso, json_t *changes)
+{
+    json_t *parked = store_unpark(txn, tenant, order);
+    if (!parked)
+        return STORE_EIO;
+    size_t i;
+    json_t *p;
+    json_array_foreach(parked, i, p)
+    {
+        json_t *own = json_array();
+        pipeline_apply(cfg, order, json_object_get(p, "event"), now_iso, own);
+        /* Say where each change came from: parked events keep their source. */
+        size_t k;
+        json_t *c;
+        json_array_foreach(own, k, c)
+        {
+            char *label = xasprintf("hook:%s", str(p, "source"));
+            json_object_set_new(c, "source", json_string(label));
+            free(label);
+            json_array_append(changes, c);
+        }
+        json_decref(own);
+    }
+    json_decref(parked);
+    return STORE_OK;
+}

@@ -1,0 +1,39 @@
+/* pipeline: one canonical inbound event through the store, inside a store
+ * job (so it commits with everything else of the request):
+ *
+ *   dedupe   the source's event id, and (tracking number or fulfillment
+ *            order, raw status, sub-status, event time): a repeat changes
+ *            nothing and still succeeds;
+ *   find     the order by the shipment's tracking number, else by the
+ *            partner_order_reference the event carries;
+ *   park     an event no order matches yet is kept, and applied when an
+ *            order with that tracking number or reference is created;
+ *   apply    shipment events via shipment_update, warehouse events via
+ *            fulfillment_event; then the order, its change log (source
+ *            "hook:NAME") and update_date are stored.
+ */
+#ifndef SHIPRELAY_PIPELINE_H
+#define SHIPRELAY_PIPELINE_H
+#include <jansson.h>
+
+#include "config.h"
+
+struct store_txn;
+
+enum pipeline_outcome { PIPELINE_APPLIED, PIPELINE_UNCHANGED, PIPELINE_DUPLICATE, PIPELINE_PARKED };
+
+/* STORE_OK with *outcome set, or STORE_EIO. */
+int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char *tenant, const char *source,
+                    const json_t *event, const char *now_iso, enum pipeline_outcome *outcome);
+
+/* Apply one canonical event to an order in memory (no store access). True
+ * when the order changed. */
+bool pipeline_apply(const struct config *cfg, json_t *order, const json_t *event, const char *now_iso,
+                    json_t *changes);
+
+/* Before a new order is stored: take the events parked for it and apply
+ * them, appending their changes to changes. STORE_OK or STORE_EIO. */
+int pipeline_unpark(struct store_txn *txn, const struct config *cfg, const char *tenant, json_t *order,
+                    const char *now_iso, json_t *changes);
+
+#endif
