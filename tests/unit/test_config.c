@@ -97,6 +97,53 @@ static void errors_name_file_and_line(void **state)
     }
 }
 
+static void sources(void **state)
+{
+    struct config c;
+    char err[256];
+    const char *p = write_conf("[source \"acme/as\"]\nadapter = aftership\nsecret = one\nsecret = two\n"
+                               "[source \"acme/dhl\"]\nadapter = dhl\ntoken = t0k3n\nheader = DHL-API-Key\n"
+                               "[source \"acme/ups\"]\nadapter = ups\nclient_id = id\nclient_secret = sec\n"
+                               "[source \"acme/ay\"]\nadapter = aymakan\n"
+                               "[source \"acme/shippo\"]\nadapter = shippo\ntoken = t\n");
+    assert_int_equal(config_load(&c, p, err, sizeof err), 0);
+    assert_int_equal(c.n_sources, 5);
+    const struct adapter_source *s = config_find_source(&c, "acme", "as");
+    assert_non_null(s);
+    assert_string_equal(s->kind, "aftership");
+    assert_int_equal(s->n_secrets, 2);
+    assert_string_equal(config_find_source(&c, "acme", "dhl")->header, "DHL-API-Key");
+    assert_null(config_find_source(&c, "beta", "as"));
+    config_free(&c);
+    unlink(p);
+
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"[source \"acme\"]\nadapter = dhl\n", "2: source \"acme\" must be named TENANT/NAME"},
+        {"[source \"acme/x\"]\nadapter = fedex\n",
+         "2: [source \"acme/x\"] adapter \"fedex\" is not one of aftership, easypost, shippo, ups, dhl, aymakan, "
+         "carriyo-carrier, carriyo, wms"},
+        {"[source \"acme/x\"]\nadapter = dhl\nadapter = dhl\n", "3: [source \"acme/x\"] adapter is given twice"},
+        {"[source \"acme/x\"]\nkey = 1\n",
+         "2: unknown key \"key\" in [source \"acme/x\"] (known: adapter, secret, token, header, client_id, client_secret)"},
+        {"\n[source \"acme/x\"]\nadapter = aftership\n", "3: [source \"acme/x\"] needs secret"},
+        {"[source \"acme/x\"]\nadapter = dhl\ntoken = t\n", "2: [source \"acme/x\"] needs header"},
+        {"[source \"acme/x\"]\nadapter = ups\nclient_id = i\n", "2: [source \"acme/x\"] needs client_secret"},
+        {"[source \"acme/x\"]\nadapter = shippo\n", "2: [source \"acme/x\"] needs token or secret"},
+        {"[source \"acme/x\"]\nsecret = s\n", "2: [source \"acme/x\"] needs adapter"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char want[400];
+        p = write_conf(bad[i].text);
+        assert_int_equal(config_load(&c, p, err, sizeof err), -1);
+        snprintf(want, sizeof want, "%s:%s", p, bad[i].want);
+        assert_string_equal(err, want);
+        config_free(&c);
+        unlink(p);
+    }
+}
+
 static void missing_file(void **state)
 {
     struct config c;
@@ -139,6 +186,7 @@ int main(void)
         cmocka_unit_test(defaults),
         cmocka_unit_test(full_file),
         cmocka_unit_test(errors_name_file_and_line),
+        cmocka_unit_test(sources),
         cmocka_unit_test(missing_file),
         cmocka_unit_test(shipped_conf_lists_every_key),
     };
