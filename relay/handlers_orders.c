@@ -185,12 +185,14 @@ static int ssu_job(struct store_txn *txn, void *arg)
     j->order = store_order_get(txn, tenant, STORE_KEY_PARTNER_REF, ref);
     if (!j->order)
         return SSU_NO_ORDER;
-    const char *source = ju_path_str(j->order, "creation_source.source_type");
-    bool autoclose = !config_source_skips_autoclose(j->ctx->cfg, source);
+    bool autoclose = !config_source_skips_autoclose(j->ctx->cfg, ju_path_str(j->order, "creation_source.source_type"));
     if (!shipment_update_apply(j->order, j->body, autoclose, j->now, j->changes))
         return STORE_OK; /* a repeat: nothing to write */
     json_object_set_new(j->order, "update_date", json_string(j->now));
-    int rc = store_order_update(txn, tenant, j->order);
+    /* A tracking number learnt here claims the carrier events parked under it. */
+    int rc = pipeline_unpark(txn, j->ctx->cfg, tenant, j->order, j->now, j->changes);
+    if (rc == STORE_OK)
+        rc = store_order_update(txn, tenant, j->order);
     if (rc == STORE_OK)
         rc = store_changelog_add(txn, tenant, json_string_value(json_object_get(j->order, "order_id")), j->now,
                                  "SHIPMENT_STATUS_UPDATE", j->changes);

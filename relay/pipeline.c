@@ -80,8 +80,12 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
     int rc = STORE_OK;
     *outcome = PIPELINE_UNCHANGED;
     if (pipeline_apply(cfg, order, event, now_iso, changes)) {
+        /* The event may have given a shipment its tracking number: events
+         * parked under that number belong to this order now. */
+        rc = pipeline_unpark(txn, cfg, tenant, order, now_iso, changes);
         char *label = xasprintf("hook:%s", source);
-        rc = store_changed(txn, tenant, order, label, now_iso, changes);
+        if (rc == STORE_OK)
+            rc = store_changed(txn, tenant, order, label, now_iso, changes);
         free(label);
         *outcome = PIPELINE_APPLIED;
     }

@@ -229,6 +229,20 @@ class HooksTest(unittest.TestCase):
         again = self.post_hook("aftership", body, self.signed("aftership", body)[0])
         self.assertEqual(again.json["duplicates"], 1)
 
+    def test_parked_event_is_claimed_when_a_tracking_number_arrives_later(self):
+        body = json.dumps({"tracking_number": "CC-LATE-1", "carriyo_status_code": "in_transit",
+                           "status_update_date": "2026-11-20T09:00:00Z"}).encode()
+        r = self.post_hook("carriyo-carrier", body, self.signed("carriyo-carrier", body)[0])
+        self.assertEqual(r.json["parked"], 1, r)
+        self.create_order_for("PO-LATE-TRK", shipments_psr="S-LATE")
+        upd = {"references": {"partner_order_reference": "PO-LATE-TRK", "partner_shipment_reference": "S-LATE"},
+               "post_shipping_info": {"status": "shipped", "tracking_no": "CC-LATE-1",
+                                      "status_date": "2026-11-20T08:00:00Z"}}
+        o = self.relay.post("/orders/shipment-status-update", upd).json
+        s = [s for s in o["shipments"] if s["partner_shipment_reference"] == "S-LATE"][0]
+        self.assertEqual(s["status"], "in_transit")
+        self.assertEqual([h["status"] for h in s["status_history"]], ["shipped", "in_transit"])
+
     def test_ups_token_endpoint(self):
         path = "/hooks/acme/ups/oauth/token"
         form = {"Content-Type": "application/x-www-form-urlencoded"}
