@@ -75,16 +75,7 @@ static void new_order_id(char out[32])
 static int create_job(struct store_txn *txn, void *arg)
 {
     struct write_job *j = arg;
-    const char *tenant = j->ctx->tenant;
-    /* Events that arrived before the order are applied as it is created; a
-     * refused insert rolls the job back, parked events included. */
-    int rc = pipeline_unpark(txn, j->ctx->cfg, tenant, j->order, j->now, j->changes);
-    if (rc == STORE_OK)
-        rc = store_order_insert(txn, tenant, j->order);
-    if (rc != STORE_OK)
-        return rc;
-    return store_changelog_add(txn, tenant, json_string_value(json_object_get(j->order, "order_id")), j->now, "API",
-                               j->changes);
+    return pipeline_store_order(txn, j->ctx->cfg, j->ctx->tenant, NULL, j->order, j->changes, "API", j->now);
 }
 
 static void create_done(int rc, void *arg)
@@ -181,21 +172,16 @@ static int ssu_job(struct store_txn *txn, void *arg)
 {
     struct write_job *j = arg;
     const char *tenant = j->ctx->tenant;
-    const char *ref = ju_path_str(j->body, "partner_order_reference");
-    j->order = store_order_get(txn, tenant, STORE_KEY_PARTNER_REF, ref);
+    j->order = store_order_get(txn, tenant, STORE_KEY_PARTNER_REF, ju_path_str(j->body, "partner_order_reference"));
     if (!j->order)
         return SSU_NO_ORDER;
     bool autoclose = !config_source_skips_autoclose(j->ctx->cfg, ju_path_str(j->order, "creation_source.source_type"));
-    if (!shipment_update_apply(j->order, j->body, autoclose, j->now, j->changes))
-        return STORE_OK; /* a repeat: nothing to write */
-    json_object_set_new(j->order, "update_date", json_string(j->now));
-    /* A tracking number learnt here claims the carrier events parked under it. */
-    int rc = pipeline_unpark(txn, j->ctx->cfg, tenant, j->order, j->now, j->changes);
-    if (rc == STORE_OK)
-        rc = store_order_update(txn, tenant, j->order);
-    if (rc == STORE_OK)
-        rc = store_changelog_add(txn, tenant, json_string_value(json_object_get(j->order, "order_id")), j->now,
-                                 "SHIPMENT_STATUS_UPDATE", j->changes);
+    json_t *before = json_deep_copy(j->order);
+    int rc = STORE_OK;
+    if (shipment_update_apply(j->order, j->body, autoclose, j->now, j->changes)) /* else a repeat: nothing to write */
+        rc = pipeline_store_order(txn, j->ctx->cfg, tenant, before, j->order, j->changes, "SHIPMENT_STATUS_UPDATE",
+                                  j->now);
+    json_decref(before);
     return rc;
 }
 

@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "fulfillment_event.h"
 #include "jsonutil.h"
 #include "shipment_update.h"
 #include "store.h"
+#include "timeutil.h"
+#include "webhook_events.h"
 #include "xmalloc.h"
 
 static const char *str(const json_t *ev, const char *key)
@@ -47,16 +50,6 @@ static int dedupe(struct store_txn *txn, const char *tenant, const char *source,
     return dup || dup2;
 }
 
-static int store_changed(struct store_txn *txn, const char *tenant, json_t *order, const char *source,
-                         const char *now, json_t *changes)
-{
-    json_object_set_new(order, "update_date", json_string(now));
-    int rc = store_order_update(txn, tenant, order);
-    if (rc == STORE_OK)
-        rc = store_changelog_add(txn, tenant, str(order, "order_id"), now, source, changes);
-    return rc;
-}
-
 int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char *tenant, const char *source,
                     const json_t *event, const char *now_iso, enum pipeline_outcome *outcome)
 {
@@ -76,26 +69,26 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
         *outcome = PIPELINE_PARKED;
         return store_park(txn, tenant, source, event, now_iso);
     }
+    json_t *before = json_deep_copy(order);
     json_t *changes = json_array();
     int rc = STORE_OK;
     *outcome = PIPELINE_UNCHANGED;
     if (pipeline_apply(cfg, order, event, now_iso, changes)) {
-        /* The event may have given a shipment its tracking number: events
-         * parked under that number belong to this order now. */
-        rc = pipeline_unpark(txn, cfg, tenant, order, now_iso, changes);
         char *label = xasprintf("hook:%s", source);
-        if (rc == STORE_OK)
-            rc = store_changed(txn, tenant, order, label, now_iso, changes);
+        rc = pipeline_store_order(txn, cfg, tenant, before, order, changes, label, now_iso);
         free(label);
         *outcome = PIPELINE_APPLIED;
     }
     json_decref(changes);
+    json_decref(before);
     json_decref(order);
     return rc;
 }
 
-int pipeline_unpark(struct store_txn *txn, const struct config *cfg, const char *tenant, json_t *order,
-                    const char *now_iso, json_t *changes)
+/* Take the events parked for this order and apply them (their changes keep
+ * their own source). STORE_OK or STORE_EIO. */
+static int unpark(struct store_txn *txn, const struct config *cfg, const char *tenant, json_t *order,
+                  const char *now_iso, json_t *changes)
 {
     json_t *parked = store_unpark(txn, tenant, order);
     if (!parked)
@@ -120,4 +113,48 @@ int pipeline_unpark(struct store_txn *txn, const struct config *cfg, const char 
     }
     json_decref(parked);
     return STORE_OK;
+}
+
+static int emit_webhooks(struct store_txn *txn, const char *tenant, const json_t *before, const json_t *order,
+                         const json_t *changes, const char *now_iso)
+{
+    json_t *events = webhook_events_for(before, order, changes);
+    int64_t now_ms = time_now_ms();
+    int rc = STORE_OK;
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e)
+    {
+        unsigned char raw[12];
+        char id[4 + 2 * sizeof raw + 1];
+        crypto_random(raw, sizeof raw);
+        memcpy(id, "evt_", 4);
+        crypto_hex(raw, sizeof raw, id + 4);
+        json_t *body = webhook_event_body(str(e, "type"), str(e, "trigger"), id, now_iso, tenant, before, order);
+        char *text = ju_dump(body);
+        rc = store_outbox_add(txn, tenant, str(order, "order_id"), id, str(e, "type"), str(e, "trigger"), text, now_ms);
+        free(text);
+        json_decref(body);
+        if (rc != STORE_OK)
+            break;
+    }
+    json_decref(events);
+    return rc;
+}
+
+int pipeline_store_order(struct store_txn *txn, const struct config *cfg, const char *tenant, const json_t *before,
+                         json_t *order, json_t *changes, const char *source, const char *now_iso)
+{
+    /* Events that arrived before the order, or under a tracking number the
+     * change just taught a shipment, belong to it now. */
+    int rc = unpark(txn, cfg, tenant, order, now_iso, changes);
+    if (rc != STORE_OK)
+        return rc;
+    json_object_set_new(order, "update_date", json_string(now_iso));
+    rc = before ? store_order_update(txn, tenant, order) : store_order_insert(txn, tenant, order);
+    if (rc == STORE_OK)
+        rc = store_changelog_add(txn, tenant, str(order, "order_id"), now_iso, source, changes);
+    if (rc == STORE_OK)
+        rc = emit_webhooks(txn, tenant, before, order, changes, now_iso);
+    return rc;
 }

@@ -9,8 +9,13 @@
  *   park     an event no order matches yet is kept, and applied when an
  *            order with that tracking number or reference is created;
  *   apply    shipment events via shipment_update, warehouse events via
- *            fulfillment_event; then the order, its change log (source
- *            "hook:NAME") and update_date are stored.
+ *            fulfillment_event; then pipeline_store_order.
+ *
+ * pipeline_store_order is the one way an order reaches the store, for every
+ * caller (order creation, shipment-status-update, hooks): in the caller's
+ * transaction it claims parked events, stamps update_date, writes the
+ * order, its change-log rows, and one outbox row per matching webhook
+ * endpoint for each order.* event the change fires (webhook_events.h).
  */
 #ifndef SHIPRELAY_PIPELINE_H
 #define SHIPRELAY_PIPELINE_H
@@ -31,9 +36,11 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
 bool pipeline_apply(const struct config *cfg, json_t *order, const json_t *event, const char *now_iso,
                     json_t *changes);
 
-/* Before a new order is stored: take the events parked for it and apply
- * them, appending their changes to changes. STORE_OK or STORE_EIO. */
-int pipeline_unpark(struct store_txn *txn, const struct config *cfg, const char *tenant, json_t *order,
-                    const char *now_iso, json_t *changes);
+/* Store a created (before == NULL) or changed order with everything that
+ * goes with it (see above). source labels the change-log rows that carry no
+ * source of their own. STORE_OK, STORE_EXISTS (a created order whose
+ * partner_order_reference is taken), or STORE_EIO. */
+int pipeline_store_order(struct store_txn *txn, const struct config *cfg, const char *tenant, const json_t *before,
+                         json_t *order, json_t *changes, const char *source, const char *now_iso);
 
 #endif

@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct store;
@@ -73,6 +74,33 @@ int store_park(struct store_txn *txn, const char *tenant, const char *source, co
  * first, as [{source, event}]. NULL on failure. */
 json_t *store_unpark(struct store_txn *txn, const char *tenant, const json_t *order);
 
+/* ---- outbound webhooks, inside a job ---- */
+/* One pending message per enabled endpoint of the tenant whose event_types
+ * filter takes `type` (empty = all). STORE_OK or STORE_EIO. */
+int store_outbox_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *event_id,
+                     const char *type, const char *trigger, const char *payload, int64_t now_ms);
+/* The endpoint as stored (secrets included), or NULL. */
+json_t *store_endpoint_get(struct store_txn *txn, const char *tenant, const char *id);
+/* Insert or replace an endpoint from its stored form. */
+int store_endpoint_put(struct store_txn *txn, const json_t *endpoint);
+/* 1 deleted (its pending messages become cancelled), 0 not found, or STORE_EIO. */
+int store_endpoint_delete(struct store_txn *txn, const char *tenant, const char *id, int64_t now_ms);
+/* Make messages due now: the one named message_id (any status but
+ * cancelled), or else every message of endpoint_id created since since_ms
+ * that is dead or has failed. The count, or STORE_EIO. */
+int store_message_requeue(struct store_txn *txn, const char *tenant, const char *message_id,
+                          const char *endpoint_id, int64_t since_ms, int64_t now_ms);
+/* Record one delivery attempt ({message_id, at, status_code, error_class,
+ * error, dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms,
+ * response_body, response_truncated}) and move the message to status
+ * (pending with next_attempt_at, delivered, dead). */
+int store_attempt_record(struct store_txn *txn, const json_t *attempt, const char *status, int64_t next_attempt_at);
+/* outcome > 0 success (clears the failing clock), 0 failure (starts it, and
+ * disables the endpoint once it has run disable_after_ms), < 0 gone (410:
+ * disable now). */
+int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int outcome, int64_t now_ms,
+                          int64_t disable_after_ms);
+
 /* --- reads --- */
 struct store_reader *store_reader_open(struct store *st, char *err, size_t errlen);
 void store_reader_close(struct store_reader *rd);
@@ -81,5 +109,18 @@ json_t *store_read_order(struct store_reader *rd, const char *tenant, enum store
                          bool *failed);
 /* The order's change log as an array, oldest first unless newest_first. NULL on error. */
 json_t *store_read_changelogs(struct store_reader *rd, const char *tenant, const char *order_id, bool newest_first);
+
+/* Endpoints of the tenant (one when id is given; secrets included: the
+ * caller decides what to show). Messages filtered by any of endpoint,
+ * event type and status (NULL: any), after a seq, at most limit. One message
+ * with its payload. A message's attempts. NULL on error. */
+json_t *store_read_endpoints(struct store_reader *rd, const char *tenant, const char *id);
+json_t *store_read_messages(struct store_reader *rd, const char *tenant, const char *endpoint_id,
+                            const char *event_type, const char *status, int64_t after_seq, int limit);
+json_t *store_read_message(struct store_reader *rd, const char *tenant, const char *id);
+json_t *store_read_attempts(struct store_reader *rd, const char *tenant, const char *message_id);
+/* Messages the dispatcher may send now (all tenants), joined with their
+ * endpoint's url, secrets, headers and limits; oldest due first. */
+json_t *store_read_due(struct store_reader *rd, int64_t now_ms, int limit);
 
 #endif

@@ -6,6 +6,7 @@
  * per round, so concurrent requests share a commit (and its fsync). Replies
  * go back through event_base_once on each submitter's loop. */
 #include "store.h"
+#include "store_sqlite_int.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -67,6 +68,59 @@ static const char *migrations[] = {
     "  received_date TEXT NOT NULL);"
     "CREATE INDEX parked_by_tracking ON parked_events (tenant, tracking_no);"
     "CREATE INDEX parked_by_reference ON parked_events (tenant, partner_order_reference);",
+
+    /* 3: outbound webhooks: endpoints, the outbox, delivery attempts. Times are ms since the epoch. */
+    "CREATE TABLE webhook_endpoints ("
+    "  id TEXT PRIMARY KEY,"
+    "  tenant TEXT NOT NULL,"
+    "  url TEXT NOT NULL,"
+    "  description TEXT,"
+    "  event_types TEXT NOT NULL DEFAULT '[]',"
+    "  enabled INTEGER NOT NULL DEFAULT 1,"
+    "  disabled_reason TEXT,"
+    "  headers TEXT NOT NULL DEFAULT '{}',"
+    "  rate_limit INTEGER NOT NULL DEFAULT 0,"
+    "  max_concurrency INTEGER NOT NULL DEFAULT 4,"
+    "  fifo INTEGER NOT NULL DEFAULT 1,"
+    "  secret TEXT NOT NULL,"
+    "  old_secret TEXT,"
+    "  old_secret_until INTEGER,"
+    "  failing_since INTEGER,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX endpoints_by_tenant ON webhook_endpoints (tenant);"
+    "CREATE TABLE webhook_messages ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  tenant TEXT NOT NULL,"
+    "  endpoint_id TEXT NOT NULL,"
+    "  event_id TEXT NOT NULL,"
+    "  event_type TEXT NOT NULL,"
+    "  trigger TEXT NOT NULL,"
+    "  order_id TEXT,"
+    "  payload TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_at INTEGER NOT NULL,"
+    "  last_status_code INTEGER,"
+    "  last_error TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX messages_due ON webhook_messages (status, next_attempt_at);"
+    "CREATE INDEX messages_fifo ON webhook_messages (endpoint_id, order_id, seq);"
+    "CREATE INDEX messages_by_tenant ON webhook_messages (tenant, seq);"
+    "CREATE TABLE webhook_attempts ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  message_id TEXT NOT NULL,"
+    "  attempt INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  status_code INTEGER NOT NULL,"
+    "  error_class TEXT,"
+    "  error TEXT,"
+    "  dns_ms REAL, connect_ms REAL, tls_ms REAL, first_byte_ms REAL, total_ms REAL,"
+    "  response_body TEXT,"
+    "  response_truncated INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX attempts_by_message ON webhook_attempts (message_id, attempt);",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 
@@ -79,12 +133,6 @@ struct job {
     struct job *next;
 };
 
-struct store_txn {
-    sqlite3 *db;
-    sqlite3_stmt *get_by_id, *get_by_ref, *insert, *update, *log;
-    sqlite3_stmt *key_put, *get_by_tracking, *seen, *park, *parked_for, *unpark;
-};
-
 struct store {
     char *path;
     int batch_max;
@@ -95,11 +143,6 @@ struct store {
     struct job *head, *tail;
     bool stopping;
     unsigned long jobs_done, commits;
-};
-
-struct store_reader {
-    sqlite3 *db;
-    sqlite3_stmt *get_by_id, *get_by_ref, *logs_asc, *logs_desc;
 };
 
 static int exec(sqlite3 *db, const char *sql)
@@ -163,6 +206,91 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 fail:
     snprintf(err, errlen, "migrating the database failed: %s", sqlite3_errmsg(db));
     return -1;
+}
+
+/* ---- shared helpers (store_sqlite_int.h) ---- */
+
+sqlite3_stmt *sq_stmt(sqlite3 *db, struct stmt_cache *c, const char *sql)
+{
+    for (int i = 0; i < c->n; i++)
+        if (c->sql[i] == sql)
+            return c->stmt[i];
+    if (c->n == STMT_CACHE_MAX)
+        abort(); /* raise STMT_CACHE_MAX: a programming error, not a runtime one */
+    sqlite3_stmt *s = prep(db, sql);
+    if (s) {
+        c->sql[c->n] = sql;
+        c->stmt[c->n++] = s;
+    }
+    return s;
+}
+
+void sq_cache_free(struct stmt_cache *c)
+{
+    for (int i = 0; i < c->n; i++)
+        sqlite3_finalize(c->stmt[i]);
+    c->n = 0;
+}
+
+void sq_text(sqlite3_stmt *s, int idx, const char *text)
+{
+    if (text)
+        sqlite3_bind_text(s, idx, text, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, idx);
+}
+
+int sq_done(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_CONSTRAINT)
+        log_error("store: write: %s", sqlite3_errmsg(sqlite3_db_handle(s)));
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_DONE ? STORE_OK : rc == SQLITE_CONSTRAINT ? STORE_EXISTS : STORE_EIO;
+}
+
+json_t *sq_rows(sqlite3_stmt *s)
+{
+    json_t *out = json_array();
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        json_t *row = json_object();
+        for (int c = 0; c < sqlite3_column_count(s); c++) {
+            const char *name = sqlite3_column_name(s, c);
+            size_t nl = strlen(name);
+            json_t *v;
+            switch (sqlite3_column_type(s, c)) {
+            case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(s, c)); break;
+            case SQLITE_FLOAT: v = json_real(sqlite3_column_double(s, c)); break;
+            case SQLITE_NULL: v = json_null(); break;
+            default: {
+                const char *t = (const char *)sqlite3_column_text(s, c);
+                if (nl > 5 && strcmp(name + nl - 5, "_json") == 0) {
+                    v = json_loads(t, JSON_DECODE_ANY, NULL);
+                    if (!v)
+                        v = json_null();
+                } else
+                    v = json_string(t);
+            }
+            }
+            if (nl > 5 && strcmp(name + nl - 5, "_json") == 0) {
+                char key[64];
+                snprintf(key, sizeof key, "%.*s", (int)(nl - 5), name);
+                json_object_set_new(row, key, v);
+            } else
+                json_object_set_new(row, name, v);
+        }
+        json_array_append_new(out, row);
+    }
+    if (rc != SQLITE_DONE) {
+        log_error("store: read: %s", sqlite3_errmsg(sqlite3_db_handle(s)));
+        json_decref(out);
+        out = NULL;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return out;
 }
 
 /* ---- writer ---- */
@@ -307,6 +435,7 @@ void store_close(struct store *st)
                              t->key_put,   t->get_by_tracking, t->seen, t->park,   t->parked_for, t->unpark};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         sqlite3_finalize(stmts[i]);
+    sq_cache_free(&t->cache);
     sqlite3_close_v2(t->db);
     pthread_mutex_destroy(&st->mu);
     pthread_cond_destroy(&st->cv);
@@ -579,6 +708,7 @@ void store_reader_close(struct store_reader *rd)
     sqlite3_finalize(rd->get_by_ref);
     sqlite3_finalize(rd->logs_asc);
     sqlite3_finalize(rd->logs_desc);
+    sq_cache_free(&rd->cache);
     sqlite3_close_v2(rd->db);
     free(rd);
 }

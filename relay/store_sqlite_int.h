@@ -1,0 +1,49 @@
+/* store_sqlite_int: what the SQLite backend's files share (private to
+ * store_sqlite.c and store_webhooks.c; nothing else includes it).
+ *
+ * Statements are prepared on first use and kept per connection in a small
+ * cache keyed by the SQL text's address (always a string literal), so each
+ * file owns its own SQL next to the code that runs it. */
+#ifndef SHIPRELAY_STORE_SQLITE_INT_H
+#define SHIPRELAY_STORE_SQLITE_INT_H
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define STMT_CACHE_MAX 64
+
+struct stmt_cache {
+    int n;
+    const char *sql[STMT_CACHE_MAX];
+    sqlite3_stmt *stmt[STMT_CACHE_MAX];
+};
+
+struct store_txn {
+    sqlite3 *db;
+    sqlite3_stmt *get_by_id, *get_by_ref, *insert, *update, *log;
+    sqlite3_stmt *key_put, *get_by_tracking, *seen, *park, *parked_for, *unpark;
+    struct stmt_cache cache;
+};
+
+struct store_reader {
+    sqlite3 *db;
+    sqlite3_stmt *get_by_id, *get_by_ref, *logs_asc, *logs_desc;
+    struct stmt_cache cache;
+};
+
+/* The cached statement for sql on db (NULL if it does not prepare). The
+ * caller binds, steps, and resets it (sq_done and sq_rows reset for you). */
+sqlite3_stmt *sq_stmt(sqlite3 *db, struct stmt_cache *c, const char *sql);
+void sq_cache_free(struct stmt_cache *c);
+/* Step a write to completion and reset: STORE_OK, STORE_EXISTS (constraint)
+ * or STORE_EIO. */
+int sq_done(sqlite3_stmt *s);
+/* Every row as an object named by its columns (integers, reals, text, and
+ * NULL as null; text columns whose name ends in "_json" are parsed, and
+ * the suffix dropped). Resets the statement. NULL on error. */
+json_t *sq_rows(sqlite3_stmt *s);
+/* Bind text that may be NULL. */
+void sq_text(sqlite3_stmt *s, int idx, const char *text);
+
+#endif

@@ -1,0 +1,283 @@
+/* store_webhooks: the outbound-webhook half of the SQLite store: endpoints,
+ * the outbox (webhook_messages), and delivery attempts. See store.h.
+ *
+ * A message is `pending` until it is `delivered`, `dead` (every attempt of
+ * the schedule failed) or `cancelled` (its endpoint was deleted); nothing
+ * else removes it. In-flight deliveries are not marked here: a crash leaves
+ * them pending, so they are sent again under the same id (at least once). */
+#include <string.h>
+
+#include "jsonutil.h"
+#include "store_sqlite_int.h"
+#include "xmalloc.h"
+
+#define ISO(col) "strftime('%Y-%m-%dT%H:%M:%fZ', " col " / 1000.0, 'unixepoch')"
+
+/* ---- inside jobs ---- */
+
+int store_outbox_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *event_id,
+                     const char *type, const char *trigger, const char *payload, int64_t now_ms)
+{
+    static const char sql[] =
+        "INSERT INTO webhook_messages (id, tenant, endpoint_id, event_id, event_type, trigger, order_id, payload, "
+        "status, attempts, next_attempt_at, created_at, updated_at) "
+        "SELECT 'msg_' || lower(hex(randomblob(12))), ?1, e.id, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7, ?7 "
+        "FROM webhook_endpoints e WHERE e.tenant = ?1 AND e.enabled = 1 AND (e.event_types = '[]' OR EXISTS "
+        "(SELECT 1 FROM json_each(e.event_types) j WHERE j.value = ?3)) ORDER BY e.created_at";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, event_id);
+    sq_text(s, 3, type);
+    sq_text(s, 4, trigger);
+    sq_text(s, 5, order_id);
+    sq_text(s, 6, payload);
+    sqlite3_bind_int64(s, 7, now_ms);
+    return sq_done(s);
+}
+
+#define ENDPOINT_COLUMNS                                                                                               \
+    "id, tenant, url, description, event_types AS event_types_json, enabled, disabled_reason, headers AS headers_json, " \
+    "rate_limit, max_concurrency, fifo, secret, old_secret, old_secret_until, failing_since, created_at, updated_at"
+
+json_t *store_endpoint_get(struct store_txn *txn, const char *tenant, const char *id)
+{
+    static const char sql[] = "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoints WHERE tenant = ?1 AND id = ?2";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
+    if (!s)
+        return NULL;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, id);
+    json_t *rows = sq_rows(s);
+    json_t *row = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    return row;
+}
+
+int store_endpoint_put(struct store_txn *txn, const json_t *ep)
+{
+    static const char sql[] =
+        "INSERT OR REPLACE INTO webhook_endpoints (id, tenant, url, description, event_types, enabled, "
+        "disabled_reason, headers, rate_limit, max_concurrency, fifo, secret, old_secret, old_secret_until, "
+        "failing_since, created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
+    if (!s)
+        return STORE_EIO;
+    static const char *text_cols[] = {"id", "tenant", "url", "description"};
+    for (int i = 0; i < 4; i++)
+        sq_text(s, i + 1, json_string_value(json_object_get(ep, text_cols[i])));
+    char *types = ju_dump(json_object_get(ep, "event_types"));
+    char *headers = ju_dump(json_object_get(ep, "headers"));
+    sq_text(s, 5, types);
+    sqlite3_bind_int(s, 6, json_is_true(json_object_get(ep, "enabled")) || json_integer_value(json_object_get(ep, "enabled")));
+    sq_text(s, 7, json_string_value(json_object_get(ep, "disabled_reason")));
+    sq_text(s, 8, headers);
+    sqlite3_bind_int64(s, 9, json_integer_value(json_object_get(ep, "rate_limit")));
+    sqlite3_bind_int64(s, 10, json_integer_value(json_object_get(ep, "max_concurrency")));
+    sqlite3_bind_int(s, 11, json_is_true(json_object_get(ep, "fifo")) || json_integer_value(json_object_get(ep, "fifo")));
+    sq_text(s, 12, json_string_value(json_object_get(ep, "secret")));
+    sq_text(s, 13, json_string_value(json_object_get(ep, "old_secret")));
+    static const char *int_cols[] = {"old_secret_until", "failing_since", "created_at", "updated_at"};
+    for (int i = 0; i < 4; i++) {
+        json_t *v = json_object_get(ep, int_cols[i]);
+        if (json_is_integer(v))
+            sqlite3_bind_int64(s, 14 + i, json_integer_value(v));
+        else
+            sqlite3_bind_null(s, 14 + i);
+    }
+    int rc = sq_done(s);
+    free(types);
+    free(headers);
+    return rc;
+}
+
+int store_endpoint_delete(struct store_txn *txn, const char *tenant, const char *id, int64_t now_ms)
+{
+    static const char del[] = "DELETE FROM webhook_endpoints WHERE tenant = ?1 AND id = ?2";
+    static const char cancel[] = "UPDATE webhook_messages SET status = 'cancelled', updated_at = ?3 "
+                                 "WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'pending'";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, del);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, id);
+    if (sq_done(s) != STORE_OK)
+        return STORE_EIO;
+    if (sqlite3_changes(txn->db) == 0)
+        return 0;
+    s = sq_stmt(txn->db, &txn->cache, cancel);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, id);
+    sqlite3_bind_int64(s, 3, now_ms);
+    return sq_done(s) == STORE_OK ? 1 : STORE_EIO;
+}
+
+int store_message_requeue(struct store_txn *txn, const char *tenant, const char *message_id,
+                          const char *endpoint_id, int64_t since_ms, int64_t now_ms)
+{
+    /* One message by id, or every failed one of an endpoint since a time:
+     * dead ones, and pending ones that have failed at least once. */
+    static const char one[] = "UPDATE webhook_messages SET status = 'pending', next_attempt_at = ?3, updated_at = ?3 "
+                              "WHERE tenant = ?1 AND id = ?2 AND status != 'cancelled'";
+    static const char many[] =
+        "UPDATE webhook_messages SET status = 'pending', next_attempt_at = ?3, updated_at = ?3 "
+        "WHERE tenant = ?1 AND endpoint_id = ?2 AND created_at >= ?4 AND "
+        "(status = 'dead' OR (status = 'pending' AND attempts > 0))";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, message_id ? one : many);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, message_id ? message_id : endpoint_id);
+    sqlite3_bind_int64(s, 3, now_ms);
+    if (!message_id)
+        sqlite3_bind_int64(s, 4, since_ms);
+    if (sq_done(s) != STORE_OK)
+        return STORE_EIO;
+    return sqlite3_changes(txn->db);
+}
+
+int store_attempt_record(struct store_txn *txn, const json_t *a, const char *status, int64_t next_attempt_at)
+{
+    static const char ins[] =
+        "INSERT INTO webhook_attempts (message_id, attempt, at, status_code, error_class, error, dns_ms, connect_ms, "
+        "tls_ms, first_byte_ms, total_ms, response_body, response_truncated) "
+        "VALUES (?1, (SELECT attempts + 1 FROM webhook_messages WHERE id = ?1), ?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)";
+    static const char upd[] =
+        "UPDATE webhook_messages SET attempts = attempts + 1, status = ?2, next_attempt_at = ?3, "
+        "last_status_code = ?4, last_error = ?5, updated_at = ?6 WHERE id = ?1 AND status = 'pending'";
+    const char *id = json_string_value(json_object_get(a, "message_id"));
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, ins);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, id);
+    sqlite3_bind_int64(s, 2, json_integer_value(json_object_get(a, "at")));
+    sqlite3_bind_int(s, 3, (int)json_integer_value(json_object_get(a, "status_code")));
+    sq_text(s, 4, json_string_value(json_object_get(a, "error_class")));
+    sq_text(s, 5, json_string_value(json_object_get(a, "error")));
+    static const char *ms[] = {"dns_ms", "connect_ms", "tls_ms", "first_byte_ms", "total_ms"};
+    for (int i = 0; i < 5; i++)
+        sqlite3_bind_double(s, 6 + i, json_number_value(json_object_get(a, ms[i])));
+    sq_text(s, 11, json_string_value(json_object_get(a, "response_body")));
+    sqlite3_bind_int(s, 12, json_is_true(json_object_get(a, "response_truncated")));
+    if (sq_done(s) != STORE_OK)
+        return STORE_EIO;
+    s = sq_stmt(txn->db, &txn->cache, upd);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, id);
+    sq_text(s, 2, status);
+    sqlite3_bind_int64(s, 3, next_attempt_at);
+    sqlite3_bind_int(s, 4, (int)json_integer_value(json_object_get(a, "status_code")));
+    sq_text(s, 5, json_string_value(json_object_get(a, "error_class")));
+    sqlite3_bind_int64(s, 6, json_integer_value(json_object_get(a, "at")));
+    return sq_done(s);
+}
+
+int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int outcome, int64_t now_ms,
+                          int64_t disable_after_ms)
+{
+    static const char ok[] = "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?1";
+    static const char fail[] =
+        "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?2), "
+        "enabled = CASE WHEN ?2 - COALESCE(failing_since, ?2) >= ?3 THEN 0 ELSE enabled END, "
+        "disabled_reason = CASE WHEN ?2 - COALESCE(failing_since, ?2) >= ?3 AND enabled = 1 "
+        "THEN 'failing for too long' ELSE disabled_reason END, updated_at = ?2 WHERE id = ?1";
+    static const char gone[] = "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = 'the endpoint answered 410 Gone', "
+                               "updated_at = ?2 WHERE id = ?1";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, outcome > 0 ? ok : outcome == 0 ? fail : gone);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, endpoint_id);
+    if (outcome <= 0)
+        sqlite3_bind_int64(s, 2, now_ms);
+    if (outcome == 0)
+        sqlite3_bind_int64(s, 3, disable_after_ms);
+    return sq_done(s);
+}
+
+/* ---- reads ---- */
+
+json_t *store_read_endpoints(struct store_reader *rd, const char *tenant, const char *id)
+{
+    static const char sql_one[] = "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoints WHERE tenant = ?1 AND id = ?2";
+    static const char sql_all[] =
+        "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoints WHERE tenant = ?1 ORDER BY created_at, id";
+    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, id ? sql_one : sql_all);
+    if (!s)
+        return NULL;
+    sq_text(s, 1, tenant);
+    if (id)
+        sq_text(s, 2, id);
+    return sq_rows(s);
+}
+
+#define MESSAGE_COLUMNS                                                                                                \
+    "seq, id, endpoint_id, event_id, event_type, trigger, order_id, status, attempts, "                               \
+    "" ISO("next_attempt_at") " AS next_attempt_at, last_status_code, last_error, " ISO("created_at") " AS created_at"
+
+json_t *store_read_messages(struct store_reader *rd, const char *tenant, const char *endpoint_id,
+                            const char *event_type, const char *status, int64_t after_seq, int limit)
+{
+    static const char sql[] = "SELECT " MESSAGE_COLUMNS " FROM webhook_messages WHERE tenant = ?1 "
+                              "AND (?2 IS NULL OR endpoint_id = ?2) AND (?3 IS NULL OR event_type = ?3) "
+                              "AND (?4 IS NULL OR status = ?4) AND seq > ?5 ORDER BY seq LIMIT ?6";
+    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
+    if (!s)
+        return NULL;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, endpoint_id);
+    sq_text(s, 3, event_type);
+    sq_text(s, 4, status);
+    sqlite3_bind_int64(s, 5, after_seq);
+    sqlite3_bind_int(s, 6, limit);
+    return sq_rows(s);
+}
+
+json_t *store_read_message(struct store_reader *rd, const char *tenant, const char *id)
+{
+    static const char sql[] =
+        "SELECT " MESSAGE_COLUMNS ", payload AS payload_json FROM webhook_messages WHERE tenant = ?1 AND id = ?2";
+    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
+    if (!s)
+        return NULL;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, id);
+    return sq_rows(s);
+}
+
+json_t *store_read_attempts(struct store_reader *rd, const char *tenant, const char *message_id)
+{
+    static const char sql[] =
+        "SELECT a.attempt, " ISO("a.at") " AS at, a.status_code, a.error_class, a.error, a.dns_ms, a.connect_ms, "
+        "a.tls_ms, a.first_byte_ms, a.total_ms, a.response_body, a.response_truncated "
+        "FROM webhook_attempts a JOIN webhook_messages m ON m.id = a.message_id "
+        "WHERE m.tenant = ?1 AND a.message_id = ?2 ORDER BY a.attempt";
+    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
+    if (!s)
+        return NULL;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, message_id);
+    return sq_rows(s);
+}
+
+json_t *store_read_due(struct store_reader *rd, int64_t now_ms, int limit)
+{
+    /* Due, pending, on an enabled endpoint, and (for FIFO endpoints) with no
+     * older pending message of the same order to the same endpoint. */
+    static const char sql[] =
+        "SELECT m.id, m.seq, m.endpoint_id, m.event_id, m.event_type, m.trigger, m.order_id, m.payload, m.attempts, "
+        "m.tenant, e.url, e.secret, e.old_secret, e.old_secret_until, e.headers AS headers_json, e.rate_limit, "
+        "e.max_concurrency FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id "
+        "WHERE m.status = 'pending' AND m.next_attempt_at <= ?1 AND e.enabled = 1 AND (e.fifo = 0 OR m.order_id IS NULL "
+        "OR NOT EXISTS (SELECT 1 FROM webhook_messages o WHERE o.endpoint_id = m.endpoint_id AND "
+        "o.order_id = m.order_id AND o.seq < m.seq AND o.status = 'pending')) ORDER BY m.next_attempt_at, m.seq LIMIT ?2";
+    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, now_ms);
+    sqlite3_bind_int(s, 2, limit);
+    return sq_rows(s);
+}
