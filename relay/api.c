@@ -5,6 +5,7 @@
 
 #include "handlers_hooks.h"
 #include "handlers_orders.h"
+#include "handlers_webhooks.h"
 
 #define H(fn) ((void *)(fn))
 
@@ -14,6 +15,17 @@ const struct route api_routes[] = {
     {"POST", "/orders/shipment-status-update", H(handle_shipment_status_update), 0},
     {"GET", "/orders/{reference}", H(handle_order_get), 0},
     {"GET", "/orders/{reference}/change-logs", H(handle_order_change_logs), 0},
+    {"POST", "/webhooks/endpoints", H(handle_endpoint_create), 0},
+    {"GET", "/webhooks/endpoints", H(handle_endpoint_list), 0},
+    {"GET", "/webhooks/endpoints/{id}", H(handle_endpoint_get), 0},
+    {"PATCH", "/webhooks/endpoints/{id}", H(handle_endpoint_patch), 0},
+    {"DELETE", "/webhooks/endpoints/{id}", H(handle_endpoint_delete), 0},
+    {"POST", "/webhooks/endpoints/{id}/rotate-secret", H(handle_endpoint_rotate), 0},
+    {"POST", "/webhooks/endpoints/{id}/recover", H(handle_endpoint_recover), 0},
+    {"GET", "/webhooks/messages", H(handle_message_list), 0},
+    {"GET", "/webhooks/messages/{id}", H(handle_message_get), 0},
+    {"GET", "/webhooks/messages/{id}/attempts", H(handle_message_attempts), 0},
+    {"POST", "/webhooks/messages/{id}/retry", H(handle_message_retry), 0},
     /* Sources authenticate in their own way (adapters/), over the raw bytes. */
     {"POST", "/hooks/{tenant}/{source}", H(handle_hook), HTTP_PUBLIC | HTTP_RAW_BODY},
     {"POST", "/hooks/{tenant}/{source}/oauth/token", H(handle_hook_token), HTTP_PUBLIC | HTTP_RAW_BODY},

@@ -24,31 +24,56 @@ struct key {
     const char *def;
     long min, max;
     const char *doc;
+    /* Optional further check of a value (and parsing into derived fields). */
+    int (*check)(struct config *cfg, const char *value, char *err, size_t errlen);
 };
+
+static int check_schedule(struct config *cfg, const char *value, char *err, size_t errlen);
+static int check_allow(struct config *cfg, const char *value, char *err, size_t errlen);
 
 #define OFF(f) offsetof(struct config, f)
 static const struct key keys[] = {
     {"server", "listen", KEY_STRING, OFF(listen), "127.0.0.1:8080", 0, 0,
-     "Address and port to accept HTTP on, as HOST:PORT (IPv4 or [IPv6])."},
+     "Address and port to accept HTTP on, as HOST:PORT (IPv4 or [IPv6]).", NULL},
     {"server", "threads", KEY_INT, OFF(threads), "2", 1, 64,
-     "HTTP worker threads, each with its own event loop."},
+     "HTTP worker threads, each with its own event loop.", NULL},
     {"server", "max_body", KEY_INT, OFF(max_body), "1048576", 1024, 67108864,
-     "Largest request body in bytes; larger bodies get 413."},
+     "Largest request body in bytes; larger bodies get 413.", NULL},
     {"server", "max_header", KEY_INT, OFF(max_header), "16384", 1024, 1048576,
-     "Largest request line plus headers in bytes."},
+     "Largest request line plus headers in bytes.", NULL},
     {"server", "timeout", KEY_INT, OFF(timeout), "30", 1, 3600,
-     "Seconds a connection may stay idle or take to send a request."},
+     "Seconds a connection may stay idle or take to send a request.", NULL},
     {"server", "max_connections", KEY_INT, OFF(max_connections), "4096", 1, 1000000,
-     "Open client connections served at once; requests beyond get 503 and a close."},
+     "Open client connections served at once; requests beyond get 503 and a close.", NULL},
     {"server", "shutdown_timeout", KEY_INT, OFF(shutdown_timeout), "10", 0, 600,
-     "Seconds SIGTERM waits for in-flight requests before exiting anyway."},
+     "Seconds SIGTERM waits for in-flight requests before exiting anyway.", NULL},
     {"storage", "dir", KEY_STRING, OFF(storage_dir), "shiprelay-data", 0, 0,
-     "Directory holding all state (created if missing)."},
+     "Directory holding all state (created if missing).", NULL},
     {"storage", "commit_batch", KEY_INT, OFF(commit_batch), "256", 1, 10000,
-     "Most requests committed together in one transaction (one fsync)."},
+     "Most requests committed together in one transaction (one fsync).", NULL},
     {"orders", "no_autoclose_sources", KEY_STRING, OFF(no_autoclose_sources), "SHOPIFY", 0, 0,
      "creation_source.source_type values (any case, space separated) whose orders record\n"
-     "shipment statuses but are never auto-closed."},
+     "shipment statuses but are never auto-closed.", NULL},
+    {"webhooks", "retry_schedule", KEY_STRING, OFF(retry_schedule), "0 5s 5m 30m 2h 5h 10h 14h 20h 24h", 0, 0,
+     "Delay before each delivery attempt (s, m, h, d; a bare number is seconds), each\n"
+     "with +-20% jitter. After the last attempt fails the message is dead-lettered.",
+     check_schedule},
+    {"webhooks", "connect_timeout", KEY_INT, OFF(connect_timeout), "5", 1, 120,
+     "Seconds to connect to a merchant's endpoint (DNS, TCP and TLS).", NULL},
+    {"webhooks", "timeout", KEY_INT, OFF(request_timeout), "15", 1, 600,
+     "Seconds a whole delivery may take before it counts as failed (E_TIMEOUT).", NULL},
+    {"webhooks", "max_in_flight", KEY_INT, OFF(max_in_flight), "64", 1, 4096,
+     "Deliveries in progress at once, over all endpoints (each endpoint also has its own cap).", NULL},
+    {"webhooks", "secret_grace", KEY_INT, OFF(secret_grace), "86400", 0, 2592000,
+     "Seconds a rotated-out endpoint secret keeps signing beside the new one.", NULL},
+    {"webhooks", "disable_after", KEY_INT, OFF(disable_after), "432000", 1, 31536000,
+     "Seconds an endpoint may fail without a single success before it is disabled.", NULL},
+    {"webhooks", "poll_interval_ms", KEY_INT, OFF(poll_interval_ms), "200", 10, 60000,
+     "How often the dispatcher looks for messages that have become due.", NULL},
+    {"webhooks", "allow_private", KEY_STRING, OFF(allow_private), "", 0, 0,
+     "Address ranges (CIDR, space separated) deliveries may reach although they are not\n"
+     "global: private, loopback, link-local. Empty: only global addresses.",
+     check_allow},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -62,9 +87,53 @@ static long *int_field(struct config *cfg, const struct key *k)
     return (long *)((char *)cfg + k->offset);
 }
 
+static int check_schedule(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    int n = 0;
+    const char *p = value;
+    while (*p) {
+        p += strspn(p, " ,\t");
+        if (!*p)
+            break;
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        long unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 1;
+        if (strchr("smhd", *end) && *end)
+            end++;
+        if (errno || end == p || v < 0 || v > 30L * 86400 / unit || (*end && !strchr(" ,\t", *end)) || n == 32) {
+            snprintf(err, errlen, "webhooks.retry_schedule must be up to 32 delays like 0 5s 5m 2h 1d, not \"%s\"",
+                     value);
+            return -1;
+        }
+        cfg->retry_delays[n++] = v * unit;
+        p = end;
+    }
+    if (n == 0) {
+        snprintf(err, errlen, "webhooks.retry_schedule needs at least one delay");
+        return -1;
+    }
+    cfg->n_retry = n;
+    return 0;
+}
+
+static int check_allow(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    char msg[128];
+    int n = ssrf_parse_list(value, cfg->allow, (int)(sizeof cfg->allow / sizeof cfg->allow[0]), msg, sizeof msg);
+    if (n < 0) {
+        snprintf(err, errlen, "webhooks.allow_private: %s", msg);
+        return -1;
+    }
+    cfg->n_allow = n;
+    return 0;
+}
+
 static int set_value(struct config *cfg, const struct key *k, const char *value, char *err, size_t errlen)
 {
     if (k->type == KEY_STRING) {
+        if (k->check && k->check(cfg, value, err, errlen) != 0)
+            return -1;
         char **f = str_field(cfg, k);
         free(*f);
         *f = xstrdup(value);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "adapter.h"
+#include "ssrf.h"
 
 struct config_tenant {
     char *id;
@@ -37,6 +38,14 @@ struct config {
     long commit_batch;
     /* [orders] */
     char *no_autoclose_sources; /* space/comma separated, compared case-insensitively */
+    /* [webhooks] */
+    char *retry_schedule;
+    long retry_delays[32]; /* seconds before attempt 1, 2, …: parsed from retry_schedule */
+    int n_retry;
+    long connect_timeout, request_timeout, max_in_flight, secret_grace, disable_after, poll_interval_ms;
+    char *allow_private;
+    struct ssrf_cidr allow[16];
+    int n_allow;
     /* [tenant "ID"] */
     struct config_tenant *tenants;
     size_t n_tenants;

@@ -5,9 +5,12 @@
  *   shiprelay --print-config       the annotated default configuration
  *   shiprelay --help | --version
  *
- * Start: config → store (migrations) → HTTP workers → READY=1.
+ * Start: config → store (migrations) → webhook dispatcher → HTTP workers →
+ * READY=1.
  * SIGTERM/SIGINT: STOPPING=1 → stop accepting, drain in-flight requests →
- * close the store (finishing queued commits) → exit 0. */
+ * let in-flight deliveries finish and be recorded → close the store
+ * (finishing queued commits) → exit 0. */
+#include <curl/curl.h>
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "dispatch.h"
 #include "http.h"
 #include "log.h"
 #include "store.h"
@@ -46,10 +50,19 @@ static int run(struct config *cfg)
         log_error("%s", err);
         return 1;
     }
+    struct dispatcher *disp = dispatch_start(cfg, st, err, sizeof err);
+    if (!disp) {
+        log_error("%s", err);
+        store_close(st);
+        return 1;
+    }
+    store_on_commit(st, (void (*)(void *))dispatch_nudge, disp);
     struct http_server *srv = http_start(cfg, st, api_routes, api_routes_count, err, sizeof err);
     if (!srv) {
         log_error("%s", err);
+        dispatch_stop(disp);
         store_close(st);
+        dispatch_free(disp);
         return 1;
     }
     struct event_base *base = event_base_new();
@@ -64,7 +77,10 @@ static int run(struct config *cfg)
 
     sd_notify(0, "STOPPING=1");
     http_drain(srv);
+    dispatch_stop(disp);
+    store_on_commit(st, NULL, NULL);
     store_close(st);
+    dispatch_free(disp);
     http_free(srv);
     event_free(term);
     event_free(intr);
@@ -78,6 +94,10 @@ int main(int argc, char **argv)
     struct config cfg;
     char err[512];
     signal(SIGPIPE, SIG_IGN);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "shiprelay: libcurl failed to initialise\n");
+        return 1;
+    }
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
         return 0;

@@ -47,6 +47,9 @@ struct store *store_open(const char *dir, int batch_max, char *err, size_t errle
 void store_close(struct store *st);
 /* Queue a job. Safe from any thread. */
 void store_submit(struct store *st, struct event_base *base, store_job_fn fn, store_done_fn done, void *arg);
+/* Call fn(arg) on the writer thread after every successful commit (one
+ * hook; it must be quick and thread-safe, like dispatch_nudge). */
+void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg);
 /* Jobs committed so far, and the transactions that held them (for tests and metrics). */
 void store_stats(struct store *st, unsigned long *jobs, unsigned long *commits);
 

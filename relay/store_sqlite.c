@@ -143,6 +143,8 @@ struct store {
     struct job *head, *tail;
     bool stopping;
     unsigned long jobs_done, commits;
+    void (*on_commit)(void *arg);
+    void *on_commit_arg;
 };
 
 static int exec(sqlite3 *db, const char *sql)
@@ -328,7 +330,11 @@ static void run_batch(struct store *st, struct job *batch)
     pthread_mutex_lock(&st->mu);
     st->jobs_done += n;
     st->commits += ok;
+    void (*hook)(void *) = ok ? st->on_commit : NULL;
+    void *hook_arg = st->on_commit_arg;
     pthread_mutex_unlock(&st->mu);
+    if (hook)
+        hook(hook_arg);
     static const struct timeval now = {0, 0};
     for (struct job *j = batch, *next; j; j = next) {
         next = j->next;
@@ -457,6 +463,14 @@ void store_submit(struct store *st, struct event_base *base, store_job_fn fn, st
         st->head = j;
     st->tail = j;
     pthread_cond_signal(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+}
+
+void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&st->mu);
+    st->on_commit = fn;
+    st->on_commit_arg = arg;
     pthread_mutex_unlock(&st->mu);
 }
 

@@ -1,0 +1,513 @@
+/* handlers_webhooks: validation of endpoint fields, read-modify-write of
+ * endpoints inside store jobs, and the message views.
+ *
+ * Endpoints are shown without their secrets; the secret is returned once,
+ * when it is made (creation, rotation). Times in replies are ISO 8601. */
+#include "handlers_webhooks.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "crypto.h"
+#include "jsonutil.h"
+#include "store.h"
+#include "timeutil.h"
+#include "webhook_events.h"
+#include "webhook_sign.h"
+#include "xmalloc.h"
+
+/* ---- shapes ---- */
+
+static void iso_member(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (json_is_integer(v)) {
+        char buf[TIME_ISO_LEN];
+        time_format_iso(json_integer_value(v), buf);
+        json_object_set_new(o, key, json_string(buf));
+    }
+}
+
+/* The public view of a stored endpoint (a new reference). */
+static json_t *endpoint_view(const json_t *row, bool with_secret)
+{
+    json_t *v = json_deep_copy(row);
+    json_object_del(v, "tenant");
+    json_object_del(v, "old_secret");
+    json_object_del(v, "old_secret_until");
+    if (!with_secret)
+        json_object_del(v, "secret");
+    json_object_set_new(v, "enabled", json_boolean(json_integer_value(json_object_get(v, "enabled"))));
+    json_object_set_new(v, "fifo", json_boolean(json_integer_value(json_object_get(v, "fifo"))));
+    iso_member(v, "created_at");
+    iso_member(v, "updated_at");
+    iso_member(v, "failing_since");
+    return v;
+}
+
+static const char *reserved_headers[] = {"content-type", "content-length", "host", "user-agent", "trigger",
+                                         "event-id", "transfer-encoding", "connection", "expect"};
+
+/* Apply the fields of body onto ep (the stored form); on a bad field reply
+ * 400 and return -1. creating: url is required. */
+static int apply_fields(struct http_ctx *ctx, json_t *ep, const json_t *body, bool creating)
+{
+    json_t *url = json_object_get(body, "url");
+    if (url || creating) {
+        const char *u = json_string_value(url);
+        CURLU *h = curl_url();
+        char *scheme = NULL, *host = NULL;
+        bool ok = u && strlen(u) <= 2048 && curl_url_set(h, CURLUPART_URL, u, 0) == CURLUE_OK &&
+                  curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+                  curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+                  (!strcasecmp(scheme, "https") || !strcasecmp(scheme, "http"));
+        curl_free(scheme);
+        curl_free(host);
+        curl_url_cleanup(h);
+        if (!ok) {
+            http_reply_error(ctx, 400, "invalid_field", "url must be an http or https URL of at most 2048 bytes");
+            return -1;
+        }
+        json_object_set(ep, "url", url);
+    }
+    json_t *types = json_object_get(body, "event_types");
+    if (types) {
+        size_t i;
+        json_t *t;
+        bool ok = json_is_array(types);
+        json_array_foreach(types, i, t)
+        {
+            ok = ok && webhook_event_type_known(json_string_value(t));
+        }
+        if (!ok) {
+            http_reply_error(ctx, 400, "invalid_field",
+                             "event_types must be an array of order.created, order.updated, order.allocated, "
+                             "order.fulfilled, order.closed, order.cancelled, order.shipment_status_updated");
+            return -1;
+        }
+        json_object_set(ep, "event_types", types);
+    }
+    json_t *desc = json_object_get(body, "description");
+    if (desc) {
+        if (!json_is_string(desc) || strlen(json_string_value(desc)) > 1000) {
+            http_reply_error(ctx, 400, "invalid_field", "description must be a string of at most 1000 bytes");
+            return -1;
+        }
+        json_object_set(ep, "description", desc);
+    }
+    static const struct {
+        const char *name;
+        long min, max;
+    } ints[] = {{"rate_limit", 0, 10000}, {"max_concurrency", 1, 100}};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *v = json_object_get(body, ints[i].name);
+        if (!v)
+            continue;
+        if (!json_is_integer(v) || json_integer_value(v) < ints[i].min || json_integer_value(v) > ints[i].max) {
+            http_reply_error(ctx, 400, "invalid_field", "%s must be an integer from %ld to %ld", ints[i].name,
+                             ints[i].min, ints[i].max);
+            return -1;
+        }
+        json_object_set(ep, ints[i].name, v);
+    }
+    static const char *bools[] = {"enabled", "fifo"};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *v = json_object_get(body, bools[i]);
+        if (!v)
+            continue;
+        if (!json_is_boolean(v)) {
+            http_reply_error(ctx, 400, "invalid_field", "%s must be true or false", bools[i]);
+            return -1;
+        }
+        json_object_set(ep, bools[i], v);
+    }
+    json_t *headers = json_object_get(body, "headers");
+    if (headers) {
+        const char *name;
+        json_t *v;
+        bool ok = json_is_object(headers) && json_object_size(headers) <= 20;
+        json_object_foreach(headers, name, v)
+        {
+            ok = ok && json_is_string(v) && *name && strlen(name) < 128 && strlen(json_string_value(v)) < 1024 &&
+                 strncasecmp(name, "webhook-", 8) != 0 && !strpbrk(name, ": \r\n") &&
+                 !strpbrk(json_string_value(v), "\r\n");
+            for (size_t k = 0; ok && k < sizeof reserved_headers / sizeof reserved_headers[0]; k++)
+                ok = strcasecmp(name, reserved_headers[k]) != 0;
+        }
+        if (!ok) {
+            http_reply_error(ctx, 400, "invalid_field",
+                             "headers must be an object of at most 20 string values, none of them webhook-*, "
+                             "Content-Type, Host, trigger, event-id or other headers the relay sets");
+            return -1;
+        }
+        json_object_set(ep, "headers", headers);
+    }
+    json_t *secret = json_object_get(body, "secret");
+    if (secret && !webhook_secret_valid(json_string_value(secret))) {
+        http_reply_error(ctx, 400, "invalid_field", "secret must be whsec_ followed by base64 of 24 to 64 bytes");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- endpoint writes (store jobs) ---- */
+
+enum ep_op { EP_CREATE, EP_PATCH, EP_DELETE, EP_ROTATE };
+
+struct ep_job {
+    struct http_ctx *ctx;
+    enum ep_op op;
+    char id[64];
+    json_t *body;   /* the request */
+    json_t *result; /* the stored endpoint after the job */
+    bool found;
+};
+
+/* Move the current secret aside (signing for the grace period) and install next. */
+static void rotate(const struct config *cfg, json_t *ep, const char *next, int64_t now)
+{
+    json_object_set(ep, "old_secret", json_object_get(ep, "secret"));
+    json_object_set_new(ep, "old_secret_until", json_integer(now + cfg->secret_grace * 1000));
+    json_object_set_new(ep, "secret", json_string(next));
+}
+
+static int ep_job_run(struct store_txn *txn, void *arg)
+{
+    struct ep_job *j = arg;
+    const char *tenant = j->ctx->tenant;
+    int64_t now = time_now_ms();
+    if (j->op == EP_CREATE) {
+        json_object_set_new(j->result, "created_at", json_integer(now));
+        json_object_set_new(j->result, "updated_at", json_integer(now));
+        j->found = true;
+        return store_endpoint_put(txn, j->result);
+    }
+    if (j->op == EP_DELETE) {
+        int rc = store_endpoint_delete(txn, tenant, j->id, now);
+        j->found = rc == 1;
+        return rc < 0 ? rc : STORE_OK;
+    }
+    j->result = store_endpoint_get(txn, tenant, j->id);
+    if (!j->result)
+        return STORE_OK;
+    j->found = true;
+    const char *given = json_string_value(json_object_get(j->body, "secret"));
+    char fresh[WEBHOOK_SECRET_MAX];
+    if (j->op == EP_ROTATE) {
+        if (!given)
+            webhook_secret_new(fresh);
+        rotate(j->ctx->cfg, j->result, given ? given : fresh, now);
+    } else {
+        bool was_enabled = json_integer_value(json_object_get(j->result, "enabled"));
+        json_t *en = json_object_get(j->body, "enabled");
+        /* apply_fields already validated j->body; apply it for real here. */
+        const char *keys[] = {"url", "event_types", "description", "rate_limit", "max_concurrency", "fifo", "headers"};
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            if (json_object_get(j->body, keys[i]))
+                json_object_set(j->result, keys[i], json_object_get(j->body, keys[i]));
+        if (en) {
+            json_object_set_new(j->result, "enabled", json_integer(json_is_true(en)));
+            if (json_is_true(en) && !was_enabled) { /* re-enabled: a fresh start */
+                json_object_set_new(j->result, "disabled_reason", json_null());
+                json_object_set_new(j->result, "failing_since", json_null());
+            }
+        }
+        if (given)
+            rotate(j->ctx->cfg, j->result, given, now);
+    }
+    json_object_set_new(j->result, "updated_at", json_integer(now));
+    return store_endpoint_put(txn, j->result);
+}
+
+static void ep_job_done(int rc, void *arg)
+{
+    struct ep_job *j = arg;
+    if (rc != STORE_OK)
+        http_reply_error(j->ctx, 503, "store_unavailable", "the change could not be stored; retry");
+    else if (!j->found)
+        http_reply_error(j->ctx, 404, "endpoint_not_found", "no webhook endpoint \"%s\"", j->id);
+    else if (j->op == EP_DELETE)
+        http_reply_json(j->ctx, 204, NULL);
+    else
+        http_reply_json(j->ctx, j->op == EP_CREATE ? 201 : 200,
+                        endpoint_view(j->result, j->op == EP_CREATE || j->op == EP_ROTATE ||
+                                                     json_object_get(j->body, "secret")));
+    json_decref(j->body);
+    json_decref(j->result);
+    free(j);
+}
+
+static void submit(struct http_ctx *ctx, enum ep_op op, json_t *body, json_t *result)
+{
+    struct ep_job *j = xcalloc(1, sizeof *j);
+    j->ctx = ctx;
+    j->op = op;
+    j->body = body;
+    j->result = result;
+    const char *id = route_param(&ctx->params, "id");
+    snprintf(j->id, sizeof j->id, "%s", id ? id : json_string_value(json_object_get(result, "id")));
+    store_submit(ctx->store, ctx->base, ep_job_run, ep_job_done, j);
+}
+
+void handle_endpoint_create(struct http_ctx *ctx)
+{
+    json_t *body = http_json_body(ctx);
+    if (!body)
+        return;
+    unsigned char raw[10];
+    char id[3 + 2 * sizeof raw + 1] = "ep_";
+    crypto_random(raw, sizeof raw);
+    crypto_hex(raw, sizeof raw, id + 3);
+    char secret[WEBHOOK_SECRET_MAX];
+    webhook_secret_new(secret);
+    json_t *ep = json_pack("{s:s,s:s,s:[],s:b,s:{},s:i,s:i,s:b,s:s,s:n,s:n}", "id", id, "tenant", ctx->tenant,
+                           "event_types", "enabled", 1, "headers", "rate_limit", 0, "max_concurrency", 4, "fifo", 1,
+                           "secret", secret, "description", "disabled_reason");
+    if (apply_fields(ctx, ep, body, true) != 0) {
+        json_decref(ep);
+        json_decref(body);
+        return;
+    }
+    json_t *given = json_object_get(body, "secret");
+    if (given)
+        json_object_set(ep, "secret", given);
+    json_object_set_new(ep, "enabled", json_integer(json_is_true(json_object_get(ep, "enabled"))));
+    json_object_set_new(ep, "fifo", json_integer(json_is_true(json_object_get(ep, "fifo"))));
+    submit(ctx, EP_CREATE, body, ep);
+}
+
+void handle_endpoint_patch(struct http_ctx *ctx)
+{
+    json_t *body = http_json_body(ctx);
+    if (!body)
+        return;
+    json_t *scratch = json_object(); /* validation only; the job applies body to the stored endpoint */
+    int rc = apply_fields(ctx, scratch, body, false);
+    json_decref(scratch);
+    if (rc != 0) {
+        json_decref(body);
+        return;
+    }
+    submit(ctx, EP_PATCH, body, NULL);
+}
+
+void handle_endpoint_delete(struct http_ctx *ctx)
+{
+    submit(ctx, EP_DELETE, json_object(), NULL);
+}
+
+void handle_endpoint_rotate(struct http_ctx *ctx)
+{
+    json_t *body = ctx->body_len ? http_json_body(ctx) : json_object();
+    if (!body)
+        return;
+    json_t *secret = json_object_get(body, "secret");
+    if (secret && !webhook_secret_valid(json_string_value(secret))) {
+        json_decref(body);
+        http_reply_error(ctx, 400, "invalid_field", "secret must be whsec_ followed by base64 of 24 to 64 bytes");
+        return;
+    }
+    submit(ctx, EP_ROTATE, body, NULL);
+}
+
+/* ---- reads ---- */
+
+void handle_endpoint_list(struct http_ctx *ctx)
+{
+    json_t *rows = store_read_endpoints(ctx->reader, ctx->tenant, NULL);
+    if (!rows) {
+        http_reply_error(ctx, 503, "store_unavailable", "could not read endpoints; retry");
+        return;
+    }
+    json_t *out = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_array_append_new(out, endpoint_view(r, false));
+    }
+    json_decref(rows);
+    http_reply_json(ctx, 200, json_pack("{s:o}", "data", out));
+}
+
+void handle_endpoint_get(struct http_ctx *ctx)
+{
+    const char *id = route_param(&ctx->params, "id");
+    json_t *rows = store_read_endpoints(ctx->reader, ctx->tenant, id);
+    json_t *row = json_array_get(rows, 0);
+    if (!row)
+        http_reply_error(ctx, rows ? 404 : 503, rows ? "endpoint_not_found" : "store_unavailable",
+                         "no webhook endpoint \"%s\"", id);
+    else
+        http_reply_json(ctx, 200, endpoint_view(row, false));
+    json_decref(rows);
+}
+
+void handle_message_list(struct http_ctx *ctx)
+{
+    const char *status = http_query(ctx, "status");
+    if (status && strcmp(status, "pending") && strcmp(status, "delivered") && strcmp(status, "dead") &&
+        strcmp(status, "cancelled")) {
+        http_reply_error(ctx, 400, "invalid_parameter", "status must be pending, delivered, dead or cancelled");
+        return;
+    }
+    const char *limit_s = http_query(ctx, "limit"), *after_s = http_query(ctx, "after");
+    char *end = NULL;
+    long limit = limit_s ? strtol(limit_s, &end, 10) : 100;
+    if (limit_s && (*end || limit < 1 || limit > 1000)) {
+        http_reply_error(ctx, 400, "invalid_parameter", "limit must be 1 to 1000");
+        return;
+    }
+    long long after = after_s ? strtoll(after_s, &end, 10) : 0;
+    if (after_s && (*end || after < 0)) {
+        http_reply_error(ctx, 400, "invalid_parameter", "after must be the next_after of a previous page");
+        return;
+    }
+    json_t *rows = store_read_messages(ctx->reader, ctx->tenant, http_query(ctx, "endpoint_id"),
+                                       http_query(ctx, "event_type"), status, after, (int)limit);
+    if (!rows) {
+        http_reply_error(ctx, 503, "store_unavailable", "could not read messages; retry");
+        return;
+    }
+    size_t n = json_array_size(rows);
+    json_t *next = (long)n == limit ? json_incref(json_object_get(json_array_get(rows, n - 1), "seq")) : json_null();
+    http_reply_json(ctx, 200, json_pack("{s:o,s:o}", "data", rows, "next_after", next));
+}
+
+void handle_message_get(struct http_ctx *ctx)
+{
+    const char *id = route_param(&ctx->params, "id");
+    json_t *rows = store_read_message(ctx->reader, ctx->tenant, id);
+    json_t *row = json_array_get(rows, 0);
+    if (!row)
+        http_reply_error(ctx, rows ? 404 : 503, rows ? "message_not_found" : "store_unavailable", "no message \"%s\"",
+                         id);
+    else
+        http_reply_json(ctx, 200, json_incref(row));
+    json_decref(rows);
+}
+
+void handle_message_attempts(struct http_ctx *ctx)
+{
+    const char *id = route_param(&ctx->params, "id");
+    json_t *msg = store_read_message(ctx->reader, ctx->tenant, id);
+    if (!json_array_size(msg)) {
+        http_reply_error(ctx, msg ? 404 : 503, msg ? "message_not_found" : "store_unavailable", "no message \"%s\"", id);
+        json_decref(msg);
+        return;
+    }
+    json_decref(msg);
+    json_t *rows = store_read_attempts(ctx->reader, ctx->tenant, id);
+    if (!rows) {
+        http_reply_error(ctx, 503, "store_unavailable", "could not read attempts; retry");
+        return;
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_object_set_new(r, "response_truncated", json_boolean(json_integer_value(json_object_get(r, "response_truncated"))));
+    }
+    http_reply_json(ctx, 200, json_pack("{s:o}", "data", rows));
+}
+
+/* ---- resends ---- */
+
+struct requeue_job {
+    struct http_ctx *ctx;
+    char id[64];
+    bool by_endpoint;
+    int64_t since;
+    int count;
+};
+
+static int requeue_run(struct store_txn *txn, void *arg)
+{
+    struct requeue_job *j = arg;
+    if (j->by_endpoint) {
+        json_t *ep = store_endpoint_get(txn, j->ctx->tenant, j->id);
+        if (!ep) {
+            j->count = -1;
+            return STORE_OK;
+        }
+        json_decref(ep);
+    }
+    int n = store_message_requeue(txn, j->ctx->tenant, j->by_endpoint ? NULL : j->id, j->by_endpoint ? j->id : NULL,
+                                  j->since, time_now_ms());
+    if (n < 0)
+        return n;
+    j->count = j->by_endpoint ? n : (n ? 1 : -1);
+    return STORE_OK;
+}
+
+static void requeue_done(int rc, void *arg)
+{
+    struct requeue_job *j = arg;
+    if (rc != STORE_OK)
+        http_reply_error(j->ctx, 503, "store_unavailable", "could not requeue; retry");
+    else if (j->count < 0)
+        http_reply_error(j->ctx, 404, j->by_endpoint ? "endpoint_not_found" : "message_not_found", "no such %s \"%s\"",
+                         j->by_endpoint ? "endpoint" : "message", j->id);
+    else
+        http_reply_json(j->ctx, 202, json_pack("{s:i}", "requeued", j->count));
+    free(j);
+}
+
+void handle_message_retry(struct http_ctx *ctx)
+{
+    struct requeue_job *j = xcalloc(1, sizeof *j);
+    j->ctx = ctx;
+    snprintf(j->id, sizeof j->id, "%s", route_param(&ctx->params, "id"));
+    store_submit(ctx->store, ctx->base, requeue_run, requeue_done, j);
+}
+
+/* ISO 8601 UTC ("2026-11-20T10:00:00Z", fractional seconds allowed) → ms. */
+static bool parse_iso(const char *s, int64_t *ms)
+{
+    struct tm tm = {0};
+    const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    if (!rest)
+        return false;
+    long frac = 0;
+    if (*rest == '.') {
+        char *end;
+        frac = strtol(rest + 1, &end, 10);
+        int digits = (int)(end - rest - 1);
+        while (digits > 3) {
+            frac /= 10;
+            digits--;
+        }
+        while (digits < 3) {
+            frac *= 10;
+            digits++;
+        }
+        rest = end;
+    }
+    if (strcmp(rest, "Z") != 0 && strcmp(rest, "+00:00") != 0)
+        return false;
+    *ms = (int64_t)timegm(&tm) * 1000 + frac;
+    return true;
+}
+
+void handle_endpoint_recover(struct http_ctx *ctx)
+{
+    json_t *body = http_json_body(ctx);
+    if (!body)
+        return;
+    int64_t since;
+    bool ok = parse_iso(json_string_value(json_object_get(body, "since")), &since);
+    json_decref(body);
+    if (!ok) {
+        http_reply_error(ctx, 400, "invalid_field", "since must be an ISO 8601 UTC time like 2026-11-20T10:00:00Z");
+        return;
+    }
+    struct requeue_job *j = xcalloc(1, sizeof *j);
+    j->ctx = ctx;
+    j->by_endpoint = true;
+    j->since = since;
+    snprintf(j->id, sizeof j->id, "%s", route_param(&ctx->params, "id"));
+    store_submit(ctx->store, ctx->base, requeue_run, requeue_done, j);
+}

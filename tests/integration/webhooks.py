@@ -1,0 +1,44 @@
+"""The merchant side of the webhook tests: runs receiver.js (Node, verifying
+with the standardwebhooks package) and reads what it received."""
+import json
+import os
+import subprocess
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Receiver:
+    def __init__(self):
+        self.proc = subprocess.Popen(["node", os.path.join(HERE, "receiver.js")], cwd=HERE, stdout=subprocess.PIPE,
+                                     text=True)
+        self.port = json.loads(self.proc.stdout.readline())["port"]
+        self.base = "http://127.0.0.1:%d" % self.port
+
+    def url(self, path):
+        return self.base + path
+
+    def configure(self, path, mode="ok", secrets=()):
+        req = urllib.request.Request(self.base + "/_config", method="POST",
+                                     data=json.dumps({path: {"mode": mode, "secrets": list(secrets)}}).encode())
+        urllib.request.urlopen(req, timeout=5).read()
+
+    def log(self, path=None):
+        entries = json.loads(urllib.request.urlopen(self.base + "/_log", timeout=5).read())
+        return [e for e in entries if path is None or e["path"] == path]
+
+    def wait_for(self, path, count, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            got = self.log(path)
+            if len(got) >= count:
+                return got
+            time.sleep(0.05)
+        raise AssertionError("%s got %d deliveries, expected %d: %r" % (path, len(self.log(path)), count,
+                                                                        self.log(path)))
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.proc.stdout.close()
