@@ -5,6 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
+# Test-only tools: Node.js for the webhook receiver, which verifies
+# signatures with the npm package standardwebhooks.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "tests: installing nodejs npm"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+npm ci --prefix tests/integration --no-audit --no-fund --loglevel=error
+
 echo "== build (RelWithDebInfo) and test"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
