@@ -4,6 +4,7 @@
 #include "api.h"
 
 #include "handlers_hooks.h"
+#include "handlers_ops.h"
 #include "handlers_orders.h"
 #include "handlers_webhooks.h"
 
@@ -11,10 +12,17 @@
 
 const struct route api_routes[] = {
     {"GET", "/healthz", H(handle_healthz), HTTP_PUBLIC},
+    {"GET", "/metrics", H(handle_metrics), HTTP_PUBLIC}, /* aggregate counts only, no tenant's data */
+    {"GET", "/ops/stuck", H(handle_stuck), 0},
     {"POST", "/orders", H(handle_order_create), 0},
     {"POST", "/orders/shipment-status-update", H(handle_shipment_status_update), 0},
     {"GET", "/orders/{reference}", H(handle_order_get), 0},
     {"GET", "/orders/{reference}/change-logs", H(handle_order_change_logs), 0},
+    {"POST", "/orders/{reference}/cancel", H(handle_order_cancel), 0},
+    {"POST", "/orders/{reference}/line-items/cancel", H(handle_lines_cancel), 0},
+    {"POST", "/orders/{reference}/fulfillment-orders/{fo}/cancel", H(handle_fo_cancel), 0},
+    {"POST", "/orders/{reference}/fulfillment-orders/{fo}/unfulfill", H(handle_fo_unfulfill), 0},
+    {"POST", "/customers/{customer_key}/redact", H(handle_customer_redact), 0},
     {"POST", "/webhooks/endpoints", H(handle_endpoint_create), 0},
     {"GET", "/webhooks/endpoints", H(handle_endpoint_list), 0},
     {"GET", "/webhooks/endpoints/{id}", H(handle_endpoint_get), 0},

@@ -54,6 +54,11 @@ static const struct key keys[] = {
     {"orders", "no_autoclose_sources", KEY_STRING, OFF(no_autoclose_sources), "SHOPIFY", 0, 0,
      "creation_source.source_type values (any case, space separated) whose orders record\n"
      "shipment statuses but are never auto-closed.", NULL},
+    {"orders", "stuck_before_fulfillment", KEY_INT, OFF(stuck_early), "86400", 1, 31536000,
+     "Seconds an open, partially_allocated or allocated order may go without a change\n"
+     "before GET /ops/stuck lists it.", NULL},
+    {"orders", "stuck_in_fulfillment", KEY_INT, OFF(stuck_late), "604800", 1, 31536000,
+     "Seconds a processing or fulfilled order may go without a change before it is stuck.", NULL},
     {"webhooks", "retry_schedule", KEY_STRING, OFF(retry_schedule), "0 5s 5m 30m 2h 5h 10h 14h 20h 24h", 0, 0,
      "Delay before each delivery attempt (s, m, h, d; a bare number is seconds), each\n"
      "with +-20% jitter. After the last attempt fails the message is dead-lettered.",

@@ -38,6 +38,7 @@ struct config {
     long commit_batch;
     /* [orders] */
     char *no_autoclose_sources; /* space/comma separated, compared case-insensitively */
+    long stuck_early, stuck_late; /* seconds; see [orders] stuck_before_fulfillment, stuck_in_fulfillment */
     /* [webhooks] */
     char *retry_schedule;
     long retry_delays[32]; /* seconds before attempt 1, 2, …: parsed from retry_schedule */

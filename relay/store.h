@@ -104,6 +104,14 @@ int store_attempt_record(struct store_txn *txn, const json_t *attempt, const cha
 int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int outcome, int64_t now_ms,
                           int64_t disable_after_ms);
 
+/* ---- order operations, inside a job ---- */
+/* The tenant's orders of a customer (customer_key, at the top or in
+ * customer), as documents. NULL on failure. */
+json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key);
+/* Replace the given members of the order images in every outbox message of
+ * the order with {"redacted": true}. members ends with NULL. */
+int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members);
+
 /* --- reads --- */
 struct store_reader *store_reader_open(struct store *st, char *err, size_t errlen);
 void store_reader_close(struct store_reader *rd);
@@ -125,5 +133,13 @@ json_t *store_read_attempts(struct store_reader *rd, const char *tenant, const c
 /* Messages the dispatcher may send now (all tenants), joined with their
  * endpoint's url, secrets, headers and limits; oldest due first. */
 json_t *store_read_due(struct store_reader *rd, int64_t now_ms, int limit);
+/* Orders (of one tenant, or all when tenant is NULL) that have not moved
+ * since early_cutoff while open/partially_allocated/allocated, or since
+ * late_cutoff while processing/fulfilled: {tenant, order_id,
+ * partner_order_reference, status, since, age_seconds}, oldest first. */
+json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff,
+                         const char *late_cutoff);
+/* [{status, n}] over all outbox messages. */
+json_t *store_read_message_counts(struct store_reader *rd);
 
 #endif

@@ -281,3 +281,76 @@ json_t *store_read_due(struct store_reader *rd, int64_t now_ms, int limit)
     sqlite3_bind_int(s, 2, limit);
     return sq_rows(s);
 }
+
+/* ---- order operations (kept here with the other cache-using SQL) ---- */
+
+json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key)
+{
+    static const char sql[] = "SELECT doc AS doc_json FROM orders WHERE tenant = ?1 AND "
+                              "(json_extract(doc, '$.customer_key') = ?2 OR "
+                              "json_extract(doc, '$.customer.customer_key') = ?2) ORDER BY order_id";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
+    if (!s)
+        return NULL;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, customer_key);
+    json_t *rows = sq_rows(s);
+    json_t *docs = rows ? json_array() : NULL;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_array_append(docs, json_object_get(r, "doc"));
+    }
+    json_decref(rows);
+    return docs;
+}
+
+int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members)
+{
+    static const char sql[] =
+        "UPDATE webhook_messages SET payload = json_set(payload, ?3, json('{\"redacted\":true}')) "
+        "WHERE tenant = ?1 AND order_id = ?2 AND json_type(payload, ?3) IS NOT NULL";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
+    if (!s)
+        return STORE_EIO;
+    static const char *images[] = {"oldImage", "newImage"};
+    for (size_t i = 0; members[i]; i++)
+        for (int k = 0; k < 2; k++) {
+            char path[128];
+            snprintf(path, sizeof path, "$.data.%s.%s", images[k], members[i]);
+            sq_text(s, 1, tenant);
+            sq_text(s, 2, order_id);
+            sq_text(s, 3, path);
+            if (sq_done(s) != STORE_OK)
+                return STORE_EIO;
+        }
+    return STORE_OK;
+}
+
+json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff,
+                         const char *late_cutoff)
+{
+    static const char sql[] =
+        "SELECT tenant, order_id, partner_order_reference, json_extract(doc, '$.status') AS status, "
+        "update_date AS since, CAST((julianday(?2) - julianday(update_date)) * 86400 AS INTEGER) AS age_seconds "
+        "FROM orders WHERE (?1 IS NULL OR tenant = ?1) AND ("
+        "(json_extract(doc, '$.status') IN ('open', 'partially_allocated', 'allocated') AND update_date < ?3) OR "
+        "(json_extract(doc, '$.status') IN ('processing', 'fulfilled') AND update_date < ?4)) "
+        "ORDER BY update_date";
+    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
+    if (!s)
+        return NULL;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, now_iso);
+    sq_text(s, 3, early_cutoff);
+    sq_text(s, 4, late_cutoff);
+    return sq_rows(s);
+}
+
+json_t *store_read_message_counts(struct store_reader *rd)
+{
+    static const char sql[] = "SELECT status, COUNT(*) AS n FROM webhook_messages GROUP BY status ORDER BY status";
+    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
+    return s ? sq_rows(s) : NULL;
+}
