@@ -59,6 +59,28 @@ static const struct key keys[] = {
      "before GET /ops/stuck lists it.", NULL},
     {"orders", "stuck_in_fulfillment", KEY_INT, OFF(stuck_late), "604800", 1, 31536000,
      "Seconds a processing or fulfilled order may go without a change before it is stuck.", NULL},
+    {"system_logs", "retention_days", KEY_INT, OFF(log_retention_days), "30", 0, 3650,
+     "Days system-log entries and their bodies are kept (0: forever).", NULL},
+    {"system_logs", "spool_max_bytes", KEY_INT, OFF(spool_max_bytes), "1073741824", 65536, 1099511627776,
+     "Bodies waiting for the object store may take this much local disk; beyond it requests\n"
+     "that would be logged get 503 spool_full until uploads catch up.", NULL},
+    {"system_logs", "url_expires", KEY_INT, OFF(url_expires), "3600", 1, 604800,
+     "Seconds a body download URL stays valid (X-Amz-Expires for S3).", NULL},
+    {"system_logs", "sweep_interval", KEY_INT, OFF(sweep_interval), "3600", 1, 86400,
+     "Seconds between retention sweeps.", NULL},
+    {"s3", "endpoint", KEY_STRING, OFF(s3_endpoint), "", 0, 0,
+     "S3-compatible endpoint URL, e.g. http://127.0.0.1:9000 (path-style addressing).\n"
+     "Empty: AWS, https://BUCKET.s3.REGION.amazonaws.com.", NULL},
+    {"s3", "region", KEY_STRING, OFF(s3_region), "", 0, 0,
+     "Region; empty: $AWS_REGION, else us-east-1.", NULL},
+    {"s3", "bucket", KEY_STRING, OFF(s3_bucket), "", 0, 0,
+     "Bucket for request and response bodies. Empty: bodies stay under [storage] dir.", NULL},
+    {"s3", "prefix", KEY_STRING, OFF(s3_prefix), "", 0, 0,
+     "Prefix for every key (keys are TENANT/YYYY/MM/DD/IDENTIFIER-request|response).", NULL},
+    {"s3", "access_key_id", KEY_STRING, OFF(s3_access_key), "", 0, 0,
+     "Credentials; empty: $AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY, $AWS_SESSION_TOKEN.", NULL},
+    {"s3", "secret_access_key", KEY_STRING, OFF(s3_secret_key), "", 0, 0, "", NULL},
+    {"s3", "session_token", KEY_STRING, OFF(s3_session_token), "", 0, 0, "", NULL},
     {"webhooks", "retry_schedule", KEY_STRING, OFF(retry_schedule), "0 5s 5m 30m 2h 5h 10h 14h 20h 24h", 0, 0,
      "Delay before each delivery attempt (s, m, h, d; a bare number is seconds), each\n"
      "with +-20% jitter. After the last attempt fails the message is dead-lettered.",
@@ -377,6 +399,37 @@ bad:
     return -1;
 }
 
+/* Fill S3 credentials and region from the usual AWS variables when the file
+ * leaves them empty, and check a bucket has what it needs. */
+static int resolve_s3(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+    struct {
+        char **field;
+        const char *env, *fallback;
+    } from_env[] = {{&cfg->s3_region, "AWS_REGION", "us-east-1"},
+                    {&cfg->s3_access_key, "AWS_ACCESS_KEY_ID", ""},
+                    {&cfg->s3_secret_key, "AWS_SECRET_ACCESS_KEY", ""},
+                    {&cfg->s3_session_token, "AWS_SESSION_TOKEN", ""}};
+    for (size_t i = 0; i < sizeof from_env / sizeof from_env[0]; i++) {
+        if (**from_env[i].field)
+            continue;
+        const char *v = getenv(from_env[i].env);
+        free(*from_env[i].field);
+        *from_env[i].field = xstrdup(v && *v ? v : from_env[i].fallback);
+    }
+    cfg->s3_enabled = cfg->s3_bucket[0] != '\0';
+    if (cfg->s3_enabled && (!cfg->s3_access_key[0] || !cfg->s3_secret_key[0])) {
+        snprintf(err, errlen, "%s:0: [s3] bucket is set but no credentials: set access_key_id and "
+                              "secret_access_key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", path);
+        return -1;
+    }
+    if (cfg->s3_endpoint[0] && strncmp(cfg->s3_endpoint, "http://", 7) && strncmp(cfg->s3_endpoint, "https://", 8)) {
+        snprintf(err, errlen, "%s:0: s3.endpoint must start with http:// or https://", path);
+        return -1;
+    }
+    return 0;
+}
+
 static void set_defaults_only(struct config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -390,6 +443,8 @@ static void set_defaults_only(struct config *cfg)
 void config_defaults(struct config *cfg)
 {
     set_defaults_only(cfg);
+    char err[256];
+    resolve_s3(cfg, "(defaults)", err, sizeof err);
     cfg->embedded = true;
     add_tenant_key(cfg, "demo", "demo-key-change-me");
 }
@@ -418,7 +473,9 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s:0: storage.dir must not be empty", path);
         return -1;
     }
-    return check_sources(cfg, path, err, errlen);
+    if (check_sources(cfg, path, err, errlen) != 0)
+        return -1;
+    return resolve_s3(cfg, path, err, errlen);
 }
 
 void config_free(struct config *cfg)

@@ -47,6 +47,11 @@ struct config {
     char *allow_private;
     struct ssrf_cidr allow[16];
     int n_allow;
+    /* [s3] (bodies go to <storage>/bodies without it) */
+    char *s3_endpoint, *s3_region, *s3_bucket, *s3_prefix, *s3_access_key, *s3_secret_key, *s3_session_token;
+    bool s3_enabled; /* a bucket is configured */
+    /* [system_logs] */
+    long log_retention_days, spool_max_bytes, url_expires, sweep_interval;
     /* [tenant "ID"] */
     struct config_tenant *tenants;
     size_t n_tenants;

@@ -46,8 +46,14 @@ static const struct adapter_source *find_source(struct http_ctx *ctx)
     const char *tenant = route_param(&ctx->params, "tenant");
     const char *name = route_param(&ctx->params, "source");
     const struct adapter_source *src = config_find_source(ctx->cfg, tenant, name);
-    if (!src)
+    if (!src) {
         http_reply_error(ctx, 404, "unknown_source", "no source \"%s\" is configured for tenant \"%s\"", name, tenant);
+        return NULL;
+    }
+    /* Known source: from here on the exchange is the tenant's, and logged. */
+    ctx->tenant = src->tenant;
+    ctx->log_source_type = src->kind;
+    ctx->log_source_id = src->name;
     return src;
 }
 
@@ -59,7 +65,8 @@ static int hook_job_run(struct store_txn *txn, void *arg)
     json_array_foreach(j->events, i, ev)
     {
         enum pipeline_outcome outcome;
-        int rc = pipeline_ingest(txn, j->ctx->cfg, j->src->tenant, j->src->name, ev, j->now, &outcome);
+        int rc = pipeline_ingest(txn, j->ctx->cfg, j->src->tenant, j->src->name, j->ctx->correlation_id, ev, j->now,
+                                 &outcome, j->ctx->order_id[0] ? NULL : j->ctx->order_id);
         if (rc != STORE_OK)
             return rc;
         j->counts[outcome]++;

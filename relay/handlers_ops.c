@@ -46,6 +46,7 @@ static int op_run(struct store_txn *txn, void *arg)
         j->order_missing = true;
         return STORE_OK;
     }
+    snprintf(j->ctx->order_id, sizeof j->ctx->order_id, "%s", json_string_value(json_object_get(j->order, "order_id")));
     json_t *before = json_deep_copy(j->order), *changes = json_array();
     const char *reason = json_string_value(json_object_get(j->body, "cancellation_reason"));
     const char *fo = route_param(&j->ctx->params, "fo");
@@ -68,7 +69,8 @@ static int op_run(struct store_txn *txn, void *arg)
     int rc = STORE_OK;
     const char *order_id = json_string_value(json_object_get(before, "order_id"));
     if (j->result == OPS_CHANGED) {
-        rc = pipeline_store_order(txn, j->ctx->cfg, tenant, before, j->order, changes, "OPERATION", j->now);
+        rc = pipeline_store_order(txn, j->ctx->cfg, tenant, before, j->order, changes, "OPERATION",
+                                  j->ctx->correlation_id, j->now);
     } else if (j->result == OPS_REFUSED) {
         json_t *refusal = json_array();
         json_t *msg = json_string(j->err);
@@ -197,7 +199,8 @@ static int redact_run(struct store_txn *txn, void *arg)
         } else {
             /* The event's old image is the redacted one too: personal data
              * leaves with no webhook. Queued messages are scrubbed. */
-            rc = pipeline_store_order(txn, j->ctx->cfg, tenant, order, order, changes, "REDACTION", j->now);
+            rc = pipeline_store_order(txn, j->ctx->cfg, tenant, order, order, changes, "REDACTION",
+                                      j->ctx->correlation_id, j->now);
             if (rc == STORE_OK)
                 rc = store_outbox_redact(txn, tenant, json_string_value(json_object_get(order, "order_id")),
                                          ops_personal_members);

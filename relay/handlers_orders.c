@@ -75,7 +75,10 @@ static void new_order_id(char out[32])
 static int create_job(struct store_txn *txn, void *arg)
 {
     struct write_job *j = arg;
-    return pipeline_store_order(txn, j->ctx->cfg, j->ctx->tenant, NULL, j->order, j->changes, "API", j->now);
+    int rc = pipeline_store_order(txn, j->ctx->cfg, j->ctx->tenant, NULL, j->order, j->changes, "API",
+                                  j->ctx->correlation_id, j->now);
+    snprintf(j->ctx->order_id, sizeof j->ctx->order_id, "%s", json_string_value(json_object_get(j->order, "order_id")));
+    return rc;
 }
 
 static void create_done(int rc, void *arg)
@@ -110,8 +113,7 @@ void handle_order_create(struct http_ctx *ctx)
 
 /* ---- GET /orders/{reference}[/change-logs] ---- */
 
-/* The stored order named by the path, or NULL after replying. */
-static json_t *lookup_order(struct http_ctx *ctx)
+json_t *orders_lookup(struct http_ctx *ctx)
 {
     const char *key = http_query(ctx, "key");
     enum store_key k;
@@ -138,7 +140,7 @@ static json_t *lookup_order(struct http_ctx *ctx)
 
 void handle_order_get(struct http_ctx *ctx)
 {
-    json_t *order = lookup_order(ctx);
+    json_t *order = orders_lookup(ctx);
     if (order)
         http_reply_json(ctx, 200, order);
 }
@@ -150,7 +152,7 @@ void handle_order_change_logs(struct http_ctx *ctx)
         http_reply_error(ctx, 400, "invalid_parameter", "sort_order must be ASC or DESC");
         return;
     }
-    json_t *order = lookup_order(ctx);
+    json_t *order = orders_lookup(ctx);
     if (!order)
         return;
     json_t *logs = store_read_changelogs(ctx->reader, ctx->tenant,
@@ -175,12 +177,13 @@ static int ssu_job(struct store_txn *txn, void *arg)
     j->order = store_order_get(txn, tenant, STORE_KEY_PARTNER_REF, ju_path_str(j->body, "partner_order_reference"));
     if (!j->order)
         return SSU_NO_ORDER;
+    snprintf(j->ctx->order_id, sizeof j->ctx->order_id, "%s", json_string_value(json_object_get(j->order, "order_id")));
     bool autoclose = !config_source_skips_autoclose(j->ctx->cfg, ju_path_str(j->order, "creation_source.source_type"));
     json_t *before = json_deep_copy(j->order);
     int rc = STORE_OK;
     if (shipment_update_apply(j->order, j->body, autoclose, j->now, j->changes)) /* else a repeat: nothing to write */
         rc = pipeline_store_order(txn, j->ctx->cfg, tenant, before, j->order, j->changes, "SHIPMENT_STATUS_UPDATE",
-                                  j->now);
+                                  j->ctx->correlation_id, j->now);
     json_decref(before);
     return rc;
 }

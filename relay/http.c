@@ -33,6 +33,8 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "store.h"
+#include "syslog.h"
+#include "timeutil.h"
 #include "xmalloc.h"
 
 struct worker {
@@ -50,6 +52,7 @@ struct worker {
 struct http_server {
     const struct config *cfg;
     struct store *store;
+    struct blobstore *blobs;
     const struct route *routes;
     size_t n_routes;
     int listen_fd;
@@ -91,29 +94,120 @@ static const char *reason_for(int status)
     }
 }
 
-static void send_json(struct evhttp_request *req, int status, json_t *body)
+static json_t *error_body(const char *code, const char *message)
 {
-    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-    struct evbuffer *out = evhttp_request_get_output_buffer(req);
-    if (body) {
-        char *text = ju_dump(body);
-        evhttp_add_header(h, "Content-Type", "application/json");
-        evbuffer_add(out, text, strlen(text));
-        free(text);
-        json_decref(body);
+    return json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+}
+
+static void send_text(struct evhttp_request *req, int status, const char *text)
+{
+    if (text) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+        evbuffer_add(evhttp_request_get_output_buffer(req), text, strlen(text));
     }
     evhttp_send_reply(req, status, reason_for(status), NULL);
 }
 
-void http_reply_json(struct http_ctx *ctx, int status, json_t *body)
+static void send_json(struct evhttp_request *req, int status, json_t *body)
 {
-    send_json(ctx->req, status, body);
-    finish(ctx);
+    char *text = body ? ju_dump(body) : NULL;
+    send_text(req, status, text);
+    free(text);
+    json_decref(body);
 }
 
-static json_t *error_body(const char *code, const char *message)
+/* ---- the INBOUND system-log entry of a logged route ---- */
+
+static atomic_llong spool_bytes;
+
+void http_set_spool_bytes(long long bytes)
 {
-    return json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+    atomic_store(&spool_bytes, bytes);
+}
+
+struct log_job {
+    struct http_ctx *ctx;
+    json_t *entry;
+    int status;
+    char *reply; /* the response body, NULL for none */
+};
+
+static int log_job_run(struct store_txn *txn, void *arg)
+{
+    struct log_job *j = arg;
+    return syslog_add(txn, j->entry, j->ctx->body, j->ctx->body_len, j->reply, j->reply ? strlen(j->reply) : 0);
+}
+
+static void log_job_done(int rc, void *arg)
+{
+    struct log_job *j = arg;
+    if (rc == STORE_OK)
+        send_text(j->ctx->req, j->status, j->reply);
+    else
+        send_json(j->ctx->req, 503,
+                  error_body("store_unavailable", "the exchange could not be logged; retry (it is safe to repeat)"));
+    finish(j->ctx);
+    json_decref(j->entry);
+    free(j->reply);
+    free(j);
+}
+
+static json_t *headers_of(struct evkeyvalq *h)
+{
+    json_t *o = json_object();
+    for (struct evkeyval *kv = h->tqh_first; kv; kv = kv->next.tqe_next)
+        json_object_set_new(o, kv->key, json_string(kv->value));
+    json_t *red = syslog_redact_headers(o);
+    json_decref(o);
+    return red;
+}
+
+static const char *method_name(enum evhttp_cmd_type m);
+
+static void log_then_reply(struct http_ctx *ctx, int status, char *text)
+{
+    struct evhttp_request *req = ctx->req;
+    const char *order_id = ctx->order_id[0] ? ctx->order_id : NULL;
+    json_t *parsed = NULL;
+    if (!order_id && text && (parsed = json_loads(text, 0, NULL)))
+        order_id = json_string_value(json_object_get(parsed, "order_id"));
+    json_t *e = syslog_entry(ctx->tenant, order_id, ctx->correlation_id, "INBOUND", ctx->route->name,
+                             ctx->log_source_type ? ctx->log_source_type : "API",
+                             ctx->log_source_id ? ctx->log_source_id : ctx->tenant);
+    json_decref(parsed);
+    char *url = syslog_redact_url(evhttp_request_get_uri(req));
+    char started[TIME_ISO_LEN], now[TIME_ISO_LEN];
+    time_format_iso(ctx->started_ms, started);
+    time_format_iso(time_now_ms(), now);
+    json_object_set_new(e, "request_method", json_string(method_name(evhttp_request_get_command(req))));
+    json_object_set_new(e, "request_url", json_string(url));
+    json_object_set_new(e, "request_headers", headers_of(evhttp_request_get_input_headers(req)));
+    json_object_set_new(e, "response_code", json_integer(status));
+    json_t *out_headers = headers_of(evhttp_request_get_output_headers(req));
+    if (text) /* send_text adds it when it sends */
+        json_object_set_new(out_headers, "Content-Type", json_string("application/json"));
+    json_object_set_new(e, "response_headers", out_headers);
+    json_object_set_new(e, "request_time", json_string(started));
+    json_object_set_new(e, "response_time", json_string(now));
+    free(url);
+    struct log_job *j = xcalloc(1, sizeof *j);
+    j->ctx = ctx;
+    j->entry = e;
+    j->status = status;
+    j->reply = text;
+    store_submit(ctx->store, ctx->base, log_job_run, log_job_done, j);
+}
+
+void http_reply_json(struct http_ctx *ctx, int status, json_t *body)
+{
+    if (ctx->route && (ctx->route->flags & HTTP_LOG) && ctx->tenant) {
+        char *text = body ? ju_dump(body) : NULL;
+        json_decref(body);
+        log_then_reply(ctx, status, text);
+        return;
+    }
+    send_json(ctx->req, status, body);
+    finish(ctx);
 }
 
 void http_reply_error(struct http_ctx *ctx, int status, const char *code, const char *fmt, ...)
@@ -247,6 +341,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     ctx->req = req;
     ctx->cfg = srv->cfg;
     ctx->store = srv->store;
+    ctx->blobs = srv->blobs;
     ctx->reader = w->reader;
     ctx->base = w->base;
     ctx->worker = w;
@@ -262,6 +357,17 @@ static void on_request(struct evhttp_request *req, void *arg)
         http_reply_error(ctx, 503, "shutting_down", "the relay is shutting down; retry shortly");
         return;
     }
+    ctx->started_ms = time_now_ms();
+    const char *cor = evhttp_find_header(evhttp_request_get_input_headers(req), "x-correlation-id");
+    size_t clen = cor ? strlen(cor) : 0;
+    bool cor_ok = clen > 0 && clen < sizeof ctx->correlation_id;
+    for (size_t i = 0; cor_ok && i < clen; i++)
+        cor_ok = cor[i] > 32 && cor[i] < 127;
+    if (cor_ok)
+        memcpy(ctx->correlation_id, cor, clen + 1);
+    else
+        syslog_new_correlation_id(ctx->correlation_id);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "x-correlation-id", ctx->correlation_id);
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
     if (!path || strlen(path) >= sizeof ctx->path) {
         http_reply_error(ctx, 404, "not_found", "no such route");
@@ -282,6 +388,13 @@ static void on_request(struct evhttp_request *req, void *arg)
     case ROUTE_FOUND:
         break;
     }
+    if ((route->flags & HTTP_LOG) && atomic_load(&spool_bytes) > srv->cfg->spool_max_bytes) {
+        http_reply_error(ctx, 503, "spool_full",
+                         "bodies waiting for the object store exceed [system_logs] spool_max_bytes; nothing was "
+                         "applied, retry later");
+        return;
+    }
+    ctx->route = route;
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     if (!(route->flags & HTTP_PUBLIC)) {
         const char *tenant = evhttp_find_header(in, "tenant-id");
@@ -394,14 +507,15 @@ static int start_worker(struct http_server *srv, struct worker *w, char *err, si
     return 0;
 }
 
-struct http_server *http_start(const struct config *cfg, struct store *st, const struct route *routes,
-                               size_t n_routes, char *err, size_t errlen)
+struct http_server *http_start(const struct config *cfg, struct store *st, struct blobstore *blobs,
+                               const struct route *routes, size_t n_routes, char *err, size_t errlen)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, (void (*)(void))evthread_use_pthreads);
     struct http_server *srv = xcalloc(1, sizeof *srv);
     srv->cfg = cfg;
     srv->store = st;
+    srv->blobs = blobs;
     srv->routes = routes;
     srv->n_routes = n_routes;
     struct rlimit rl;

@@ -13,6 +13,7 @@
 #define SHIPRELAY_HTTP_H
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "routes.h"
@@ -22,21 +23,32 @@ struct event_base;
 struct store;
 struct store_reader;
 struct http_server;
+struct blobstore;
 
 /* Route flags (struct route.flags). */
 #define HTTP_PUBLIC 0x1  /* no tenant API key needed */
 #define HTTP_RAW_BODY 0x2 /* any content type is accepted */
+#define HTTP_LOG 0x4      /* write an INBOUND system-log entry (syslog.h) before replying */
 
 struct http_ctx {
     struct evhttp_request *req;
     const struct config *cfg;
     struct store *store;
+    struct blobstore *blobs;     /* where system-log bodies go */
     struct store_reader *reader; /* this worker's; use from this thread only */
     struct event_base *base;     /* this worker's loop, for store_submit */
     struct route_params params;
     const char *tenant;          /* the authenticated tenant (NULL on public routes) */
     const char *body;            /* request body (not NUL-terminated) and its length */
     size_t body_len;
+    /* System log of HTTP_LOG routes: written (with the request and the reply)
+     * before the reply leaves, when ctx->tenant is known by then. Handlers
+     * set order_id, and source_type/source_id when not the tenant API. */
+    char order_id[64];
+    const char *log_source_type, *log_source_id;
+    char correlation_id[132]; /* from x-correlation-id, or made up; echoed back */
+    int64_t started_ms;
+    const struct route *route;
     void *worker; /* private */
     struct evkeyvalq *query; /* private: parsed query string */
     char path[1024];         /* private: captures point in here */
@@ -45,8 +57,12 @@ struct http_ctx {
 typedef void (*http_handler)(struct http_ctx *ctx);
 
 /* Start the workers on cfg's listen address. NULL with err on failure. */
-struct http_server *http_start(const struct config *cfg, struct store *st, const struct route *routes,
-                               size_t n_routes, char *err, size_t errlen);
+struct http_server *http_start(const struct config *cfg, struct store *st, struct blobstore *blobs,
+                               const struct route *routes, size_t n_routes, char *err, size_t errlen);
+/* Bytes of bodies waiting in the spool, as last measured (the uploader
+ * reports it); logged routes answer 503 spool_full while it is over
+ * [system_logs] spool_max_bytes. */
+void http_set_spool_bytes(long long bytes);
 /* Stop accepting, let in-flight requests finish (up to cfg->shutdown_timeout
  * seconds), then stop the workers. Call http_free after the store is closed. */
 void http_drain(struct http_server *srv);

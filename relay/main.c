@@ -5,8 +5,8 @@
  *   shiprelay --print-config       the annotated default configuration
  *   shiprelay --help | --version
  *
- * Start: config → store (migrations) → webhook dispatcher → HTTP workers →
- * READY=1.
+ * Start: config → store (migrations) → body store → uploader → webhook
+ * dispatcher → HTTP workers → READY=1.
  * SIGTERM/SIGINT: STOPPING=1 → stop accepting, drain in-flight requests →
  * let in-flight deliveries finish and be recorded → close the store
  * (finishing queued commits) → exit 0. */
@@ -18,11 +18,13 @@
 #include <systemd/sd-daemon.h>
 
 #include "api.h"
+#include "blobstore.h"
 #include "config.h"
 #include "dispatch.h"
 #include "http.h"
 #include "log.h"
 #include "store.h"
+#include "uploader.h"
 
 static void usage(FILE *out)
 {
@@ -46,47 +48,48 @@ static int run(struct config *cfg)
 {
     char err[512] = "";
     struct store *st = store_open(cfg->storage_dir, (int)cfg->commit_batch, err, sizeof err);
-    if (!st) {
-        log_error("%s", err);
-        return 1;
+    struct blobstore *blobs = st ? blobstore_open(cfg, err, sizeof err) : NULL;
+    struct uploader *up = blobs ? uploader_start(cfg, st, blobs, err, sizeof err) : NULL;
+    struct dispatcher *disp = up ? dispatch_start(cfg, st, err, sizeof err) : NULL;
+    struct http_server *srv = NULL;
+    if (disp) {
+        store_on_commit(st, (void (*)(void *))dispatch_nudge, disp);
+        srv = http_start(cfg, st, blobs, api_routes, api_routes_count, err, sizeof err);
     }
-    struct dispatcher *disp = dispatch_start(cfg, st, err, sizeof err);
-    if (!disp) {
+    int rc = 1;
+    if (srv) {
+        struct event_base *base = event_base_new();
+        struct event *term = evsignal_new(base, SIGTERM, on_signal, base);
+        struct event *intr = evsignal_new(base, SIGINT, on_signal, base);
+        event_add(term, NULL);
+        event_add(intr, NULL);
+        log_info("listening on http://%s (storage %s, %ld threads, bodies in %s)%s", cfg->listen, cfg->storage_dir,
+                 cfg->threads, cfg->s3_enabled ? "S3" : "the storage dir",
+                 cfg->embedded ? "; embedded defaults, demo tenant \"demo\" with x-api-key demo-key-change-me" : "");
+        sd_notifyf(0, "READY=1\nSTATUS=listening on %s", cfg->listen);
+        event_base_dispatch(base);
+        sd_notify(0, "STOPPING=1");
+        event_free(term);
+        event_free(intr);
+        event_base_free(base);
+        rc = 0;
+    } else {
         log_error("%s", err);
-        store_close(st);
-        return 1;
     }
-    store_on_commit(st, (void (*)(void *))dispatch_nudge, disp);
-    struct http_server *srv = http_start(cfg, st, api_routes, api_routes_count, err, sizeof err);
-    if (!srv) {
-        log_error("%s", err);
-        dispatch_stop(disp);
-        store_close(st);
-        dispatch_free(disp);
-        return 1;
-    }
-    struct event_base *base = event_base_new();
-    struct event *term = evsignal_new(base, SIGTERM, on_signal, base);
-    struct event *intr = evsignal_new(base, SIGINT, on_signal, base);
-    event_add(term, NULL);
-    event_add(intr, NULL);
-    log_info("listening on http://%s (storage %s, %ld threads)%s", cfg->listen, cfg->storage_dir, cfg->threads,
-             cfg->embedded ? "; embedded defaults, demo tenant \"demo\" with x-api-key demo-key-change-me" : "");
-    sd_notifyf(0, "READY=1\nSTATUS=listening on %s", cfg->listen);
-    event_base_dispatch(base);
-
-    sd_notify(0, "STOPPING=1");
+    /* Stop in dependency order: no new requests, no new deliveries, no new
+     * uploads, then the store finishes its queued commits. */
     http_drain(srv);
     dispatch_stop(disp);
-    store_on_commit(st, NULL, NULL);
+    uploader_stop(up);
+    if (st)
+        store_on_commit(st, NULL, NULL);
     store_close(st);
     dispatch_free(disp);
     http_free(srv);
-    event_free(term);
-    event_free(intr);
-    event_base_free(base);
-    log_info("stopped");
-    return 0;
+    blobstore_free(blobs);
+    if (rc == 0)
+        log_info("stopped");
+    return rc;
 }
 
 int main(int argc, char **argv)

@@ -51,7 +51,8 @@ static int dedupe(struct store_txn *txn, const char *tenant, const char *source,
 }
 
 int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char *tenant, const char *source,
-                    const json_t *event, const char *now_iso, enum pipeline_outcome *outcome)
+                    const char *correlation_id, const json_t *event, const char *now_iso,
+                    enum pipeline_outcome *outcome, char order_id[64])
 {
     int dup = dedupe(txn, tenant, source, event, now_iso);
     if (dup == STORE_EIO)
@@ -69,13 +70,15 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
         *outcome = PIPELINE_PARKED;
         return store_park(txn, tenant, source, event, now_iso);
     }
+    if (order_id)
+        snprintf(order_id, 64, "%s", str(order, "order_id"));
     json_t *before = json_deep_copy(order);
     json_t *changes = json_array();
     int rc = STORE_OK;
     *outcome = PIPELINE_UNCHANGED;
     if (pipeline_apply(cfg, order, event, now_iso, changes)) {
         char *label = xasprintf("hook:%s", source);
-        rc = pipeline_store_order(txn, cfg, tenant, before, order, changes, label, now_iso);
+        rc = pipeline_store_order(txn, cfg, tenant, before, order, changes, label, correlation_id, now_iso);
         free(label);
         *outcome = PIPELINE_APPLIED;
     }
@@ -116,7 +119,7 @@ static int unpark(struct store_txn *txn, const struct config *cfg, const char *t
 }
 
 static int emit_webhooks(struct store_txn *txn, const char *tenant, const json_t *before, const json_t *order,
-                         const json_t *changes, const char *now_iso)
+                         const json_t *changes, const char *correlation_id, const char *now_iso)
 {
     json_t *events = webhook_events_for(before, order, changes);
     int64_t now_ms = time_now_ms();
@@ -132,7 +135,8 @@ static int emit_webhooks(struct store_txn *txn, const char *tenant, const json_t
         crypto_hex(raw, sizeof raw, id + 4);
         json_t *body = webhook_event_body(str(e, "type"), str(e, "trigger"), id, now_iso, tenant, before, order);
         char *text = ju_dump(body);
-        rc = store_outbox_add(txn, tenant, str(order, "order_id"), id, str(e, "type"), str(e, "trigger"), text, now_ms);
+        rc = store_outbox_add(txn, tenant, str(order, "order_id"), id, str(e, "type"), str(e, "trigger"), text,
+                              correlation_id, now_ms);
         free(text);
         json_decref(body);
         if (rc != STORE_OK)
@@ -143,7 +147,8 @@ static int emit_webhooks(struct store_txn *txn, const char *tenant, const json_t
 }
 
 int pipeline_store_order(struct store_txn *txn, const struct config *cfg, const char *tenant, const json_t *before,
-                         json_t *order, json_t *changes, const char *source, const char *now_iso)
+                         json_t *order, json_t *changes, const char *source, const char *correlation_id,
+                         const char *now_iso)
 {
     /* Events that arrived before the order, or under a tracking number the
      * change just taught a shipment, belong to it now. */
@@ -155,6 +160,6 @@ int pipeline_store_order(struct store_txn *txn, const struct config *cfg, const 
     if (rc == STORE_OK)
         rc = store_changelog_add(txn, tenant, str(order, "order_id"), now_iso, source, changes);
     if (rc == STORE_OK)
-        rc = emit_webhooks(txn, tenant, before, order, changes, now_iso);
+        rc = emit_webhooks(txn, tenant, before, order, changes, correlation_id, now_iso);
     return rc;
 }

@@ -27,9 +27,12 @@ struct store_txn;
 
 enum pipeline_outcome { PIPELINE_APPLIED, PIPELINE_UNCHANGED, PIPELINE_DUPLICATE, PIPELINE_PARKED };
 
-/* STORE_OK with *outcome set, or STORE_EIO. */
+/* STORE_OK with *outcome set (and the order's id in order_id, when given
+ * and an order matched), or STORE_EIO. correlation_id is carried to the
+ * webhooks the change fires. */
 int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char *tenant, const char *source,
-                    const json_t *event, const char *now_iso, enum pipeline_outcome *outcome);
+                    const char *correlation_id, const json_t *event, const char *now_iso,
+                    enum pipeline_outcome *outcome, char order_id[64]);
 
 /* Apply one canonical event to an order in memory (no store access). True
  * when the order changed. */
@@ -41,6 +44,7 @@ bool pipeline_apply(const struct config *cfg, json_t *order, const json_t *event
  * source of their own. STORE_OK, STORE_EXISTS (a created order whose
  * partner_order_reference is taken), or STORE_EIO. */
 int pipeline_store_order(struct store_txn *txn, const struct config *cfg, const char *tenant, const json_t *before,
-                         json_t *order, json_t *changes, const char *source, const char *now_iso);
+                         json_t *order, json_t *changes, const char *source, const char *correlation_id,
+                         const char *now_iso);
 
 #endif

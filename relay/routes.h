@@ -21,7 +21,8 @@ struct route {
     const char *method; /* "GET", "POST", ... */
     const char *pattern;
     void *handler;  /* opaque to the matcher */
-    unsigned flags; /* opaque to the matcher (see http.h) */
+    unsigned flags;   /* opaque to the matcher (see http.h) */
+    const char *name; /* what the route does, e.g. ORDER_CREATE (the system log's request_type) */
 };
 
 enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED };

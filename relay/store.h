@@ -81,7 +81,8 @@ json_t *store_unpark(struct store_txn *txn, const char *tenant, const json_t *or
 /* One pending message per enabled endpoint of the tenant whose event_types
  * filter takes `type` (empty = all). STORE_OK or STORE_EIO. */
 int store_outbox_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *event_id,
-                     const char *type, const char *trigger, const char *payload, int64_t now_ms);
+                     const char *type, const char *trigger, const char *payload, const char *correlation_id,
+                     int64_t now_ms);
 /* The endpoint as stored (secrets included), or NULL. */
 json_t *store_endpoint_get(struct store_txn *txn, const char *tenant, const char *id);
 /* Insert or replace an endpoint from its stored form. */
@@ -141,5 +142,36 @@ json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char
                          const char *late_cutoff);
 /* [{status, n}] over all outbox messages. */
 json_t *store_read_message_counts(struct store_reader *rd);
+
+/* ---- system logs (store_syslog.c; entries are added with syslog_add) ---- */
+struct store_spooled {
+    char *key;
+    char *body;
+    size_t len;
+    int attempts; /* failed tries so far */
+};
+/* Entries of an order, oldest first, filtered (NULL / code_min < 0: any),
+ * after a seq, at most limit. One entry with its body keys (json null when
+ * there is none, NULL on error). A body still in the spool (malloc'd). */
+json_t *store_read_syslogs(struct store_reader *rd, const char *tenant, const char *order_id,
+                           const char *correlation_id, const char *event_type, const char *request_type,
+                           int code_min, int code_max, long long after, int limit);
+json_t *store_read_syslog(struct store_reader *rd, const char *tenant, const char *identifier);
+char *store_read_spooled(struct store_reader *rd, const char *key, size_t *len);
+/* For the uploader: spooled bodies due for an upload try (out holds limit;
+ * the caller frees key and body), queued deletions, and the spool's size. */
+int store_read_spool_due(struct store_reader *rd, int64_t now_ms, int limit, struct store_spooled *out);
+json_t *store_read_body_deletes(struct store_reader *rd, int limit);
+long long store_read_spool_bytes(struct store_reader *rd);
+/* Inside jobs: a body reached the object store; a try failed (try again
+ * at next_try_at); a queued deletion is done. */
+int store_spool_moved(struct store_txn *txn, const char *key);
+int store_spool_retry(struct store_txn *txn, const char *key, int64_t next_try_at);
+int store_body_deleted(struct store_txn *txn, const char *key);
+/* Retention: entries with request_time before cutoff go, bodies with them.
+ * The number of entries removed, or STORE_EIO. */
+int store_syslog_sweep(struct store_txn *txn, const char *cutoff_iso);
+/* Redaction: an order's entries lose their bodies and query strings. */
+int store_syslog_redact(struct store_txn *txn, const char *tenant, const char *order_id);
 
 #endif

@@ -121,6 +121,39 @@ static const char *migrations[] = {
     "  response_body TEXT,"
     "  response_truncated INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX attempts_by_message ON webhook_attempts (message_id, attempt);",
+
+    /* 4: system logs; bodies wait in body_spool (committed with their entry) until the
+     * uploader has put them in the object store; body_deletes queues removals there. */
+    "CREATE TABLE system_logs ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  identifier TEXT NOT NULL UNIQUE,"
+    "  tenant TEXT NOT NULL,"
+    "  order_id TEXT,"
+    "  correlation_id TEXT,"
+    "  event_type TEXT NOT NULL,"
+    "  request_type TEXT,"
+    "  source_type TEXT,"
+    "  source_id TEXT,"
+    "  request_method TEXT,"
+    "  request_url TEXT,"
+    "  request_headers TEXT NOT NULL DEFAULT '{}',"
+    "  response_code INTEGER,"
+    "  response_headers TEXT NOT NULL DEFAULT '{}',"
+    "  request_time TEXT,"
+    "  response_time TEXT,"
+    "  duration TEXT,"
+    "  request_body_key TEXT,"
+    "  response_body_key TEXT,"
+    "  bodies TEXT NOT NULL DEFAULT 'spooled');"
+    "CREATE INDEX system_logs_by_order ON system_logs (tenant, order_id, seq);"
+    "CREATE INDEX system_logs_by_time ON system_logs (request_time);"
+    "CREATE TABLE body_spool ("
+    "  key TEXT PRIMARY KEY,"
+    "  body BLOB NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_try_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE body_deletes (key TEXT PRIMARY KEY);"
+    "ALTER TABLE webhook_messages ADD COLUMN correlation_id TEXT;",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 

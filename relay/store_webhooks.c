@@ -16,12 +16,13 @@
 /* ---- inside jobs ---- */
 
 int store_outbox_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *event_id,
-                     const char *type, const char *trigger, const char *payload, int64_t now_ms)
+                     const char *type, const char *trigger, const char *payload, const char *correlation_id,
+                     int64_t now_ms)
 {
     static const char sql[] =
         "INSERT INTO webhook_messages (id, tenant, endpoint_id, event_id, event_type, trigger, order_id, payload, "
-        "status, attempts, next_attempt_at, created_at, updated_at) "
-        "SELECT 'msg_' || lower(hex(randomblob(12))), ?1, e.id, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7, ?7 "
+        "status, attempts, next_attempt_at, created_at, updated_at, correlation_id) "
+        "SELECT 'msg_' || lower(hex(randomblob(12))), ?1, e.id, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7, ?7, ?8 "
         "FROM webhook_endpoints e WHERE e.tenant = ?1 AND e.enabled = 1 AND (e.event_types = '[]' OR EXISTS "
         "(SELECT 1 FROM json_each(e.event_types) j WHERE j.value = ?3)) ORDER BY e.created_at";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
@@ -34,6 +35,7 @@ int store_outbox_add(struct store_txn *txn, const char *tenant, const char *orde
     sq_text(s, 5, order_id);
     sq_text(s, 6, payload);
     sqlite3_bind_int64(s, 7, now_ms);
+    sq_text(s, 8, correlation_id);
     return sq_done(s);
 }
 
@@ -215,7 +217,7 @@ json_t *store_read_endpoints(struct store_reader *rd, const char *tenant, const 
 }
 
 #define MESSAGE_COLUMNS                                                                                                \
-    "seq, id, endpoint_id, event_id, event_type, trigger, order_id, status, attempts, "                               \
+    "seq, id, endpoint_id, event_id, event_type, trigger, order_id, correlation_id, status, attempts, "                               \
     "" ISO("next_attempt_at") " AS next_attempt_at, last_status_code, last_error, " ISO("created_at") " AS created_at"
 
 json_t *store_read_messages(struct store_reader *rd, const char *tenant, const char *endpoint_id,
@@ -269,7 +271,7 @@ json_t *store_read_due(struct store_reader *rd, int64_t now_ms, int limit)
      * older pending message of the same order to the same endpoint. */
     static const char sql[] =
         "SELECT m.id, m.seq, m.endpoint_id, m.event_id, m.event_type, m.trigger, m.order_id, m.payload, m.attempts, "
-        "m.tenant, e.url, e.secret, e.old_secret, e.old_secret_until, e.headers AS headers_json, e.rate_limit, "
+        "m.tenant, m.correlation_id, e.url, e.secret, e.old_secret, e.old_secret_until, e.headers AS headers_json, e.rate_limit, "
         "e.max_concurrency FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id "
         "WHERE m.status = 'pending' AND m.next_attempt_at <= ?1 AND e.enabled = 1 AND (e.fifo = 0 OR m.order_id IS NULL "
         "OR NOT EXISTS (SELECT 1 FROM webhook_messages o WHERE o.endpoint_id = m.endpoint_id AND "

@@ -10,10 +10,10 @@
 
 static int h1, h2, h3, h4;
 static const struct route table[] = {
-    {"POST", "/orders", &h1, 0},
-    {"POST", "/orders/shipment-status-update", &h2, 0},
-    {"GET", "/orders/{reference}", &h3, 0},
-    {"GET", "/orders/{reference}/change-logs", &h4, 0},
+    {"POST", "/orders", &h1, 0, "A"},
+    {"POST", "/orders/shipment-status-update", &h2, 0, "B"},
+    {"GET", "/orders/{reference}", &h3, 0, "C"},
+    {"GET", "/orders/{reference}/change-logs", &h4, 0, "D"},
 };
 #define N (sizeof table / sizeof table[0])
 

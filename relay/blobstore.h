@@ -1,0 +1,35 @@
+/* blobstore: where request and response bodies end up: an S3 bucket
+ * ([s3], SigV4 through libcurl, path-style for custom endpoints) or, without
+ * one, a directory under the storage dir. Calls block (the uploader thread
+ * makes them); blobstore_url is pure and safe from any thread.
+ *
+ * Download URLs are time-limited: S3 presigned GETs (UNSIGNED-PAYLOAD, host
+ * signed), or for the local store the relay's own
+ * /bodies/{identifier}/{part}?tenant=&expires=&signature= with an HMAC
+ * under a key kept in the storage dir. */
+#ifndef SHIPRELAY_BLOBSTORE_H
+#define SHIPRELAY_BLOBSTORE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct blobstore;
+
+struct blobstore *blobstore_open(const struct config *cfg, char *err, size_t errlen);
+void blobstore_free(struct blobstore *b);
+bool blobstore_is_s3(const struct blobstore *b);
+/* 0, or -1 with a reason in err. */
+int blobstore_put(struct blobstore *b, const char *key, const void *data, size_t len, char *err, size_t errlen);
+/* 0 (also when it was not there), or -1. */
+int blobstore_delete(struct blobstore *b, const char *key, char *err, size_t errlen);
+/* Read a local body (local store only); malloc'd, NULL when absent. */
+char *blobstore_read_local(struct blobstore *b, const char *key, size_t *len);
+/* A presigned S3 URL for key (caller frees); NULL for the local store. */
+char *blobstore_presign(const struct blobstore *b, const char *key, int64_t now, long expires);
+/* The local store's URL signature over (tenant, identifier, part, expires), hex. */
+void blobstore_local_signature(const struct blobstore *b, const char *tenant, const char *identifier, const char *part,
+                               long long expires, char out[65]);
+
+#endif
