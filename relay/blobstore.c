@@ -154,7 +154,7 @@ static long s3_request(struct blobstore *b, const char *method, const char *key,
     if (h2)
         headers = curl_slist_append(headers, h2);
     headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
-    headers = curl_slist_append(headers, "Expect:");
+    /* (No "Expect:" override: libcurl 7.88 signs an emptied header it then does not send.) */
     curl_easy_setopt(e, CURLOPT_URL, url);
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
     if (data) {

@@ -19,6 +19,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "ssrf.h"
+#include "syslog.h"
 #include "store.h"
 #include "timeutil.h"
 #include "webhook_sign.h"
@@ -37,6 +38,7 @@ struct transfer {
     size_t response_len;
     bool truncated, blocked;
     long retry_after; /* seconds, -1 when absent */
+    json_t *sent_headers, *response_headers; /* for the OUTBOUND system-log entry */
     int64_t started_ms;
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -140,6 +142,16 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 {
     struct transfer *t = arg;
     size_t len = size * n;
+    const char *colon = memchr(line, ':', len);
+    if (colon && json_object_size(t->response_headers) < 64) {
+        size_t vl = len - (size_t)(colon + 1 - line);
+        char *name = xstrndup(line, (size_t)(colon - line)), *value = xstrndup(colon + 1, vl);
+        char *v = value + strspn(value, " \t");
+        v[strcspn(v, "\r\n")] = '\0';
+        json_object_set_new(t->response_headers, name, json_string(v));
+        free(name);
+        free(value);
+    }
     if (len > 12 && strncasecmp(line, "Retry-After:", 12) == 0) {
         char buf[64];
         snprintf(buf, sizeof buf, "%.*s", (int)(len - 12), line + 12);
@@ -174,6 +186,8 @@ static void add_header(struct transfer *t, const char *name, const char *value)
     char *h = xasprintf("%s: %s", name, value ? value : "");
     t->headers = curl_slist_append(t->headers, h);
     free(h);
+    if (value)
+        json_object_set_new(t->sent_headers, name, json_string(syslog_sensitive(name) ? SYSLOG_REDACTED : value));
 }
 
 static bool start_transfer(struct dispatcher *d, json_t *msg)
@@ -183,6 +197,8 @@ static bool start_transfer(struct dispatcher *d, json_t *msg)
     t->msg = json_incref(msg);
     t->retry_after = -1;
     t->started_ms = time_now_ms();
+    t->sent_headers = json_object();
+    t->response_headers = json_object();
     const char *payload = s(msg, "payload");
     t->body = xstrdup(payload ? payload : "{}");
     t->body_len = strlen(t->body);
@@ -216,6 +232,8 @@ static bool start_transfer(struct dispatcher *d, json_t *msg)
     add_header(t, "webhook-signature", signature);
     add_header(t, "trigger", s(msg, "trigger"));
     add_header(t, "event-id", s(msg, "event_id"));
+    if (s(msg, "correlation_id"))
+        add_header(t, "x-correlation-id", s(msg, "correlation_id"));
     add_header(t, "Expect", NULL); /* no 100-continue round trip */
 
     CURL *e = t->easy = curl_easy_init();
@@ -292,6 +310,47 @@ struct result {
     int health; /* 1 success, 0 failure, -1 gone */
 };
 
+/* The OUTBOUND entry of an attempt, and INTERNAL ones for what it caused. */
+static int log_attempt(struct store_txn *txn, struct result *r)
+{
+    struct transfer *t = r->t;
+    const json_t *m = t->msg, *a = r->attempt;
+    json_t *e = syslog_entry(s(m, "tenant"), s(m, "order_id"), s(m, "correlation_id"), "OUTBOUND", s(m, "event_type"),
+                             "WEBHOOK", s(m, "endpoint_id"));
+    char started[TIME_ISO_LEN], now[TIME_ISO_LEN];
+    time_format_iso(t->started_ms, started);
+    time_format_iso(time_now_ms(), now);
+    char *url = syslog_redact_url(s(m, "url"));
+    json_object_set_new(e, "request_method", json_string("POST"));
+    json_object_set_new(e, "request_url", json_string(url));
+    free(url);
+    json_object_set(e, "request_headers", t->sent_headers);
+    json_object_set_new(e, "response_code", json_integer(json_integer_value(json_object_get(a, "status_code"))));
+    json_object_set(e, "response_headers", t->response_headers);
+    json_object_set_new(e, "request_time", json_string(started));
+    json_object_set_new(e, "response_time", json_string(now));
+    json_t *dur = json_object();
+    static const char *keys[] = {"dns_ms", "connect_ms", "tls_ms", "first_byte_ms", "total_ms", "error_class"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (json_object_get(a, keys[i]))
+            json_object_set(dur, keys[i], json_object_get(a, keys[i]));
+    json_object_set_new(e, "duration", dur);
+    int rc = syslog_add(txn, e, t->body, t->body_len, t->response, t->response_len);
+    json_decref(e);
+    const char *internal = !strcmp(r->status, "dead") ? "WEBHOOK_DEAD_LETTERED"
+                           : r->health < 0             ? "WEBHOOK_ENDPOINT_DISABLED"
+                                                       : NULL;
+    if (rc == STORE_OK && internal) {
+        e = syslog_entry(s(m, "tenant"), s(m, "order_id"), s(m, "correlation_id"), "INTERNAL", internal, "RELAY",
+                         s(m, "id"));
+        char *note = xasprintf("{\"message_id\":\"%s\",\"endpoint_id\":\"%s\"}", s(m, "id"), s(m, "endpoint_id"));
+        rc = syslog_add(txn, e, note, strlen(note), NULL, 0);
+        free(note);
+        json_decref(e);
+    }
+    return rc;
+}
+
 static int record_job(struct store_txn *txn, void *arg)
 {
     struct result *r = arg;
@@ -299,11 +358,15 @@ static int record_job(struct store_txn *txn, void *arg)
     if (rc == STORE_OK)
         rc = store_endpoint_health(txn, s(r->t->msg, "endpoint_id"), r->health, time_now_ms(),
                                    r->d->cfg->disable_after * 1000);
+    if (rc == STORE_OK)
+        rc = log_attempt(txn, r);
     return rc;
 }
 
 static void free_transfer(struct transfer *t)
 {
+    json_decref(t->sent_headers);
+    json_decref(t->response_headers);
     curl_slist_free_all(t->headers);
     json_decref(t->msg);
     free(t->body);

@@ -201,9 +201,11 @@ static int redact_run(struct store_txn *txn, void *arg)
              * leaves with no webhook. Queued messages are scrubbed. */
             rc = pipeline_store_order(txn, j->ctx->cfg, tenant, order, order, changes, "REDACTION",
                                       j->ctx->correlation_id, j->now);
+            const char *order_id = json_string_value(json_object_get(order, "order_id"));
             if (rc == STORE_OK)
-                rc = store_outbox_redact(txn, tenant, json_string_value(json_object_get(order, "order_id")),
-                                         ops_personal_members);
+                rc = store_outbox_redact(txn, tenant, order_id, ops_personal_members);
+            if (rc == STORE_OK) /* system-log bodies are deleted, here and in the object store */
+                rc = store_syslog_redact(txn, tenant, order_id);
             j->redacted++;
         }
         json_decref(changes);
@@ -310,6 +312,9 @@ void handle_metrics(struct http_ctx *ctx)
         }
         evbuffer_add_printf(out, "shiprelay_webhook_messages{status=\"%s\"} %lld\n", mstat[k], (long long)n);
     }
+    evbuffer_add_printf(out, "# HELP shiprelay_spool_bytes System-log bodies waiting for the object store.\n"
+                             "# TYPE shiprelay_spool_bytes gauge\nshiprelay_spool_bytes %lld\n",
+                        http_spool_bytes());
     unsigned long jobs, commits;
     store_stats(ctx->store, &jobs, &commits);
     evbuffer_add_printf(out, "# HELP shiprelay_store_jobs_total Write jobs committed.\n"

@@ -125,6 +125,11 @@ void http_set_spool_bytes(long long bytes)
     atomic_store(&spool_bytes, bytes);
 }
 
+long long http_spool_bytes(void)
+{
+    return atomic_load(&spool_bytes);
+}
+
 struct log_job {
     struct http_ctx *ctx;
     json_t *entry;

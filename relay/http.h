@@ -63,6 +63,7 @@ struct http_server *http_start(const struct config *cfg, struct store *st, struc
  * reports it); logged routes answer 503 spool_full while it is over
  * [system_logs] spool_max_bytes. */
 void http_set_spool_bytes(long long bytes);
+long long http_spool_bytes(void);
 /* Stop accepting, let in-flight requests finish (up to cfg->shutdown_timeout
  * seconds), then stop the workers. Call http_free after the store is closed. */
 void http_drain(struct http_server *srv);

@@ -9,6 +9,7 @@
 #include "jsonutil.h"
 #include "shipment_update.h"
 #include "store.h"
+#include "syslog.h"
 #include "timeutil.h"
 #include "webhook_events.h"
 #include "xmalloc.h"
@@ -96,6 +97,19 @@ static int unpark(struct store_txn *txn, const struct config *cfg, const char *t
     json_t *parked = store_unpark(txn, tenant, order);
     if (!parked)
         return STORE_EIO;
+    if (json_array_size(parked)) {
+        /* An INTERNAL system-log entry says which waiting events this order took. */
+        json_t *e = syslog_entry(tenant, str(order, "order_id"), NULL, "INTERNAL", "PARKED_EVENTS_APPLIED", "RELAY",
+                                 NULL);
+        char *text = ju_dump(parked);
+        int rc = syslog_add(txn, e, text, strlen(text), NULL, 0);
+        free(text);
+        json_decref(e);
+        if (rc != STORE_OK) {
+            json_decref(parked);
+            return rc;
+        }
+    }
     size_t i;
     json_t *p;
     json_array_foreach(parked, i, p)

@@ -168,6 +168,19 @@ class OperationsTest(unittest.TestCase):
             if ref.startswith("PO-RED-") and ref != "PO-RED-OTHER":
                 self.assertNotIn("Ada", json.dumps(full["payload"]), ref)
         self.assertNotIn("Ada", json.dumps(self.logs("PO-RED-0")))
+        # system logs: metadata kept, bodies gone (spool and store), download links with them
+        entries = self.relay.get("/orders/PO-RED-0/system-logs?key=partner_order_reference").json["data"]
+        self.assertTrue(entries)
+        self.assertEqual({e["bodies"] for e in entries}, {"redacted"})
+        one = self.relay.get("/orders/PO-RED-0/system-logs/%s?key=partner_order_reference" % entries[0]["identifier"]).json
+        self.assertIsNone(one["request_body_url"])
+        self.assertNotIn("Ada", json.dumps(entries))
+        import glob, os
+        time.sleep(0.6)  # the uploader deletes stored bodies in its next round
+        leftovers = [f for f in glob.glob(os.path.join(self.relay.dir, "state", "bodies", "**", "*"), recursive=True)
+                     if os.path.isfile(f) and "Ada" in open(f, errors="replace").read()
+                     and "PO-RED-OTHER" not in open(f, errors="replace").read()]
+        self.assertEqual(leftovers, [])
         again = self.relay.post("/customers/CUST-9/redact", {"requested_by": "dpo@merchant.example"}).json
         self.assertEqual((again["redacted"], again["already_redacted"]), (0, 2))
         self.assertEqual(self.relay.post("/customers/CUST-9/redact", {}).status, 400)
