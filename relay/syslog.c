@@ -149,10 +149,9 @@ int syslog_add(struct store_txn *txn, json_t *entry, const char *request_body, s
                                      "request_type", "source_type",    "source_id",  "request_method", "request_url"};
         for (int i = 0; i < 10; i++)
             sq_text(s, i + 1, text_or_null(entry, cols[i]));
-        char *rh = ju_dump(json_object_get(entry, "request_headers") ? json_object_get(entry, "request_headers")
-                                                                      : json_object());
-        char *sh = ju_dump(json_object_get(entry, "response_headers") ? json_object_get(entry, "response_headers")
-                                                                       : json_object());
+        json_t *rq = json_object_get(entry, "request_headers"), *rs = json_object_get(entry, "response_headers");
+        char *rh = rq ? ju_dump(rq) : xstrdup("{}");
+        char *sh = rs ? ju_dump(rs) : xstrdup("{}");
         json_t *dur = json_object_get(entry, "duration");
         char *d = dur ? ju_dump(dur) : NULL;
         sq_text(s, 11, rh);

@@ -81,9 +81,11 @@ class SystemLogsS3Test(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.relay.close()
-        cls.receiver.close()
-        cls.s3.stop()
+        try:
+            cls.relay.close()
+        finally:
+            cls.receiver.close()
+            cls.s3.stop()
         shutil.rmtree(cls.s3.dir, ignore_errors=True)
 
     def logs(self, ref, query=""):
@@ -261,9 +263,11 @@ class S3OutageTest(unittest.TestCase):
             self.assertEqual(set(states), {"stored"})
             self.assertEqual(len([k for k in s3.keys() if k.endswith("-request")]), 20)
         finally:
-            relay.close()
-            s3.stop()
-            shutil.rmtree(directory, ignore_errors=True)
+            try:
+                relay.close()
+            finally:
+                s3.stop()
+                shutil.rmtree(directory, ignore_errors=True)
 
 
 class LocalStoreTest(unittest.TestCase):
@@ -310,8 +314,10 @@ class LocalStoreTest(unittest.TestCase):
             self.assertEqual(r.json["error"]["code"], "spool_full")
             self.assertEqual(relay.get("/orders/PO-FILL-X?key=partner_order_reference").status, 404)  # nothing applied
         finally:
-            relay.close()
-            shutil.rmtree(s3.dir, ignore_errors=True)
+            try:
+                relay.close()
+            finally:
+                shutil.rmtree(s3.dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

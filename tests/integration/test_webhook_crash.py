@@ -44,8 +44,10 @@ class WebhookCrashTest(unittest.TestCase):
             refs = {json.loads(g["body"])["data"]["newImage"]["partner_order_reference"] for g in got}
             self.assertEqual(refs, {"PO-CRASH-%d" % i for i in range(N)})
         finally:
-            relay.close()
-            receiver.close()
+            try:
+                relay.close()
+            finally:
+                receiver.close()
 
 
 if __name__ == "__main__":

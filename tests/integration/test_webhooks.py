@@ -22,8 +22,10 @@ class WebhooksTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.relay.close()
-        cls.receiver.close()
+        try:
+            cls.relay.close()
+        finally:
+            cls.receiver.close()
 
     def endpoint(self, path, mode="ok", tenant="acme", **fields):
         body = dict({"url": self.receiver.url(path)}, **fields)
