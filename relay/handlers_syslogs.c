@@ -48,18 +48,10 @@ void handle_syslog_list(struct http_ctx *ctx)
             return;
         }
     }
-    const char *limit_s = http_query(ctx, "limit"), *after_s = http_query(ctx, "after");
-    char *end = NULL;
-    long limit = limit_s ? strtol(limit_s, &end, 10) : 100;
-    if (limit_s && (*end || limit < 1 || limit > 1000)) {
-        http_reply_error(ctx, 400, "invalid_parameter", "limit must be 1 to 1000");
+    long limit;
+    long long after;
+    if (!http_page(ctx, &limit, &after))
         return;
-    }
-    long long after = after_s ? strtoll(after_s, &end, 10) : 0;
-    if (after_s && (*end || after < 0)) {
-        http_reply_error(ctx, 400, "invalid_parameter", "after must be the next_after of a previous page");
-        return;
-    }
     json_t *order = orders_lookup(ctx);
     if (!order)
         return;

@@ -354,18 +354,10 @@ void handle_message_list(struct http_ctx *ctx)
         http_reply_error(ctx, 400, "invalid_parameter", "status must be pending, delivered, dead or cancelled");
         return;
     }
-    const char *limit_s = http_query(ctx, "limit"), *after_s = http_query(ctx, "after");
-    char *end = NULL;
-    long limit = limit_s ? strtol(limit_s, &end, 10) : 100;
-    if (limit_s && (*end || limit < 1 || limit > 1000)) {
-        http_reply_error(ctx, 400, "invalid_parameter", "limit must be 1 to 1000");
+    long limit;
+    long long after;
+    if (!http_page(ctx, &limit, &after))
         return;
-    }
-    long long after = after_s ? strtoll(after_s, &end, 10) : 0;
-    if (after_s && (*end || after < 0)) {
-        http_reply_error(ctx, 400, "invalid_parameter", "after must be the next_after of a previous page");
-        return;
-    }
     json_t *rows = store_read_messages(ctx->reader, ctx->tenant, http_query(ctx, "endpoint_id"),
                                        http_query(ctx, "event_type"), status, after, (int)limit);
     if (!rows) {

@@ -237,6 +237,23 @@ const char *http_query(struct http_ctx *ctx, const char *name)
     return evhttp_find_header(ctx->query, name);
 }
 
+bool http_page(struct http_ctx *ctx, long *limit, long long *after)
+{
+    const char *limit_s = http_query(ctx, "limit"), *after_s = http_query(ctx, "after");
+    char *end = NULL;
+    *limit = limit_s ? strtol(limit_s, &end, 10) : 100;
+    if (limit_s && (*end || end == limit_s || *limit < 1 || *limit > 1000)) {
+        http_reply_error(ctx, 400, "invalid_parameter", "limit must be 1 to 1000");
+        return false;
+    }
+    *after = after_s ? strtoll(after_s, &end, 10) : 0;
+    if (after_s && (*end || end == after_s || *after < 0)) {
+        http_reply_error(ctx, 400, "invalid_parameter", "after must be the next_after of a previous page");
+        return false;
+    }
+    return true;
+}
+
 json_t *http_json_body(struct http_ctx *ctx)
 {
     json_error_t jerr;

@@ -12,6 +12,7 @@
 #ifndef SHIPRELAY_HTTP_H
 #define SHIPRELAY_HTTP_H
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +72,10 @@ void http_free(struct http_server *srv);
 
 /* A query-string parameter (decoded), or NULL. Borrowed from ctx. */
 const char *http_query(struct http_ctx *ctx, const char *name);
+/* Paging parameters of list endpoints: ?limit= (1 to 1000, default 100) and
+ * ?after= (the next_after of the previous page, default 0). False after
+ * replying 400. */
+bool http_page(struct http_ctx *ctx, long *limit, long long *after);
 /* The body parsed as JSON; NULL after replying 400 with the parser's message. */
 json_t *http_json_body(struct http_ctx *ctx);
 
