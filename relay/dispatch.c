@@ -505,28 +505,43 @@ static bool take_token(struct dispatcher *d, const char *endpoint_id, long rate,
     return true;
 }
 
+/* Start what may go now, endpoint by endpoint, so a backlog at one endpoint
+ * never hides the messages of another. */
 static void fill(struct dispatcher *d)
 {
     if (d->stopping || d->n_inflight >= d->cfg->max_in_flight)
         return;
     int64_t now = time_now_ms();
-    json_t *due = store_read_due(d->reader, now, (int)d->cfg->max_in_flight + d->n_inflight);
-    size_t i;
-    json_t *m;
-    json_array_foreach(due, i, m)
+    json_t *endpoints = store_read_sending_endpoints(d->reader);
+    size_t k;
+    json_t *ep;
+    json_array_foreach(endpoints, k, ep)
     {
-        if (d->n_inflight >= d->cfg->max_in_flight)
-            break;
-        int same;
-        if (in_flight(d, s(m, "id"), s(m, "endpoint_id"), &same))
+        const char *ep_id = s(ep, "id");
+        int busy;
+        in_flight(d, "", ep_id, &busy);
+        int room = (int)json_integer_value(json_object_get(ep, "max_concurrency")) - busy;
+        if (room <= 0 || d->n_inflight >= d->cfg->max_in_flight)
             continue;
-        if (same >= json_integer_value(json_object_get(m, "max_concurrency")))
-            continue;
-        if (!take_token(d, s(m, "endpoint_id"), (long)json_integer_value(json_object_get(m, "rate_limit")), now))
-            continue;
-        start_transfer(d, m);
+        /* in-flight messages are still pending: ask for enough to see past them */
+        json_t *due = store_read_due(d->reader, ep_id, now, room + busy);
+        size_t i;
+        json_t *m;
+        json_array_foreach(due, i, m)
+        {
+            int same;
+            if (room <= 0 || d->n_inflight >= d->cfg->max_in_flight)
+                break;
+            if (in_flight(d, s(m, "id"), ep_id, &same))
+                continue;
+            if (!take_token(d, ep_id, (long)json_integer_value(json_object_get(m, "rate_limit")), now))
+                break;
+            if (start_transfer(d, m))
+                room--;
+        }
+        json_decref(due);
     }
-    json_decref(due);
+    json_decref(endpoints);
     int running;
     curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     check_done(d);

@@ -131,9 +131,12 @@ json_t *store_read_messages(struct store_reader *rd, const char *tenant, const c
                             const char *event_type, const char *status, int64_t after_seq, int limit);
 json_t *store_read_message(struct store_reader *rd, const char *tenant, const char *id);
 json_t *store_read_attempts(struct store_reader *rd, const char *tenant, const char *message_id);
-/* Messages the dispatcher may send now (all tenants), joined with their
- * endpoint's url, secrets, headers and limits; oldest due first. */
-json_t *store_read_due(struct store_reader *rd, int64_t now_ms, int limit);
+/* Enabled endpoints (all tenants): {id, max_concurrency, rate_limit}. Then,
+ * per endpoint, the messages the dispatcher may send now, joined with the
+ * endpoint's url, secrets, headers and limits; oldest due first. Asking per
+ * endpoint keeps one endpoint's backlog from hiding the others'. */
+json_t *store_read_sending_endpoints(struct store_reader *rd);
+json_t *store_read_due(struct store_reader *rd, const char *endpoint_id, int64_t now_ms, int limit);
 /* Orders (of one tenant, or all when tenant is NULL) that have not moved
  * since early_cutoff while open/partially_allocated/allocated, or since
  * late_cutoff while processing/fulfilled: {tenant, order_id,

@@ -154,6 +154,9 @@ static const char *migrations[] = {
     "  next_try_at INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE body_deletes (key TEXT PRIMARY KEY);"
     "ALTER TABLE webhook_messages ADD COLUMN correlation_id TEXT;",
+
+    /* 5: the dispatcher reads due messages endpoint by endpoint. */
+    "CREATE INDEX messages_due_by_endpoint ON webhook_messages (endpoint_id, status, next_attempt_at, seq);",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 

@@ -265,22 +265,32 @@ json_t *store_read_attempts(struct store_reader *rd, const char *tenant, const c
     return sq_rows(s);
 }
 
-json_t *store_read_due(struct store_reader *rd, int64_t now_ms, int limit)
+json_t *store_read_sending_endpoints(struct store_reader *rd)
 {
-    /* Due, pending, on an enabled endpoint, and (for FIFO endpoints) with no
-     * older pending message of the same order to the same endpoint. */
+    static const char sql[] = "SELECT id, max_concurrency, rate_limit FROM webhook_endpoints WHERE enabled = 1 "
+                              "ORDER BY id";
+    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
+    return s ? sq_rows(s) : NULL;
+}
+
+json_t *store_read_due(struct store_reader *rd, const char *endpoint_id, int64_t now_ms, int limit)
+{
+    /* Due and pending, and (for FIFO endpoints) with no older pending message
+     * of the same order to the same endpoint. */
     static const char sql[] =
         "SELECT m.id, m.seq, m.endpoint_id, m.event_id, m.event_type, m.trigger, m.order_id, m.payload, m.attempts, "
-        "m.tenant, m.correlation_id, e.url, e.secret, e.old_secret, e.old_secret_until, e.headers AS headers_json, e.rate_limit, "
-        "e.max_concurrency FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id "
-        "WHERE m.status = 'pending' AND m.next_attempt_at <= ?1 AND e.enabled = 1 AND (e.fifo = 0 OR m.order_id IS NULL "
-        "OR NOT EXISTS (SELECT 1 FROM webhook_messages o WHERE o.endpoint_id = m.endpoint_id AND "
-        "o.order_id = m.order_id AND o.seq < m.seq AND o.status = 'pending')) ORDER BY m.next_attempt_at, m.seq LIMIT ?2";
+        "m.tenant, m.correlation_id, e.url, e.secret, e.old_secret, e.old_secret_until, e.headers AS headers_json, "
+        "e.rate_limit, e.max_concurrency FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id "
+        "WHERE m.endpoint_id = ?1 AND m.status = 'pending' AND m.next_attempt_at <= ?2 AND e.enabled = 1 AND "
+        "(e.fifo = 0 OR m.order_id IS NULL OR NOT EXISTS (SELECT 1 FROM webhook_messages o WHERE "
+        "o.endpoint_id = m.endpoint_id AND o.order_id = m.order_id AND o.seq < m.seq AND o.status = 'pending')) "
+        "ORDER BY m.next_attempt_at, m.seq LIMIT ?3";
     sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, now_ms);
-    sqlite3_bind_int(s, 2, limit);
+    sq_text(s, 1, endpoint_id);
+    sqlite3_bind_int64(s, 2, now_ms);
+    sqlite3_bind_int(s, 3, limit);
     return sq_rows(s);
 }
 

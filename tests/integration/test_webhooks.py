@@ -282,6 +282,18 @@ class WebhooksTest(unittest.TestCase):
         for ep in (hang, fast):
             self.relay.request("DELETE", "/webhooks/endpoints/" + ep["id"])
 
+    def test_a_backlog_at_one_endpoint_does_not_hide_another(self):
+        stuck = self.endpoint("/backlog", "hang", event_types=["order.created"], max_concurrency=1)
+        for i in range(150):
+            self.relay.post("/orders", order_body("PO-BACKLOG-%d" % i))
+        fresh = self.endpoint("/fresh", event_types=["order.created"])
+        start = time.time()
+        self.relay.post("/orders", order_body("PO-BACKLOG-NEW"))
+        self.receiver.wait_for("/fresh", 1, timeout=5)
+        self.assertLess(time.time() - start, 2.0)
+        for ep in (stuck, fresh):
+            self.relay.request("DELETE", "/webhooks/endpoints/" + ep["id"])
+
     def test_failing_too_long_disables(self):
         relay = Relay(extra=FAST.replace("retry_schedule = 0 1 1 1", "retry_schedule = 0 1 1 1 1 1") +
                       "disable_after = 2\n").start()
