@@ -5,13 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
-# Test-only tools: Node.js for the webhook receiver, which verifies
-# signatures with the npm package standardwebhooks.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "tests: installing nodejs npm"
+# Test-only tools: Node.js for the webhook receiver (it verifies signatures
+# with the npm package standardwebhooks) and the S3 server; openssl makes the
+# TLS test's certificate.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null || ! command -v openssl >/dev/null; then
+  echo "tests: installing nodejs npm openssl"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  apt-get install -y -qq --no-install-recommends nodejs npm openssl >/dev/null
 fi
 npm ci --prefix tests/integration --no-audit --no-fund --loglevel=error
 

@@ -8,7 +8,9 @@
 //   POST /_config {"/path": {"mode": "...", "secrets": ["whsec_..."]}}
 //   GET  /_log    every delivery received, in order
 "use strict";
+const fs = require("fs");
 const http = require("http");
+const https = require("https");
 const { Webhook } = require("standardwebhooks");
 
 const config = {};
@@ -27,7 +29,9 @@ function verify(secrets, body, headers) {
   return false;
 }
 
-const server = http.createServer((req, res) => {
+// node receiver.js [CERT KEY]: with a certificate and key it serves HTTPS.
+const [certFile, keyFile] = process.argv.slice(2);
+const handler = (req, res) => {
   const chunks = [];
   req.on("data", (c) => chunks.push(c));
   req.on("end", () => {
@@ -69,7 +73,10 @@ const server = http.createServer((req, res) => {
       /* never answer */
     } else res.writeHead(500).end("unknown mode");
   });
-});
+};
+const server = certFile
+  ? https.createServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) }, handler)
+  : http.createServer(handler);
 
 server.listen(0, "127.0.0.1", () => {
   process.stdout.write(JSON.stringify({ port: server.address().port }) + "\n");

@@ -3,6 +3,7 @@ signature with the standardwebhooks npm package: subscriptions, delivery,
 retries under one webhook-id, dead letters, 410, redirects, Retry-After,
 network failures, FIFO per order, secret rotation, recovery, limits, and
 the SSRF guard."""
+import os
 import time
 import unittest
 
@@ -309,6 +310,32 @@ class WebhooksTest(unittest.TestCase):
             self.assertEqual(e["disabled_reason"], "failing for too long")
         finally:
             relay.close()
+
+    def test_tls_endpoint_with_an_untrusted_certificate_is_E_TLS(self):
+        import shutil
+        import subprocess
+        import tempfile
+        d = tempfile.mkdtemp()
+        cert, key = os.path.join(d, "c.pem"), os.path.join(d, "k.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+        tls = Receiver(tls=(cert, key))
+        try:
+            ep = self.relay.post("/webhooks/endpoints", {"url": tls.url("/tls"), "event_types": ["order.created"]}).json
+            self.relay.post("/orders", order_body("PO-TLS"))
+            deadline = time.time() + 10
+            msgs = []
+            while time.time() < deadline:
+                msgs = self.messages(endpoint_id=ep["id"])
+                if msgs and msgs[0]["attempts"]:
+                    break
+                time.sleep(0.05)
+            self.assertEqual((msgs[0]["last_status_code"], msgs[0]["last_error"]), (0, "E_TLS"))
+            self.assertEqual(tls.log("/tls"), [])  # the handshake failed: nothing was sent
+            self.relay.request("DELETE", "/webhooks/endpoints/" + ep["id"])
+        finally:
+            tls.close()
+            shutil.rmtree(d, ignore_errors=True)
 
     def test_ssrf_guard_blocks_private_addresses_by_default(self):
         relay = Relay(extra="[webhooks]\npoll_interval_ms = 50\nretry_schedule = 0 60\n").start()
