@@ -35,6 +35,9 @@ static int check_allow(struct config *cfg, const char *value, char *err, size_t 
 static const struct key keys[] = {
     {"server", "listen", KEY_STRING, OFF(listen), "127.0.0.1:8080", 0, 0,
      "Address and port to accept HTTP on, as HOST:PORT (IPv4 or [IPv6]).", NULL},
+    {"server", "public_url", KEY_STRING, OFF(public_url), "", 0, 0,
+     "Base URL clients reach the relay at (e.g. https://relay.example.com), used in the body\n"
+     "download links it hands out. Empty: http:// and the request's Host header.", NULL},
     {"server", "threads", KEY_INT, OFF(threads), "2", 1, 64,
      "HTTP worker threads, each with its own event loop.", NULL},
     {"server", "max_body", KEY_INT, OFF(max_body), "1048576", 1024, 67108864,

@@ -25,6 +25,7 @@ struct config_tenant {
 struct config {
     /* [server] */
     char *listen; /* "HOST:PORT" as written */
+    char *public_url; /* how clients reach the relay, for links it hands out; "" = from the Host header */
     char *listen_host;
     int listen_port;
     long threads;

@@ -88,9 +88,15 @@ static json_t *body_url(struct http_ctx *ctx, const json_t *entry, const char *p
     char sig[65];
     blobstore_local_signature(ctx->blobs, ctx->tenant, id, part, until, sig);
     const char *host = evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "Host");
+    char *base = ctx->cfg->public_url[0] ? xstrdup(ctx->cfg->public_url)
+                                         : xasprintf("http://%s", host ? host : ctx->cfg->listen);
+    size_t bl = strlen(base);
+    if (bl && base[bl - 1] == '/')
+        base[bl - 1] = '\0';
     /* Tenant ids are [A-Za-z0-9._-] (config.c): nothing to escape. */
-    char *url = xasprintf("http://%s/bodies/%s/%s?tenant=%s&expires=%lld&signature=%s", host ? host : ctx->cfg->listen,
-                          id, part, ctx->tenant, until, sig);
+    char *url = xasprintf("%s/bodies/%s/%s?tenant=%s&expires=%lld&signature=%s", base, id, part, ctx->tenant, until,
+                          sig);
+    free(base);
     json_t *v = json_string(url);
     free(url);
     return v;

@@ -273,6 +273,10 @@ class S3OutageTest(unittest.TestCase):
 class LocalStoreTest(unittest.TestCase):
     def test_local_bodies_signed_urls_retention_and_spool_cap(self):
         relay = Relay(extra="[system_logs]\nretention_days = 1\nsweep_interval = 1\n").start()
+        with open(relay.conf, "a") as f:  # links are built on the configured public URL
+            f.write("[server]\npublic_url = http://localhost:%d/\n" % relay.port)
+        relay.stop()
+        relay.start()
         try:
             relay.post("/orders", order_body("PO-LOC"))
             old = relay.post("/orders/PO-LOC/system-logs?key=partner_order_reference", {
@@ -287,6 +291,7 @@ class LocalStoreTest(unittest.TestCase):
             self.assertEqual(len(data), 1)  # the 2020 entry went with retention
             self.assertEqual(data[0]["request_type"], "ORDER_CREATE")
             one = relay.get("/orders/PO-LOC/system-logs/%s?key=partner_order_reference" % data[0]["identifier"]).json
+            self.assertTrue(one["request_body_url"].startswith("http://localhost:%d/bodies/" % relay.port))
             status, got = fetch(one["request_body_url"])
             self.assertEqual((status, json.loads(got)["partner_order_reference"]), (200, "PO-LOC"))
             self.assertEqual(fetch(one["request_body_url"].replace("signature=", "signature=0"))[0], 403)
