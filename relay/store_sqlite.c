@@ -21,144 +21,6 @@
 #include "log.h"
 #include "xmalloc.h"
 
-/* Migration N brings the schema from version N to N+1. Never edit one that
- * has shipped; add another. */
-static const char *migrations[] = {
-    "CREATE TABLE orders ("
-    "  tenant TEXT NOT NULL,"
-    "  order_id TEXT NOT NULL,"
-    "  partner_order_reference TEXT NOT NULL,"
-    "  doc TEXT NOT NULL,"
-    "  update_date TEXT NOT NULL,"
-    "  PRIMARY KEY (tenant, order_id),"
-    "  UNIQUE (tenant, partner_order_reference));"
-    "CREATE TABLE change_logs ("
-    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  tenant TEXT NOT NULL,"
-    "  order_id TEXT NOT NULL,"
-    "  log_date TEXT NOT NULL,"
-    "  change_type TEXT NOT NULL,"
-    "  source TEXT NOT NULL,"
-    "  entity_type TEXT,"
-    "  entity_id TEXT,"
-    "  field TEXT,"
-    "  old_value TEXT,"
-    "  new_value TEXT);"
-    "CREATE INDEX change_logs_by_order ON change_logs (tenant, order_id, id);",
-
-    /* 2: inbound hooks: tracking-number lookup, dedupe, parking. */
-    "CREATE TABLE shipment_keys ("
-    "  tenant TEXT NOT NULL,"
-    "  tracking_no TEXT NOT NULL,"
-    "  order_id TEXT NOT NULL,"
-    "  PRIMARY KEY (tenant, tracking_no));"
-    "CREATE TABLE seen_events ("
-    "  tenant TEXT NOT NULL,"
-    "  source TEXT NOT NULL,"
-    "  key TEXT NOT NULL,"
-    "  received_date TEXT NOT NULL,"
-    "  PRIMARY KEY (tenant, source, key));"
-    "CREATE TABLE parked_events ("
-    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  tenant TEXT NOT NULL,"
-    "  source TEXT NOT NULL,"
-    "  tracking_no TEXT,"
-    "  partner_order_reference TEXT,"
-    "  event TEXT NOT NULL,"
-    "  received_date TEXT NOT NULL);"
-    "CREATE INDEX parked_by_tracking ON parked_events (tenant, tracking_no);"
-    "CREATE INDEX parked_by_reference ON parked_events (tenant, partner_order_reference);",
-
-    /* 3: outbound webhooks: endpoints, the outbox, delivery attempts. Times are ms since the epoch. */
-    "CREATE TABLE webhook_endpoints ("
-    "  id TEXT PRIMARY KEY,"
-    "  tenant TEXT NOT NULL,"
-    "  url TEXT NOT NULL,"
-    "  description TEXT,"
-    "  event_types TEXT NOT NULL DEFAULT '[]',"
-    "  enabled INTEGER NOT NULL DEFAULT 1,"
-    "  disabled_reason TEXT,"
-    "  headers TEXT NOT NULL DEFAULT '{}',"
-    "  rate_limit INTEGER NOT NULL DEFAULT 0,"
-    "  max_concurrency INTEGER NOT NULL DEFAULT 4,"
-    "  fifo INTEGER NOT NULL DEFAULT 1,"
-    "  secret TEXT NOT NULL,"
-    "  old_secret TEXT,"
-    "  old_secret_until INTEGER,"
-    "  failing_since INTEGER,"
-    "  created_at INTEGER NOT NULL,"
-    "  updated_at INTEGER NOT NULL);"
-    "CREATE INDEX endpoints_by_tenant ON webhook_endpoints (tenant);"
-    "CREATE TABLE webhook_messages ("
-    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  id TEXT NOT NULL UNIQUE,"
-    "  tenant TEXT NOT NULL,"
-    "  endpoint_id TEXT NOT NULL,"
-    "  event_id TEXT NOT NULL,"
-    "  event_type TEXT NOT NULL,"
-    "  trigger TEXT NOT NULL,"
-    "  order_id TEXT,"
-    "  payload TEXT NOT NULL,"
-    "  status TEXT NOT NULL,"
-    "  attempts INTEGER NOT NULL DEFAULT 0,"
-    "  next_attempt_at INTEGER NOT NULL,"
-    "  last_status_code INTEGER,"
-    "  last_error TEXT,"
-    "  created_at INTEGER NOT NULL,"
-    "  updated_at INTEGER NOT NULL);"
-    "CREATE INDEX messages_due ON webhook_messages (status, next_attempt_at);"
-    "CREATE INDEX messages_fifo ON webhook_messages (endpoint_id, order_id, seq);"
-    "CREATE INDEX messages_by_tenant ON webhook_messages (tenant, seq);"
-    "CREATE TABLE webhook_attempts ("
-    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  message_id TEXT NOT NULL,"
-    "  attempt INTEGER NOT NULL,"
-    "  at INTEGER NOT NULL,"
-    "  status_code INTEGER NOT NULL,"
-    "  error_class TEXT,"
-    "  error TEXT,"
-    "  dns_ms REAL, connect_ms REAL, tls_ms REAL, first_byte_ms REAL, total_ms REAL,"
-    "  response_body TEXT,"
-    "  response_truncated INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX attempts_by_message ON webhook_attempts (message_id, attempt);",
-
-    /* 4: system logs; bodies wait in body_spool (committed with their entry) until the
-     * uploader has put them in the object store; body_deletes queues removals there. */
-    "CREATE TABLE system_logs ("
-    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  identifier TEXT NOT NULL UNIQUE,"
-    "  tenant TEXT NOT NULL,"
-    "  order_id TEXT,"
-    "  correlation_id TEXT,"
-    "  event_type TEXT NOT NULL,"
-    "  request_type TEXT,"
-    "  source_type TEXT,"
-    "  source_id TEXT,"
-    "  request_method TEXT,"
-    "  request_url TEXT,"
-    "  request_headers TEXT NOT NULL DEFAULT '{}',"
-    "  response_code INTEGER,"
-    "  response_headers TEXT NOT NULL DEFAULT '{}',"
-    "  request_time TEXT,"
-    "  response_time TEXT,"
-    "  duration TEXT,"
-    "  request_body_key TEXT,"
-    "  response_body_key TEXT,"
-    "  bodies TEXT NOT NULL DEFAULT 'spooled');"
-    "CREATE INDEX system_logs_by_order ON system_logs (tenant, order_id, seq);"
-    "CREATE INDEX system_logs_by_time ON system_logs (request_time);"
-    "CREATE TABLE body_spool ("
-    "  key TEXT PRIMARY KEY,"
-    "  body BLOB NOT NULL,"
-    "  attempts INTEGER NOT NULL DEFAULT 0,"
-    "  next_try_at INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE body_deletes (key TEXT PRIMARY KEY);"
-    "ALTER TABLE webhook_messages ADD COLUMN correlation_id TEXT;",
-
-    /* 5: the dispatcher reads due messages endpoint by endpoint. */
-    "CREATE INDEX messages_due_by_endpoint ON webhook_messages (endpoint_id, status, next_attempt_at, seq);",
-};
-#define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 
 struct job {
     store_job_fn fn;
@@ -226,15 +88,15 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
         goto fail;
     int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
     sqlite3_finalize(s);
-    if (version < 0 || version > N_MIGRATIONS) {
+    if (version < 0 || version > store_migrations_count) {
         snprintf(err, errlen, "database schema version %d is newer than this shiprelay (%d)", version,
-                 N_MIGRATIONS);
+                 store_migrations_count);
         return -1;
     }
-    for (int v = version; v < N_MIGRATIONS; v++) {
+    for (int v = version; v < store_migrations_count; v++) {
         char bump[64];
         snprintf(bump, sizeof bump, "PRAGMA user_version=%d", v + 1);
-        if (exec(db, "BEGIN IMMEDIATE") || exec(db, migrations[v]) || exec(db, bump) || exec(db, "COMMIT")) {
+        if (exec(db, "BEGIN IMMEDIATE") || exec(db, store_migrations[v]) || exec(db, bump) || exec(db, "COMMIT")) {
             exec(db, "ROLLBACK");
             goto fail;
         }

@@ -13,6 +13,10 @@
 
 #define STMT_CACHE_MAX 64
 
+/* store_migrations.c */
+extern const char *const store_migrations[];
+extern const int store_migrations_count;
+
 struct stmt_cache {
     int n;
     const char *sql[STMT_CACHE_MAX];
