@@ -307,7 +307,8 @@ struct result {
     json_t *attempt;
     const char *status;
     int64_t next_at;
-    int health; /* 1 success, 0 failure, -1 gone */
+    int health;    /* 1 success, 0 failure, -1 gone */
+    bool disabled; /* this attempt disabled the endpoint (410, or failing too long) */
 };
 
 /* The OUTBOUND entry of an attempt, and INTERNAL ones for what it caused. */
@@ -337,11 +338,13 @@ static int log_attempt(struct store_txn *txn, struct result *r)
     json_object_set_new(e, "duration", dur);
     int rc = syslog_add(txn, e, t->body, t->body_len, t->response, t->response_len);
     json_decref(e);
-    const char *internal = !strcmp(r->status, "dead") ? "WEBHOOK_DEAD_LETTERED"
-                           : r->health < 0             ? "WEBHOOK_ENDPOINT_DISABLED"
-                                                       : NULL;
-    if (rc == STORE_OK && internal) {
-        e = syslog_entry(s(m, "tenant"), s(m, "order_id"), s(m, "correlation_id"), "INTERNAL", internal, "RELAY",
+    /* INTERNAL entries for what the attempt caused. */
+    const char *internal[2] = {!strcmp(r->status, "dead") ? "WEBHOOK_DEAD_LETTERED" : NULL,
+                               r->disabled ? "WEBHOOK_ENDPOINT_DISABLED" : NULL};
+    for (int k = 0; k < 2 && rc == STORE_OK; k++) {
+        if (!internal[k])
+            continue;
+        e = syslog_entry(s(m, "tenant"), s(m, "order_id"), s(m, "correlation_id"), "INTERNAL", internal[k], "RELAY",
                          s(m, "id"));
         char *note = xasprintf("{\"message_id\":\"%s\",\"endpoint_id\":\"%s\"}", s(m, "id"), s(m, "endpoint_id"));
         rc = syslog_add(txn, e, note, strlen(note), NULL, 0);
@@ -355,9 +358,12 @@ static int record_job(struct store_txn *txn, void *arg)
 {
     struct result *r = arg;
     int rc = store_attempt_record(txn, r->attempt, r->status, r->next_at);
-    if (rc == STORE_OK)
+    if (rc == STORE_OK) {
         rc = store_endpoint_health(txn, s(r->t->msg, "endpoint_id"), r->health, time_now_ms(),
                                    r->d->cfg->disable_after * 1000);
+        r->disabled = rc == 1;
+        rc = rc == 1 ? STORE_OK : rc;
+    }
     if (rc == STORE_OK)
         rc = log_attempt(txn, r);
     return rc;

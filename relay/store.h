@@ -101,7 +101,8 @@ int store_message_requeue(struct store_txn *txn, const char *tenant, const char 
 int store_attempt_record(struct store_txn *txn, const json_t *attempt, const char *status, int64_t next_attempt_at);
 /* outcome > 0 success (clears the failing clock), 0 failure (starts it, and
  * disables the endpoint once it has run disable_after_ms), < 0 gone (410:
- * disable now). */
+ * disable now). Returns 1 when this call disabled the endpoint, STORE_OK
+ * when not, STORE_EIO on failure. */
 int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int outcome, int64_t now_ms,
                           int64_t disable_after_ms);
 

@@ -182,22 +182,30 @@ int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int ou
                           int64_t disable_after_ms)
 {
     static const char ok[] = "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?1";
-    static const char fail[] =
-        "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?2), "
-        "enabled = CASE WHEN ?2 - COALESCE(failing_since, ?2) >= ?3 THEN 0 ELSE enabled END, "
-        "disabled_reason = CASE WHEN ?2 - COALESCE(failing_since, ?2) >= ?3 AND enabled = 1 "
-        "THEN 'failing for too long' ELSE disabled_reason END, updated_at = ?2 WHERE id = ?1";
+    static const char failing[] =
+        "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?2), updated_at = ?2 WHERE id = ?1";
+    static const char too_long[] =
+        "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = 'failing for too long', updated_at = ?2 "
+        "WHERE id = ?1 AND enabled = 1 AND ?2 - failing_since >= ?3";
     static const char gone[] = "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = 'the endpoint answered 410 Gone', "
-                               "updated_at = ?2 WHERE id = ?1";
-    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, outcome > 0 ? ok : outcome == 0 ? fail : gone);
-    if (!s)
-        return STORE_EIO;
-    sq_text(s, 1, endpoint_id);
-    if (outcome <= 0)
-        sqlite3_bind_int64(s, 2, now_ms);
-    if (outcome == 0)
-        sqlite3_bind_int64(s, 3, disable_after_ms);
-    return sq_done(s);
+                               "updated_at = ?2 WHERE id = ?1 AND enabled = 1";
+    const char *steps[2] = {outcome > 0 ? ok : outcome == 0 ? failing : gone, outcome == 0 ? too_long : NULL};
+    int disabled = 0;
+    for (int i = 0; i < 2 && steps[i]; i++) {
+        sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, steps[i]);
+        if (!s)
+            return STORE_EIO;
+        sq_text(s, 1, endpoint_id);
+        if (outcome <= 0)
+            sqlite3_bind_int64(s, 2, now_ms);
+        if (steps[i] == too_long)
+            sqlite3_bind_int64(s, 3, disable_after_ms);
+        if (sq_done(s) != STORE_OK)
+            return STORE_EIO;
+        if (steps[i] == too_long || steps[i] == gone)
+            disabled |= sqlite3_changes(txn->db) > 0;
+    }
+    return disabled ? 1 : STORE_OK;
 }
 
 /* ---- reads ---- */

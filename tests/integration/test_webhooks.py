@@ -143,6 +143,9 @@ class WebhooksTest(unittest.TestCase):
         msg = self.wait_status(ep["id"], "dead")[0]
         self.assertEqual(msg["attempts"], 4)
         self.assertEqual(msg["last_status_code"], 500)
+        logs = self.relay.get("/orders/PO-DEAD/system-logs?key=partner_order_reference").json["data"]
+        self.assertEqual([d["response_code"] for d in logs if d["event_type"] == "OUTBOUND"], [500] * 4)
+        self.assertEqual([d["request_type"] for d in logs if d["event_type"] == "INTERNAL"], ["WEBHOOK_DEAD_LETTERED"])
         self.receiver.configure("/down", "ok", [ep["secret"]])
         r = self.relay.post("/webhooks/messages/%s/retry" % msg["id"])
         self.assertEqual((r.status, r.json["requeued"]), (202, 1))
@@ -162,6 +165,8 @@ class WebhooksTest(unittest.TestCase):
         e = self.relay.get("/webhooks/endpoints/" + ep["id"]).json
         self.assertFalse(e["enabled"])
         self.assertIn("410", e["disabled_reason"])
+        internal = self.relay.get("/orders/PO-GONE/system-logs?key=partner_order_reference&event_type=INTERNAL").json
+        self.assertEqual([d["request_type"] for d in internal["data"]], ["WEBHOOK_ENDPOINT_DISABLED"])
         time.sleep(1.5)
         self.assertEqual(len(self.receiver.log("/gone")), 1)  # nothing more while disabled
         self.assertEqual(self.messages(endpoint_id=ep["id"])[0]["status"], "pending")
@@ -308,6 +313,8 @@ class WebhooksTest(unittest.TestCase):
             e = relay.get("/webhooks/endpoints/" + r.json["id"]).json
             self.assertFalse(e["enabled"])
             self.assertEqual(e["disabled_reason"], "failing for too long")
+            internal = relay.get("/orders/PO-FAILING/system-logs?key=partner_order_reference&event_type=INTERNAL").json
+            self.assertEqual([d["request_type"] for d in internal["data"]], ["WEBHOOK_ENDPOINT_DISABLED"])
         finally:
             relay.close()
 
