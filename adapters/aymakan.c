@@ -1,28 +1,30 @@
-/* aymakan: Aymakan shipment status callbacks.
+/* aymakan: AyMakan shipment status webhooks (their developer docs,
+ * "Web Hooks").
  *
- * Auth: optional. When the source sets a `token`, the callback must carry it
- * in the source's `header` (default x-api-key); without one, the URL itself
- * is the secret.
- * Body: tracking_number (or tracking), reference (the merchant's order
- * reference), status_code ("AY-nnnn"), status (text), updated_at.
- * Status: status_code. Codes not in the table are informational. */
+ * Auth: optional. AyMakan sends a custom header name and value configured
+ * with the webhook; when the source sets a `token`, the callback must carry
+ * it in the source's `header` (default x-api-key). Without one, the URL is
+ * the secret (AyMakan leaves the endpoint's security to the merchant).
+ * Body: tracking_number (older payloads: tracking), reference (the
+ * shipment reference given when the shipment was created), status (the
+ * AY-nnnn code), status_label or description (its text), reason and
+ * reason_description (for Not Delivered AY-0006 and Pending AY-0032),
+ * date_time.
+ * Status: the code. AyMakan hands its full code list to customers on
+ * request; the rows below are the codes its documentation names. Other codes
+ * are recorded, unmapped (informational). */
 #include <string.h>
 
 #include "adapter.h"
 #include "jsonutil.h"
 
 static const struct adapter_status_map map[] = {
-    {"AY-0001", NULL, "booked"},           /* shipment created */
-    {"AY-0002", NULL, "shipped"},          /* picked up from the merchant */
-    {"AY-0003", NULL, "in_transit"},       /* received at a hub / in transit */
-    {"AY-0004", NULL, "out_for_delivery"}, /* out for delivery */
-    {"AY-0005", NULL, "delivered"},        /* delivered */
-    {"AY-0006", NULL, "failed_delivery_attempt"},
-    {"AY-0007", NULL, "return_in_transit"},
-    {"AY-0008", NULL, "returned"},
-    {"AY-0009", NULL, "cancelled"},
+    {"AY-0001", NULL, "booked"},                  /* Submitted */
+    {"AY-0003", NULL, "in_transit"},              /* Received at Warehouse */
+    {"AY-0005", NULL, "delivered"},               /* Delivered */
+    {"AY-0006", NULL, "failed_delivery_attempt"}, /* Not Delivered (with a reason) */
+    {"AY-0032", NULL, "suspended"},               /* Pending (with a reason) */
 };
-
 
 static int verify(const struct adapter_source *src, const struct adapter_request *req, char *err, size_t errlen)
 {
@@ -31,25 +33,29 @@ static int verify(const struct adapter_source *src, const struct adapter_request
     return adapter_check_token(src, &adapter_aymakan, req, err, errlen);
 }
 
+static const char *either(const json_t *body, const char *a, const char *b)
+{
+    const char *s = ju_path_str(body, a);
+    return s && *s ? s : ju_path_str(body, b);
+}
+
 static int normalize(const json_t *body, const struct adapter_request *req, json_t *events, char *err, size_t errlen)
 {
-    const char *trk = ju_path_str(body, "tracking_number");
-    if (!trk)
-        trk = ju_path_str(body, "tracking");
-    const char *code = ju_path_str(body, "status_code");
+    const char *trk = either(body, "tracking_number", "tracking");
+    const char *code = ju_path_str(body, "status");
     if (!trk || !*trk || !code || !*code) {
-        snprintf(err, errlen, "tracking_number and status_code are required strings");
+        snprintf(err, errlen, "tracking_number (or tracking) and status are required strings");
         return ADAPTER_INVALID;
     }
     json_t *ev = adapter_event("shipment");
     adapter_set(ev, "status", adapter_map_status(map, sizeof map / sizeof map[0], code, NULL));
     adapter_set(ev, "raw_status", code);
-    adapter_set(ev, "description", ju_path_str(body, "status"));
-    adapter_set(ev, "event_time", ju_path_str(body, "updated_at"));
+    adapter_set(ev, "description", either(body, "status_label", "description"));
+    adapter_set(ev, "reason_code", ju_path_str(body, "reason"));
+    adapter_set(ev, "event_time", ju_path_str(body, "date_time"));
     adapter_set(ev, "tracking_no", trk);
-    adapter_set(ev, "partner_order_reference", ju_path_str(body, "reference"));
+    adapter_set(ev, "partner_shipment_reference", ju_path_str(body, "reference"));
     adapter_set(ev, "carrier", "AYMAKAN");
-    adapter_set(ev, "location", ju_path_str(body, "city"));
     json_array_append_new(events, ev);
     return ADAPTER_OK;
 }

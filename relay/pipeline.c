@@ -65,6 +65,12 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
     const char *trk = json_string_value(json_object_get(event, "tracking_no"));
     const char *ref = json_string_value(json_object_get(event, "partner_order_reference"));
     json_t *order = trk ? store_order_by_tracking(txn, tenant, trk) : NULL;
+    const char *psr = json_string_value(json_object_get(event, "partner_shipment_reference"));
+    if (!order && psr) {
+        char *key = xasprintf("psr:%s", psr);
+        order = store_order_by_tracking(txn, tenant, key);
+        free(key);
+    }
     if (!order && ref)
         order = store_order_get(txn, tenant, STORE_KEY_PARTNER_REF, ref);
     if (!order) {

@@ -4,10 +4,11 @@
  *   dedupe   the source's event id, and (tracking number or fulfillment
  *            order, raw status, sub-status, event time): a repeat changes
  *            nothing and still succeeds;
- *   find     the order by the shipment's tracking number, else by the
- *            partner_order_reference the event carries;
+ *   find     the order by the shipment's tracking number, else its
+ *            partner_shipment_reference, else the partner_order_reference
+ *            the event carries;
  *   park     an event no order matches yet is kept, and applied when an
- *            order with that tracking number or reference is created;
+ *            order with that tracking number or reference is stored;
  *   apply    shipment events via shipment_update, warehouse events via
  *            fulfillment_event; then pipeline_store_order.
  *

@@ -63,7 +63,8 @@ int store_order_update(struct store_txn *txn, const char *tenant, const json_t *
 int store_changelog_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *log_date,
                         const char *source, const json_t *changes);
 
-/* The order holding a shipment with this tracking number, or NULL. */
+/* The order holding a shipment with this tracking number (or, given as
+ * "psr:REF", this partner_shipment_reference), or NULL. */
 json_t *store_order_by_tracking(struct store_txn *txn, const char *tenant, const char *tracking_no);
 /* Record that an inbound event with this dedupe key arrived from source:
  * 0 when it is new, 1 when it was seen before, STORE_EIO on failure. */
@@ -73,8 +74,9 @@ int store_event_seen(struct store_txn *txn, const char *tenant, const char *sour
 int store_park(struct store_txn *txn, const char *tenant, const char *source, const json_t *event,
                const char *now_iso);
 /* Take (and delete) the parked events for this order: those naming its
- * partner_order_reference or one of its shipments' tracking numbers, oldest
- * first, as [{source, event}]. NULL on failure. */
+ * partner_order_reference, or one of its shipments' tracking numbers or
+ * partner_shipment_references, oldest first, as [{source, event}]. NULL on
+ * failure. */
 json_t *store_unpark(struct store_txn *txn, const char *tenant, const json_t *order);
 
 /* ---- outbound webhooks, inside a job ---- */

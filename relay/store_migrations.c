@@ -138,5 +138,10 @@ const char *const store_migrations[] = {
 
     /* 5: the dispatcher reads due messages endpoint by endpoint. */
     "CREATE INDEX messages_due_by_endpoint ON webhook_messages (endpoint_id, status, next_attempt_at, seq);",
+
+    /* 6: events name shipments by partner_shipment_reference too (shipment_keys holds
+     * them as "psr:REF" beside tracking numbers). */
+    "ALTER TABLE parked_events ADD COLUMN partner_shipment_reference TEXT;"
+    "CREATE INDEX parked_by_shipment_reference ON parked_events (tenant, partner_shipment_reference);",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -283,10 +283,10 @@ static int prepare_writer(struct store_txn *t)
                                      "o.order_id=k.order_id WHERE k.tenant=?1 AND k.tracking_no=?2");
     t->seen = prep(t->db, "INSERT OR IGNORE INTO seen_events (tenant, source, key, received_date) VALUES (?1,?2,?3,?4)");
     t->park = prep(t->db, "INSERT INTO parked_events (tenant, source, tracking_no, partner_order_reference, event, "
-                          "received_date) VALUES (?1,?2,?3,?4,?5,?6)");
+                          "received_date, partner_shipment_reference) VALUES (?1,?2,?3,?4,?5,?6,?7)");
     t->parked_for = prep(t->db, "SELECT id, source, event FROM parked_events WHERE tenant=?1 AND "
-                                "(partner_order_reference=?2 OR tracking_no IN (SELECT value FROM json_each(?3))) "
-                                "ORDER BY id");
+                                "(partner_order_reference=?2 OR tracking_no IN (SELECT value FROM json_each(?3)) OR "
+                                "partner_shipment_reference IN (SELECT value FROM json_each(?4))) ORDER BY id");
     t->unpark = prep(t->db, "DELETE FROM parked_events WHERE id=?1");
     sqlite3_stmt *all[] = {t->get_by_id, t->get_by_ref, t->insert,     t->update, t->log,
                            t->key_put,   t->get_by_tracking, t->seen, t->park,   t->parked_for, t->unpark};
@@ -426,12 +426,19 @@ static int index_shipments(struct store_txn *txn, const char *tenant, const json
     json_array_foreach(json_object_get(order, "shipments"), i, s)
     {
         const char *trk = json_string_value(json_object_get(s, "tracking_no"));
-        if (!trk)
-            continue;
-        sqlite3_bind_text(txn->key_put, 1, tenant, -1, SQLITE_STATIC);
-        sqlite3_bind_text(txn->key_put, 2, trk, -1, SQLITE_STATIC);
-        sqlite3_bind_text(txn->key_put, 3, order_id, -1, SQLITE_STATIC);
-        if (step_done(txn->key_put) != STORE_OK)
+        const char *psr = json_string_value(json_object_get(s, "partner_shipment_reference"));
+        char *keys[2] = {trk ? xstrdup(trk) : NULL, psr ? xasprintf("psr:%s", psr) : NULL};
+        int rc = STORE_OK;
+        for (int k = 0; k < 2; k++) {
+            if (keys[k] && rc == STORE_OK) {
+                sqlite3_bind_text(txn->key_put, 1, tenant, -1, SQLITE_STATIC);
+                sqlite3_bind_text(txn->key_put, 2, keys[k], -1, SQLITE_STATIC);
+                sqlite3_bind_text(txn->key_put, 3, order_id, -1, SQLITE_STATIC);
+                rc = step_done(txn->key_put);
+            }
+            free(keys[k]);
+        }
+        if (rc != STORE_OK)
             return STORE_EIO;
     }
     return STORE_OK;
@@ -494,6 +501,7 @@ int store_park(struct store_txn *txn, const char *tenant, const char *source, co
     sqlite3_bind_text(s, 4, json_string_value(json_object_get(event, "partner_order_reference")), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, doc, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, now_iso, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, json_string_value(json_object_get(event, "partner_shipment_reference")), -1, SQLITE_STATIC);
     int rc = step_done(s);
     free(doc);
     return rc;
@@ -510,12 +518,21 @@ json_t *store_unpark(struct store_txn *txn, const char *tenant, const json_t *or
         if (json_is_string(t))
             json_array_append(trks, t);
     }
-    char *list = ju_dump(trks);
+    json_t *psrs = json_array();
+    json_array_foreach(json_object_get(order, "shipments"), i, sh)
+    {
+        json_t *p = json_object_get(sh, "partner_shipment_reference");
+        if (json_is_string(p))
+            json_array_append(psrs, p);
+    }
+    char *list = ju_dump(trks), *psr_list = ju_dump(psrs);
     json_decref(trks);
+    json_decref(psrs);
     sqlite3_stmt *s = txn->parked_for;
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, json_string_value(json_object_get(order, "partner_order_reference")), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, list, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, psr_list, -1, SQLITE_STATIC);
     json_t *out = json_array();
     json_t *ids = json_array();
     int rc;
@@ -528,6 +545,7 @@ json_t *store_unpark(struct store_txn *txn, const char *tenant, const json_t *or
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     free(list);
+    free(psr_list);
     if (rc != SQLITE_DONE) {
         json_decref(ids);
         json_decref(out);
