@@ -63,9 +63,7 @@ void handle_syslog_list(struct http_ctx *ctx)
         http_reply_error(ctx, 503, "store_unavailable", "could not read system logs; retry");
         return;
     }
-    size_t n = json_array_size(rows);
-    json_t *next = (long)n == limit ? json_incref(json_object_get(json_array_get(rows, n - 1), "seq")) : json_null();
-    http_reply_json(ctx, 200, json_pack("{s:o,s:o}", "data", rows, "next_after", next));
+    http_reply_page(ctx, rows, limit);
 }
 
 /* The URL a part of an entry can be downloaded from until `until`. */

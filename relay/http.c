@@ -254,6 +254,13 @@ bool http_page(struct http_ctx *ctx, long *limit, long long *after)
     return true;
 }
 
+void http_reply_page(struct http_ctx *ctx, json_t *rows, long limit)
+{
+    size_t n = json_array_size(rows);
+    json_t *next = (long)n == limit ? json_incref(json_object_get(json_array_get(rows, n - 1), "seq")) : json_null();
+    http_reply_json(ctx, 200, json_pack("{s:o,s:o}", "data", rows, "next_after", next));
+}
+
 json_t *http_json_body(struct http_ctx *ctx)
 {
     json_error_t jerr;

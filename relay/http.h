@@ -76,6 +76,9 @@ const char *http_query(struct http_ctx *ctx, const char *name);
  * ?after= (the next_after of the previous page, default 0). False after
  * replying 400. */
 bool http_page(struct http_ctx *ctx, long *limit, long long *after);
+/* 200 {"data": rows, "next_after": the last row's seq when the page is full,
+ * else null}. rows is stolen. */
+void http_reply_page(struct http_ctx *ctx, json_t *rows, long limit);
 /* The body parsed as JSON; NULL after replying 400 with the parser's message. */
 json_t *http_json_body(struct http_ctx *ctx);
 
