@@ -606,6 +606,12 @@ void dispatch_nudge(struct dispatcher *d)
         event_active(d->nudge, EV_TIMEOUT, 0);
 }
 
+void dispatch_on_commit(const struct store_commit *c, void *d)
+{
+    if (c->messages || c->endpoints_changed)
+        dispatch_nudge(d);
+}
+
 static void on_stop_check(evutil_socket_t fd, short kind, void *arg)
 {
     struct dispatcher *d = arg;

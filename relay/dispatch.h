@@ -27,6 +27,9 @@ struct dispatcher;
 struct dispatcher *dispatch_start(const struct config *cfg, struct store *st, char *err, size_t errlen);
 /* Something may have become due (safe from any thread). */
 void dispatch_nudge(struct dispatcher *d);
+/* store_subscribe hook: nudges when a commit queued messages or changed endpoints. */
+struct store_commit;
+void dispatch_on_commit(const struct store_commit *c, void *d);
 /* Stop taking messages, let in-flight deliveries finish and be recorded (up
  * to [server] shutdown_timeout), then stop. Call before store_close. */
 void dispatch_stop(struct dispatcher *d);

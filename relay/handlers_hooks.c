@@ -22,11 +22,9 @@
 #include "xmalloc.h"
 
 struct hook_job {
-    struct http_ctx *ctx;
     const struct adapter_source *src;
     json_t *events;
     char now[TIME_ISO_LEN];
-    int counts[4]; /* by enum pipeline_outcome */
 };
 
 static const char *req_header(const void *ctx, const char *name)
@@ -57,33 +55,31 @@ static const struct adapter_source *find_source(struct http_ctx *ctx)
     return src;
 }
 
-static int hook_job_run(struct store_txn *txn, void *arg)
+static int hook_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct hook_job *j = arg;
+    int counts[4] = {0}; /* by enum pipeline_outcome */
     size_t i;
     json_t *ev;
     json_array_foreach(j->events, i, ev)
     {
         enum pipeline_outcome outcome;
-        int rc = pipeline_ingest(txn, j->ctx->cfg, j->src->tenant, j->src->name, j->ctx->correlation_id, ev, j->now,
-                                 &outcome, j->ctx->order_id[0] ? NULL : j->ctx->order_id);
+        int rc = pipeline_ingest(txn, ctx->cfg, j->src->tenant, j->src->name, ctx->correlation_id, ev, j->now,
+                                 &outcome, ctx->order_id[0] ? NULL : ctx->order_id);
         if (rc != STORE_OK)
             return rc;
-        j->counts[outcome]++;
+        counts[outcome]++;
     }
+    http_job_reply(ctx, 200,
+                   json_pack("{s:i,s:i,s:i,s:i,s:i}", "received", (int)json_array_size(j->events), "applied",
+                             counts[PIPELINE_APPLIED], "unchanged", counts[PIPELINE_UNCHANGED], "duplicates",
+                             counts[PIPELINE_DUPLICATE], "parked", counts[PIPELINE_PARKED]));
     return STORE_OK;
 }
 
-static void hook_job_done(int rc, void *arg)
+static void hook_job_free(void *arg)
 {
     struct hook_job *j = arg;
-    if (rc == STORE_OK)
-        http_reply_json(j->ctx, 200,
-                        json_pack("{s:i,s:i,s:i,s:i,s:i}", "received", (int)json_array_size(j->events), "applied",
-                                  j->counts[PIPELINE_APPLIED], "unchanged", j->counts[PIPELINE_UNCHANGED],
-                                  "duplicates", j->counts[PIPELINE_DUPLICATE], "parked", j->counts[PIPELINE_PARKED]));
-    else
-        http_reply_error(j->ctx, 503, "store_unavailable", "the event could not be stored; nothing was applied, retry");
     json_decref(j->events);
     free(j);
 }
@@ -124,11 +120,10 @@ void handle_hook(struct http_ctx *ctx)
         return;
     }
     struct hook_job *j = xcalloc(1, sizeof *j);
-    j->ctx = ctx;
     j->src = src;
     j->events = events;
     time_format_iso(time_now_ms(), j->now);
-    store_submit(ctx->store, ctx->base, hook_job_run, hook_job_done, j);
+    http_submit(ctx, hook_job_run, hook_job_free, j);
 }
 
 /* RFC 6749 error shape, which OAuth2 clients such as UPS expect here. */

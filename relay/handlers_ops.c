@@ -26,80 +26,71 @@ enum op { OP_CANCEL, OP_CANCEL_FO, OP_UNFULFILL, OP_CANCEL_LINES };
 static const char *op_names[] = {"cancel", "cancel_fulfillment_order", "unfulfill", "cancel_line_items"};
 
 struct op_job {
-    struct http_ctx *ctx;
     enum op op;
     json_t *body;
     enum store_key key;
-    json_t *order;
-    enum ops_result result;
-    bool order_missing;
     char now[TIME_ISO_LEN];
-    char err[512];
 };
 
-static int op_run(struct store_txn *txn, void *arg)
+static int op_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct op_job *j = arg;
-    const char *tenant = j->ctx->tenant;
-    j->order = store_order_get(txn, tenant, j->key, route_param(&j->ctx->params, "reference"));
-    if (!j->order) {
-        j->order_missing = true;
+    const char *tenant = ctx->tenant, *ref = route_param(&ctx->params, "reference");
+    json_t *order = store_order_get(txn, tenant, j->key, ref);
+    if (!order) {
+        http_job_error(ctx, 404, "order_not_found", "no order \"%s\"", ref);
         return STORE_OK;
     }
-    snprintf(j->ctx->order_id, sizeof j->ctx->order_id, "%s", json_string_value(json_object_get(j->order, "order_id")));
-    json_t *before = json_deep_copy(j->order), *changes = json_array();
+    snprintf(ctx->order_id, sizeof ctx->order_id, "%s", json_string_value(json_object_get(order, "order_id")));
+    json_t *before = json_deep_copy(order), *changes = json_array();
     const char *reason = json_string_value(json_object_get(j->body, "cancellation_reason"));
-    const char *fo = route_param(&j->ctx->params, "fo");
+    const char *fo = route_param(&ctx->params, "fo");
+    char err[512] = "";
+    enum ops_result result = OPS_NOOP;
     switch (j->op) {
     case OP_CANCEL:
-        j->result = ops_cancel_order(j->order, reason, json_is_true(json_object_get(j->body, "force")), j->now, changes,
-                                     j->err, sizeof j->err);
+        result = ops_cancel_order(order, reason, json_is_true(json_object_get(j->body, "force")), j->now, changes, err,
+                                  sizeof err);
         break;
     case OP_CANCEL_FO:
-        j->result = ops_cancel_fulfillment_order(j->order, fo, reason, j->now, changes, j->err, sizeof j->err);
+        result = ops_cancel_fulfillment_order(order, fo, reason, j->now, changes, err, sizeof err);
         break;
     case OP_UNFULFILL:
-        j->result = ops_unfulfill(j->order, fo, j->now, changes, j->err, sizeof j->err);
+        result = ops_unfulfill(order, fo, j->now, changes, err, sizeof err);
         break;
     case OP_CANCEL_LINES:
-        j->result = ops_cancel_lines(j->order, json_object_get(j->body, "line_item_ids"), reason, j->now, changes,
-                                     j->err, sizeof j->err);
+        result = ops_cancel_lines(order, json_object_get(j->body, "line_item_ids"), reason, j->now, changes, err,
+                                  sizeof err);
         break;
     }
     int rc = STORE_OK;
     const char *order_id = json_string_value(json_object_get(before, "order_id"));
-    if (j->result == OPS_CHANGED) {
-        rc = pipeline_store_order(txn, j->ctx->cfg, tenant, before, j->order, changes, "OPERATION",
-                                  j->ctx->correlation_id, j->now);
-    } else if (j->result == OPS_REFUSED) {
+    if (result == OPS_CHANGED) {
+        rc = pipeline_store_order(txn, ctx->cfg, tenant, before, order, changes, "OPERATION", ctx->correlation_id,
+                                  j->now);
+    } else if (result == OPS_REFUSED) {
         json_t *refusal = json_array();
-        json_t *msg = json_string(j->err);
+        json_t *msg = json_string(err);
         order_change(refusal, "OPERATION_REFUSED", "order", order_id, op_names[j->op], NULL, msg);
         json_decref(msg);
         rc = store_changelog_add(txn, tenant, order_id, j->now, "OPERATION", refusal);
         json_decref(refusal);
-        json_decref(j->order);
-        j->order = json_incref(before); /* what is stored is what it was */
     }
+    if (result == OPS_NOT_FOUND)
+        http_job_error(ctx, 404, "not_found", "%s", err);
+    else if (result == OPS_REFUSED)
+        http_job_error(ctx, 409, "operation_refused", "%s", err);
+    else
+        http_job_reply(ctx, 200, json_incref(order));
     json_decref(changes);
     json_decref(before);
+    json_decref(order);
     return rc;
 }
 
-static void op_done(int rc, void *arg)
+static void op_free(void *arg)
 {
     struct op_job *j = arg;
-    if (rc != STORE_OK)
-        http_reply_error(j->ctx, 503, "store_unavailable", "the operation could not be stored; nothing changed, retry");
-    else if (j->order_missing)
-        http_reply_error(j->ctx, 404, "order_not_found", "no order \"%s\"", route_param(&j->ctx->params, "reference"));
-    else if (j->result == OPS_NOT_FOUND)
-        http_reply_error(j->ctx, 404, "not_found", "%s", j->err);
-    else if (j->result == OPS_REFUSED)
-        http_reply_error(j->ctx, 409, "operation_refused", "%s", j->err);
-    else
-        http_reply_json(j->ctx, 200, json_incref(j->order));
-    json_decref(j->order);
     json_decref(j->body);
     free(j);
 }
@@ -143,12 +134,11 @@ static void submit_op(struct http_ctx *ctx, enum op op, bool needs_reason)
         return;
     }
     struct op_job *j = xcalloc(1, sizeof *j);
-    j->ctx = ctx;
     j->op = op;
     j->body = body;
     j->key = k;
     time_format_iso(time_now_ms(), j->now);
-    store_submit(ctx->store, ctx->base, op_run, op_done, j);
+    http_submit(ctx, op_run, op_free, j);
 }
 
 void handle_order_cancel(struct http_ctx *ctx)
@@ -174,57 +164,52 @@ void handle_lines_cancel(struct http_ctx *ctx)
 /* ---- redaction ---- */
 
 struct redact_job {
-    struct http_ctx *ctx;
     json_t *body;
-    int redacted, already;
     char now[TIME_ISO_LEN];
 };
 
-static int redact_run(struct store_txn *txn, void *arg)
+static int redact_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct redact_job *j = arg;
-    const char *tenant = j->ctx->tenant;
-    json_t *orders = store_orders_by_customer(txn, tenant, route_param(&j->ctx->params, "customer_key"));
+    const char *tenant = ctx->tenant;
+    json_t *orders = store_orders_by_customer(txn, tenant, route_param(&ctx->params, "customer_key"));
     if (!orders)
         return STORE_EIO;
     const char *who = json_string_value(json_object_get(j->body, "requested_by"));
-    int rc = STORE_OK;
+    int rc = STORE_OK, redacted = 0, already = 0;
     size_t i;
     json_t *order;
     json_array_foreach(orders, i, order)
     {
         json_t *changes = json_array();
         if (ops_redact(order, who, j->now, changes) == OPS_NOOP) {
-            j->already++;
+            already++;
         } else {
             /* The event's old image is the redacted one too: personal data
              * leaves with no webhook. Queued messages are scrubbed. */
-            rc = pipeline_store_order(txn, j->ctx->cfg, tenant, order, order, changes, "REDACTION",
-                                      j->ctx->correlation_id, j->now);
+            rc = pipeline_store_order(txn, ctx->cfg, tenant, order, order, changes, "REDACTION", ctx->correlation_id,
+                                      j->now);
             const char *order_id = json_string_value(json_object_get(order, "order_id"));
             if (rc == STORE_OK)
                 rc = store_outbox_redact(txn, tenant, order_id, ops_personal_members);
             if (rc == STORE_OK) /* system-log bodies are deleted, here and in the object store */
                 rc = store_syslog_redact(txn, tenant, order_id);
-            j->redacted++;
+            redacted++;
         }
         json_decref(changes);
         if (rc != STORE_OK)
             break;
     }
     json_decref(orders);
+    http_job_reply(ctx, 200,
+                   json_pack("{s:s,s:i,s:i}", "customer_key", route_param(&ctx->params, "customer_key"), "redacted",
+                             redacted, "already_redacted", already));
     return rc;
 }
 
-static void redact_done(int rc, void *arg)
+static void redact_free(void *arg)
 {
     struct redact_job *j = arg;
-    if (rc != STORE_OK)
-        http_reply_error(j->ctx, 503, "store_unavailable", "the redaction could not be stored; nothing changed, retry");
-    else
-        http_reply_json(j->ctx, 200,
-                        json_pack("{s:s,s:i,s:i}", "customer_key", route_param(&j->ctx->params, "customer_key"),
-                                  "redacted", j->redacted, "already_redacted", j->already));
     json_decref(j->body);
     free(j);
 }
@@ -241,10 +226,9 @@ void handle_customer_redact(struct http_ctx *ctx)
         return;
     }
     struct redact_job *j = xcalloc(1, sizeof *j);
-    j->ctx = ctx;
     j->body = body;
     time_format_iso(time_now_ms(), j->now);
-    store_submit(ctx->store, ctx->base, redact_run, redact_done, j);
+    http_submit(ctx, redact_run, redact_free, j);
 }
 
 /* ---- stuck orders and metrics ---- */
@@ -284,6 +268,9 @@ void handle_metrics(struct http_ctx *ctx)
         http_reply_error(ctx, 503, "store_unavailable", "could not read the store; retry");
         return;
     }
+    unsigned long jobs, commits;
+    long long spool;
+    store_stats(ctx->store, &jobs, &commits, &spool);
     static const char *statuses[] = {"open", "partially_allocated", "allocated", "processing", "fulfilled"};
     struct evbuffer *out = evhttp_request_get_output_buffer(ctx->req);
     evbuffer_add_printf(out, "# HELP shiprelay_stuck_orders Orders that have not progressed for longer than "
@@ -314,9 +301,7 @@ void handle_metrics(struct http_ctx *ctx)
     }
     evbuffer_add_printf(out, "# HELP shiprelay_spool_bytes System-log bodies waiting for the object store.\n"
                              "# TYPE shiprelay_spool_bytes gauge\nshiprelay_spool_bytes %lld\n",
-                        http_spool_bytes());
-    unsigned long jobs, commits;
-    store_stats(ctx->store, &jobs, &commits);
+                        spool);
     evbuffer_add_printf(out, "# HELP shiprelay_store_jobs_total Write jobs committed.\n"
                              "# TYPE shiprelay_store_jobs_total counter\nshiprelay_store_jobs_total %lu\n"
                              "# HELP shiprelay_store_commits_total Transactions (fsyncs) that held them.\n"

@@ -19,29 +19,28 @@
 #include "timeutil.h"
 #include "xmalloc.h"
 
-/* State carried from a handler into its store job and back. */
+/* State carried from a handler into its store job. Jobs may run more than
+ * once (store.h), so each run starts from `body` / `proto` again. */
 struct write_job {
-    struct http_ctx *ctx;
-    json_t *body;     /* the parsed request, or the event made from it */
-    json_t *order;    /* the order to insert, or the order after the job */
-    json_t *changes;  /* change entries to store with the write */
+    json_t *body;    /* the parsed request, or the event made from it */
+    json_t *proto;   /* the order to insert, as the request built it */
+    json_t *changes; /* the change-log entries of its creation */
     char now[TIME_ISO_LEN];
 };
 
-static struct write_job *job_new(struct http_ctx *ctx, json_t *body)
+static struct write_job *job_new(json_t *body)
 {
     struct write_job *j = xcalloc(1, sizeof *j);
-    j->ctx = ctx;
     j->body = body;
-    j->changes = json_array();
     time_format_iso(time_now_ms(), j->now);
     return j;
 }
 
-static void job_free(struct write_job *j)
+static void job_free(void *arg)
 {
+    struct write_job *j = arg;
     json_decref(j->body);
-    json_decref(j->order);
+    json_decref(j->proto);
     json_decref(j->changes);
     free(j);
 }
@@ -72,26 +71,20 @@ static void new_order_id(char out[32])
     out[4 + 2 * sizeof raw] = '\0';
 }
 
-static int create_job(struct store_txn *txn, void *arg)
+static int create_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct write_job *j = arg;
-    int rc = pipeline_store_order(txn, j->ctx->cfg, j->ctx->tenant, NULL, j->order, j->changes, "API",
-                                  j->ctx->correlation_id, j->now);
-    snprintf(j->ctx->order_id, sizeof j->ctx->order_id, "%s", json_string_value(json_object_get(j->order, "order_id")));
-    return rc;
-}
-
-static void create_done(int rc, void *arg)
-{
-    struct write_job *j = arg;
+    json_t *order = json_deep_copy(j->proto), *changes = json_deep_copy(j->changes);
+    int rc = pipeline_store_order(txn, ctx->cfg, ctx->tenant, NULL, order, changes, "API", ctx->correlation_id, j->now);
+    snprintf(ctx->order_id, sizeof ctx->order_id, "%s", json_string_value(json_object_get(order, "order_id")));
     if (rc == STORE_OK)
-        http_reply_json(j->ctx, 201, json_incref(j->order));
+        http_job_reply(ctx, 201, json_incref(order));
     else if (rc == STORE_EXISTS)
-        http_reply_error(j->ctx, 409, "order_exists", "an order with partner_order_reference \"%s\" already exists",
-                         json_string_value(json_object_get(j->order, "partner_order_reference")));
-    else
-        reply_store_failed(j->ctx);
-    job_free(j);
+        http_job_error(ctx, 409, "order_exists", "an order with partner_order_reference \"%s\" already exists",
+                       json_string_value(json_object_get(order, "partner_order_reference")));
+    json_decref(changes);
+    json_decref(order);
+    return rc;
 }
 
 void handle_order_create(struct http_ctx *ctx)
@@ -99,16 +92,17 @@ void handle_order_create(struct http_ctx *ctx)
     json_t *body = http_json_body(ctx);
     if (!body)
         return;
-    struct write_job *j = job_new(ctx, body);
+    struct write_job *j = job_new(body);
     char id[32], err[256];
     new_order_id(id);
-    j->order = order_create(body, ctx->tenant, id, j->now, j->changes, err, sizeof err);
-    if (!j->order) {
+    j->changes = json_array();
+    j->proto = order_create(body, ctx->tenant, id, j->now, j->changes, err, sizeof err);
+    if (!j->proto) {
         http_reply_error(ctx, 400, "invalid_field", "%s", err);
         job_free(j);
         return;
     }
-    store_submit(ctx->store, ctx->base, create_job, create_done, j);
+    http_submit(ctx, create_job, job_free, j);
 }
 
 /* ---- GET /orders/{reference}[/change-logs] ---- */
@@ -168,36 +162,28 @@ void handle_order_change_logs(struct http_ctx *ctx)
 
 /* ---- POST /orders/shipment-status-update ---- */
 
-#define SSU_NO_ORDER 100 /* job result: nothing matched (not an error) */
-
-static int ssu_job(struct store_txn *txn, void *arg)
+static int ssu_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct write_job *j = arg;
-    const char *tenant = j->ctx->tenant;
-    j->order = store_order_get(txn, tenant, STORE_KEY_PARTNER_REF, ju_path_str(j->body, "partner_order_reference"));
-    if (!j->order)
-        return SSU_NO_ORDER;
-    snprintf(j->ctx->order_id, sizeof j->ctx->order_id, "%s", json_string_value(json_object_get(j->order, "order_id")));
-    bool autoclose = !config_source_skips_autoclose(j->ctx->cfg, ju_path_str(j->order, "creation_source.source_type"));
-    json_t *before = json_deep_copy(j->order);
+    json_t *order = store_order_get(txn, ctx->tenant, STORE_KEY_PARTNER_REF,
+                                    ju_path_str(j->body, "partner_order_reference"));
+    if (!order) {
+        http_job_reply(ctx, 200, NULL);
+        return STORE_OK;
+    }
+    snprintf(ctx->order_id, sizeof ctx->order_id, "%s", json_string_value(json_object_get(order, "order_id")));
+    bool autoclose = !config_source_skips_autoclose(ctx->cfg, ju_path_str(order, "creation_source.source_type"));
+    json_t *before = json_deep_copy(order), *changes = json_array();
     int rc = STORE_OK;
-    if (shipment_update_apply(j->order, j->body, autoclose, j->now, j->changes)) /* else a repeat: nothing to write */
-        rc = pipeline_store_order(txn, j->ctx->cfg, tenant, before, j->order, j->changes, "SHIPMENT_STATUS_UPDATE",
-                                  j->ctx->correlation_id, j->now);
+    if (shipment_update_apply(order, j->body, autoclose, j->now, changes)) /* else a repeat: nothing to write */
+        rc = pipeline_store_order(txn, ctx->cfg, ctx->tenant, before, order, changes, "SHIPMENT_STATUS_UPDATE",
+                                  ctx->correlation_id, j->now);
+    if (rc == STORE_OK)
+        http_job_reply(ctx, 200, json_incref(order));
+    json_decref(changes);
     json_decref(before);
+    json_decref(order);
     return rc;
-}
-
-static void ssu_done(int rc, void *arg)
-{
-    struct write_job *j = arg;
-    if (rc == SSU_NO_ORDER)
-        http_reply_json(j->ctx, 200, NULL);
-    else if (rc == STORE_OK)
-        http_reply_json(j->ctx, 200, json_incref(j->order));
-    else
-        reply_store_failed(j->ctx);
-    job_free(j);
 }
 
 void handle_shipment_status_update(struct http_ctx *ctx)
@@ -212,5 +198,5 @@ void handle_shipment_status_update(struct http_ctx *ctx)
         http_reply_error(ctx, 400, "invalid_field", "%s", err);
         return;
     }
-    store_submit(ctx->store, ctx->base, ssu_job, ssu_done, job_new(ctx, event));
+    http_submit(ctx, ssu_job, job_free, job_new(event));
 }

@@ -184,26 +184,29 @@ void handle_body_download(struct http_ctx *ctx)
 /* ---- a partner's own entry ---- */
 
 struct create_job {
-    struct http_ctx *ctx;
     json_t *entry;
     char *req_body, *resp_body;
 };
 
-static int create_run(struct store_txn *txn, void *arg)
+static int create_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct create_job *j = arg;
-    return syslog_add(txn, j->entry, j->req_body, j->req_body ? strlen(j->req_body) : 0, j->resp_body,
-                      j->resp_body ? strlen(j->resp_body) : 0);
+    json_t *e = json_deep_copy(j->entry);
+    int rc = syslog_add(txn, e, j->req_body, j->req_body ? strlen(j->req_body) : 0, j->resp_body,
+                        j->resp_body ? strlen(j->resp_body) : 0);
+    if (rc == STORE_SPOOL_FULL)
+        http_job_error(ctx, 503, "spool_full",
+                       "bodies waiting for the object store would exceed [system_logs] spool_max_bytes; retry later");
+    else if (rc == STORE_OK)
+        http_job_reply(ctx, 201, json_pack("{s:O,s:O}", "identifier", json_object_get(e, "identifier"),
+                                           "correlation_id", json_object_get(e, "correlation_id")));
+    json_decref(e);
+    return rc;
 }
 
-static void create_done(int rc, void *arg)
+static void create_free(void *arg)
 {
     struct create_job *j = arg;
-    if (rc != STORE_OK)
-        http_reply_error(j->ctx, 503, "store_unavailable", "the entry could not be stored; retry");
-    else
-        http_reply_json(j->ctx, 201, json_pack("{s:O,s:O}", "identifier", json_object_get(j->entry, "identifier"),
-                                               "correlation_id", json_object_get(j->entry, "correlation_id")));
     json_decref(j->entry);
     free(j->req_body);
     free(j->resp_body);
@@ -276,10 +279,9 @@ void handle_syslog_create(struct http_ctx *ctx)
         if (json_object_get(body, objs[i]))
             json_object_set_new(e, objs[i], syslog_redact_headers(json_object_get(body, objs[i])));
     struct create_job *j = xcalloc(1, sizeof *j);
-    j->ctx = ctx;
     j->entry = e;
     j->req_body = body_text(json_object_get(body, "request_body"));
     j->resp_body = body_text(json_object_get(body, "response_body"));
     json_decref(body);
-    store_submit(ctx->store, ctx->base, create_run, create_done, j);
+    http_submit(ctx, create_run, create_free, j);
 }

@@ -158,12 +158,10 @@ static int apply_fields(struct http_ctx *ctx, json_t *ep, const json_t *body, bo
 enum ep_op { EP_CREATE, EP_PATCH, EP_DELETE, EP_ROTATE };
 
 struct ep_job {
-    struct http_ctx *ctx;
     enum ep_op op;
     char id[64];
-    json_t *body;   /* the request */
-    json_t *result; /* the stored endpoint after the job */
-    bool found;
+    json_t *body;  /* the request */
+    json_t *proto; /* the endpoint to create */
 };
 
 /* Move the current secret aside (signing for the grace period) and install next. */
@@ -174,82 +172,80 @@ static void rotate(const struct config *cfg, json_t *ep, const char *next, int64
     json_object_set_new(ep, "secret", json_string(next));
 }
 
-static int ep_job_run(struct store_txn *txn, void *arg)
+static int ep_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct ep_job *j = arg;
-    const char *tenant = j->ctx->tenant;
+    const char *tenant = ctx->tenant;
     int64_t now = time_now_ms();
-    if (j->op == EP_CREATE) {
-        json_object_set_new(j->result, "created_at", json_integer(now));
-        json_object_set_new(j->result, "updated_at", json_integer(now));
-        j->found = true;
-        return store_endpoint_put(txn, j->result);
-    }
     if (j->op == EP_DELETE) {
         int rc = store_endpoint_delete(txn, tenant, j->id, now);
-        j->found = rc == 1;
+        if (rc == 1)
+            http_job_reply(ctx, 204, NULL);
+        else if (rc == 0)
+            http_job_error(ctx, 404, "endpoint_not_found", "no webhook endpoint \"%s\"", j->id);
         return rc < 0 ? rc : STORE_OK;
     }
-    j->result = store_endpoint_get(txn, tenant, j->id);
-    if (!j->result)
-        return STORE_OK;
-    j->found = true;
+    json_t *ep;
+    if (j->op == EP_CREATE) {
+        ep = json_deep_copy(j->proto);
+        json_object_set_new(ep, "created_at", json_integer(now));
+    } else {
+        ep = store_endpoint_get(txn, tenant, j->id);
+        if (!ep) {
+            http_job_error(ctx, 404, "endpoint_not_found", "no webhook endpoint \"%s\"", j->id);
+            return STORE_OK;
+        }
+    }
     const char *given = json_string_value(json_object_get(j->body, "secret"));
     char fresh[WEBHOOK_SECRET_MAX];
     if (j->op == EP_ROTATE) {
         if (!given)
             webhook_secret_new(fresh);
-        rotate(j->ctx->cfg, j->result, given ? given : fresh, now);
-    } else {
-        bool was_enabled = json_integer_value(json_object_get(j->result, "enabled"));
+        rotate(ctx->cfg, ep, given ? given : fresh, now);
+    } else if (j->op == EP_PATCH) {
+        bool was_enabled = json_integer_value(json_object_get(ep, "enabled"));
         json_t *en = json_object_get(j->body, "enabled");
         /* apply_fields already validated j->body; apply it for real here. */
         const char *keys[] = {"url", "event_types", "description", "rate_limit", "max_concurrency", "fifo", "headers"};
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
             if (json_object_get(j->body, keys[i]))
-                json_object_set(j->result, keys[i], json_object_get(j->body, keys[i]));
+                json_object_set(ep, keys[i], json_object_get(j->body, keys[i]));
         if (en) {
-            json_object_set_new(j->result, "enabled", json_integer(json_is_true(en)));
+            json_object_set_new(ep, "enabled", json_integer(json_is_true(en)));
             if (json_is_true(en) && !was_enabled) { /* re-enabled: a fresh start */
-                json_object_set_new(j->result, "disabled_reason", json_null());
-                json_object_set_new(j->result, "failing_since", json_null());
+                json_object_set_new(ep, "disabled_reason", json_null());
+                json_object_set_new(ep, "failing_since", json_null());
             }
         }
         if (given)
-            rotate(j->ctx->cfg, j->result, given, now);
+            rotate(ctx->cfg, ep, given, now);
     }
-    json_object_set_new(j->result, "updated_at", json_integer(now));
-    return store_endpoint_put(txn, j->result);
+    json_object_set_new(ep, "updated_at", json_integer(now));
+    int rc = store_endpoint_put(txn, ep);
+    if (rc == STORE_OK)
+        http_job_reply(ctx, j->op == EP_CREATE ? 201 : 200,
+                       endpoint_view(ep, j->op == EP_CREATE || j->op == EP_ROTATE || json_object_get(j->body, "secret")));
+    json_decref(ep);
+    return rc;
 }
 
-static void ep_job_done(int rc, void *arg)
+static void ep_job_free(void *arg)
 {
     struct ep_job *j = arg;
-    if (rc != STORE_OK)
-        http_reply_error(j->ctx, 503, "store_unavailable", "the change could not be stored; retry");
-    else if (!j->found)
-        http_reply_error(j->ctx, 404, "endpoint_not_found", "no webhook endpoint \"%s\"", j->id);
-    else if (j->op == EP_DELETE)
-        http_reply_json(j->ctx, 204, NULL);
-    else
-        http_reply_json(j->ctx, j->op == EP_CREATE ? 201 : 200,
-                        endpoint_view(j->result, j->op == EP_CREATE || j->op == EP_ROTATE ||
-                                                     json_object_get(j->body, "secret")));
     json_decref(j->body);
-    json_decref(j->result);
+    json_decref(j->proto);
     free(j);
 }
 
-static void submit(struct http_ctx *ctx, enum ep_op op, json_t *body, json_t *result)
+static void submit(struct http_ctx *ctx, enum ep_op op, json_t *body, json_t *proto)
 {
     struct ep_job *j = xcalloc(1, sizeof *j);
-    j->ctx = ctx;
     j->op = op;
     j->body = body;
-    j->result = result;
+    j->proto = proto;
     const char *id = route_param(&ctx->params, "id");
-    snprintf(j->id, sizeof j->id, "%s", id ? id : json_string_value(json_object_get(result, "id")));
-    store_submit(ctx->store, ctx->base, ep_job_run, ep_job_done, j);
+    snprintf(j->id, sizeof j->id, "%s", id ? id : json_string_value(json_object_get(proto, "id")));
+    http_submit(ctx, ep_job_run, ep_job_free, j);
 }
 
 void handle_endpoint_create(struct http_ctx *ctx)
@@ -407,51 +403,38 @@ void handle_message_attempts(struct http_ctx *ctx)
 /* ---- resends ---- */
 
 struct requeue_job {
-    struct http_ctx *ctx;
     char id[64];
     bool by_endpoint;
     int64_t since;
-    int count;
 };
 
-static int requeue_run(struct store_txn *txn, void *arg)
+static int requeue_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct requeue_job *j = arg;
     if (j->by_endpoint) {
-        json_t *ep = store_endpoint_get(txn, j->ctx->tenant, j->id);
+        json_t *ep = store_endpoint_get(txn, ctx->tenant, j->id);
         if (!ep) {
-            j->count = -1;
+            http_job_error(ctx, 404, "endpoint_not_found", "no such endpoint \"%s\"", j->id);
             return STORE_OK;
         }
         json_decref(ep);
     }
-    int n = store_message_requeue(txn, j->ctx->tenant, j->by_endpoint ? NULL : j->id, j->by_endpoint ? j->id : NULL,
+    int n = store_message_requeue(txn, ctx->tenant, j->by_endpoint ? NULL : j->id, j->by_endpoint ? j->id : NULL,
                                   j->since, time_now_ms());
     if (n < 0)
         return n;
-    j->count = j->by_endpoint ? n : (n ? 1 : -1);
-    return STORE_OK;
-}
-
-static void requeue_done(int rc, void *arg)
-{
-    struct requeue_job *j = arg;
-    if (rc != STORE_OK)
-        http_reply_error(j->ctx, 503, "store_unavailable", "could not requeue; retry");
-    else if (j->count < 0)
-        http_reply_error(j->ctx, 404, j->by_endpoint ? "endpoint_not_found" : "message_not_found", "no such %s \"%s\"",
-                         j->by_endpoint ? "endpoint" : "message", j->id);
+    if (!j->by_endpoint && n == 0)
+        http_job_error(ctx, 404, "message_not_found", "no such message \"%s\"", j->id);
     else
-        http_reply_json(j->ctx, 202, json_pack("{s:i}", "requeued", j->count));
-    free(j);
+        http_job_reply(ctx, 202, json_pack("{s:i}", "requeued", n));
+    return STORE_OK;
 }
 
 void handle_message_retry(struct http_ctx *ctx)
 {
     struct requeue_job *j = xcalloc(1, sizeof *j);
-    j->ctx = ctx;
     snprintf(j->id, sizeof j->id, "%s", route_param(&ctx->params, "id"));
-    store_submit(ctx->store, ctx->base, requeue_run, requeue_done, j);
+    http_submit(ctx, requeue_run, free, j);
 }
 
 /* ISO 8601 UTC ("2026-11-20T10:00:00Z", fractional seconds allowed) → ms. */
@@ -495,9 +478,8 @@ void handle_endpoint_recover(struct http_ctx *ctx)
         return;
     }
     struct requeue_job *j = xcalloc(1, sizeof *j);
-    j->ctx = ctx;
     j->by_endpoint = true;
     j->since = since;
     snprintf(j->id, sizeof j->id, "%s", route_param(&ctx->params, "id"));
-    store_submit(ctx->store, ctx->base, requeue_run, requeue_done, j);
+    http_submit(ctx, requeue_run, free, j);
 }

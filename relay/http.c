@@ -116,46 +116,9 @@ static void send_json(struct evhttp_request *req, int status, json_t *body)
     json_decref(body);
 }
 
-/* ---- the INBOUND system-log entry of a logged route ---- */
+/* ---- writes, and the INBOUND system-log entry of a logged route ---- */
 
-static atomic_llong spool_bytes;
-
-void http_set_spool_bytes(long long bytes)
-{
-    atomic_store(&spool_bytes, bytes);
-}
-
-long long http_spool_bytes(void)
-{
-    return atomic_load(&spool_bytes);
-}
-
-struct log_job {
-    struct http_ctx *ctx;
-    json_t *entry;
-    int status;
-    char *reply; /* the response body, NULL for none */
-};
-
-static int log_job_run(struct store_txn *txn, void *arg)
-{
-    struct log_job *j = arg;
-    return syslog_add(txn, j->entry, j->ctx->body, j->ctx->body_len, j->reply, j->reply ? strlen(j->reply) : 0);
-}
-
-static void log_job_done(int rc, void *arg)
-{
-    struct log_job *j = arg;
-    if (rc == STORE_OK)
-        send_text(j->ctx->req, j->status, j->reply);
-    else
-        send_json(j->ctx->req, 503,
-                  error_body("store_unavailable", "the exchange could not be logged; retry (it is safe to repeat)"));
-    finish(j->ctx);
-    json_decref(j->entry);
-    free(j->reply);
-    free(j);
-}
+static const char *method_name(enum evhttp_cmd_type m);
 
 static json_t *headers_of(struct evkeyvalq *h)
 {
@@ -167,48 +130,171 @@ static json_t *headers_of(struct evkeyvalq *h)
     return red;
 }
 
-static const char *method_name(enum evhttp_cmd_type m);
-
-static void log_then_reply(struct http_ctx *ctx, int status, char *text)
+/* The entry as far as the worker knows it: everything but the outcome. Built
+ * on the worker's thread, so the writer never reads evhttp's state. */
+static json_t *inbound_entry(struct http_ctx *ctx)
 {
     struct evhttp_request *req = ctx->req;
-    const char *order_id = ctx->order_id[0] ? ctx->order_id : NULL;
-    json_t *parsed = NULL;
-    if (!order_id && text && (parsed = json_loads(text, 0, NULL)))
-        order_id = json_string_value(json_object_get(parsed, "order_id"));
-    json_t *e = syslog_entry(ctx->tenant, order_id, ctx->correlation_id, "INBOUND", ctx->route->name,
+    json_t *e = syslog_entry(ctx->tenant, NULL, ctx->correlation_id, "INBOUND", ctx->route->name,
                              ctx->log_source_type ? ctx->log_source_type : "API",
                              ctx->log_source_id ? ctx->log_source_id : ctx->tenant);
-    json_decref(parsed);
     char *url = syslog_redact_url(evhttp_request_get_uri(req));
-    char started[TIME_ISO_LEN], now[TIME_ISO_LEN];
+    char started[TIME_ISO_LEN];
     time_format_iso(ctx->started_ms, started);
-    time_format_iso(time_now_ms(), now);
     json_object_set_new(e, "request_method", json_string(method_name(evhttp_request_get_command(req))));
     json_object_set_new(e, "request_url", json_string(url));
     json_object_set_new(e, "request_headers", headers_of(evhttp_request_get_input_headers(req)));
-    json_object_set_new(e, "response_code", json_integer(status));
-    json_t *out_headers = headers_of(evhttp_request_get_output_headers(req));
-    if (text) /* send_text adds it when it sends */
-        json_object_set_new(out_headers, "Content-Type", json_string("application/json"));
-    json_object_set_new(e, "response_headers", out_headers);
+    json_object_set_new(e, "response_headers", headers_of(evhttp_request_get_output_headers(req)));
     json_object_set_new(e, "request_time", json_string(started));
-    json_object_set_new(e, "response_time", json_string(now));
     free(url);
-    struct log_job *j = xcalloc(1, sizeof *j);
-    j->ctx = ctx;
-    j->entry = e;
-    j->status = status;
-    j->reply = text;
-    store_submit(ctx->store, ctx->base, log_job_run, log_job_done, j);
+    return e;
+}
+
+struct submission {
+    struct http_ctx *ctx;
+    http_job_fn fn;
+    void (*done)(void *arg);
+    void *arg;
+    json_t *entry; /* the INBOUND entry (logged routes) */
+    int status;    /* the reply decided in the job */
+    char *text;
+};
+
+void http_job_reply(struct http_ctx *ctx, int status, json_t *body)
+{
+    json_decref(ctx->job_body);
+    ctx->job_status = status;
+    ctx->job_body = body;
+}
+
+void http_job_error(struct http_ctx *ctx, int status, const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    http_job_reply(ctx, status, error_body(code, msg));
+}
+
+/* Write the entry for this exchange (status, text) inside the job. */
+static int write_log(struct store_txn *txn, struct submission *sub)
+{
+    struct http_ctx *ctx = sub->ctx;
+    json_t *e = json_deep_copy(sub->entry);
+    const char *order_id = ctx->order_id[0] ? ctx->order_id : NULL;
+    if (!order_id && json_is_object(ctx->job_body))
+        order_id = json_string_value(json_object_get(ctx->job_body, "order_id"));
+    if (order_id)
+        json_object_set_new(e, "order_id", json_string(order_id));
+    char now[TIME_ISO_LEN];
+    time_format_iso(time_now_ms(), now);
+    json_object_set_new(e, "response_code", json_integer(sub->status));
+    if (sub->text)
+        json_object_set_new(json_object_get(e, "response_headers"), "Content-Type", json_string("application/json"));
+    json_object_set_new(e, "response_time", json_string(now));
+    int rc = syslog_add(txn, e, ctx->body, ctx->body_len, sub->text, sub->text ? strlen(sub->text) : 0);
+    json_decref(e);
+    return rc;
+}
+
+static void decide(struct submission *sub, int status, json_t *body)
+{
+    free(sub->text);
+    sub->status = status;
+    sub->text = body ? ju_dump(body) : NULL;
+    json_decref(body);
+}
+
+static int submission_run(struct store_txn *txn, void *arg)
+{
+    struct submission *sub = arg;
+    struct http_ctx *ctx = sub->ctx;
+    http_job_reply(ctx, 0, NULL); /* a rerun starts afresh */
+    ctx->order_id[0] = '\0';
+    int rc = sub->fn ? sub->fn(txn, ctx, sub->arg) : STORE_OK;
+    if (rc != STORE_OK && store_job_undo(txn) != STORE_OK)
+        return STORE_EIO;
+    if (rc == STORE_EIO || !ctx->job_status)
+        http_job_error(ctx, 503, "store_unavailable", "the change could not be stored; nothing was applied, retry");
+    int status = ctx->job_status;
+    json_t *body = ctx->job_body;
+    ctx->job_body = NULL;
+    decide(sub, status, body);
+    if (!sub->entry)
+        return rc;
+    int lrc = write_log(txn, sub);
+    if (lrc == STORE_SPOOL_FULL) {
+        /* Nothing of this request is kept: not its change, not its entry. */
+        if (store_job_undo(txn) != STORE_OK)
+            return STORE_EIO;
+        decide(sub, 503,
+               error_body("spool_full", "bodies waiting for the object store would exceed [system_logs] "
+                                        "spool_max_bytes; nothing was applied, retry later"));
+        return STORE_SPOOL_FULL;
+    }
+    if (lrc != STORE_OK)
+        return STORE_EIO;
+    return STORE_OK; /* the entry is kept even when fn's own writes were undone */
+}
+
+static void submission_done(int rc, void *arg)
+{
+    struct submission *sub = arg;
+    struct http_ctx *ctx = sub->ctx;
+    if (rc == STORE_EIO) /* the transaction failed: nothing of the batch was kept */
+        send_json(ctx->req, 503,
+                  error_body("store_unavailable", "the change could not be stored; nothing was applied, retry"));
+    else
+        send_text(ctx->req, sub->status, sub->text);
+    if (sub->done)
+        sub->done(sub->arg);
+    json_decref(sub->entry);
+    free(sub->text);
+    free(sub);
+    finish(ctx);
+}
+
+void http_submit(struct http_ctx *ctx, http_job_fn fn, void (*done)(void *arg), void *arg)
+{
+    struct submission *sub = xcalloc(1, sizeof *sub);
+    sub->ctx = ctx;
+    sub->fn = fn;
+    sub->done = done;
+    sub->arg = arg;
+    if (ctx->route && (ctx->route->flags & HTTP_LOG) && ctx->tenant)
+        sub->entry = inbound_entry(ctx);
+    store_submit(ctx->store, ctx->base, submission_run, submission_done, sub);
+}
+
+/* A reply decided before any write: on a logged route it still gets its
+ * entry (a refused hook, a bad body), written as a job of its own. */
+struct early_reply {
+    int status;
+    json_t *body;
+};
+
+static int early_reply_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
+{
+    struct early_reply *r = arg;
+    http_job_reply(ctx, r->status, json_incref(r->body));
+    return STORE_OK;
+}
+
+static void early_reply_free(void *arg)
+{
+    struct early_reply *r = arg;
+    json_decref(r->body);
+    free(r);
 }
 
 void http_reply_json(struct http_ctx *ctx, int status, json_t *body)
 {
     if (ctx->route && (ctx->route->flags & HTTP_LOG) && ctx->tenant) {
-        char *text = body ? ju_dump(body) : NULL;
-        json_decref(body);
-        log_then_reply(ctx, status, text);
+        struct early_reply *r = xcalloc(1, sizeof *r);
+        r->status = status;
+        r->body = body;
+        http_submit(ctx, early_reply_run, early_reply_free, r);
         return;
     }
     send_json(ctx->req, status, body);
@@ -417,7 +503,11 @@ static void on_request(struct evhttp_request *req, void *arg)
     case ROUTE_FOUND:
         break;
     }
-    if ((route->flags & HTTP_LOG) && atomic_load(&spool_bytes) > srv->cfg->spool_max_bytes) {
+    long long spooled = 0;
+    unsigned long jobs_done, commits;
+    if (route->flags & HTTP_LOG)
+        store_stats(srv->store, &jobs_done, &commits, &spooled);
+    if ((route->flags & HTTP_LOG) && spooled >= srv->cfg->spool_max_bytes) {
         http_reply_error(ctx, 503, "spool_full",
                          "bodies waiting for the object store exceed [system_logs] spool_max_bytes; nothing was "
                          "applied, retry later");
@@ -539,8 +629,6 @@ static int start_worker(struct http_server *srv, struct worker *w, char *err, si
 struct http_server *http_start(const struct config *cfg, struct store *st, struct blobstore *blobs,
                                const struct route *routes, size_t n_routes, char *err, size_t errlen)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, (void (*)(void))evthread_use_pthreads);
     struct http_server *srv = xcalloc(1, sizeof *srv);
     srv->cfg = cfg;
     srv->store = st;

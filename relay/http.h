@@ -6,9 +6,23 @@
  * (every route but those flagged HTTP_PUBLIC) and the JSON content type of
  * bodies, then calls the route's handler with a context.
  *
- * Contract with handlers: each request gets exactly one reply through one of
- * the http_reply_* calls, now or later (after a store job, on the same
- * worker's loop). The reply frees the context; touch it no more after. */
+ * Contract with handlers: each request gets exactly one reply, either now
+ * through one of the http_reply_* calls, or from a write (http_submit). The
+ * reply frees the context; touch it no more after.
+ *
+ * Writes: http_submit runs fn as a store job on the writer thread, inside
+ * the transaction. fn decides the reply there (http_job_reply,
+ * http_job_error) and returns STORE_OK to keep what it wrote, or anything
+ * else to undo it (its reply, e.g. a 409, still goes out). For HTTP_LOG
+ * routes the INBOUND system-log entry, with the request and that reply as
+ * its bodies, is written in the same job, so a change and its log entry are
+ * committed together or not at all; when the bodies would take the spool
+ * over its cap the change is undone and the reply is 503 spool_full. After
+ * the commit the reply is sent (503 store_unavailable if the transaction
+ * failed), then done(arg) runs on the worker's thread. fn follows the store
+ * job contract (store.h): it may run more than once and must not touch the
+ * event loops; only ctx->tenant, params, body, cfg, correlation_id and
+ * order_id may be used from it. */
 #ifndef SHIPRELAY_HTTP_H
 #define SHIPRELAY_HTTP_H
 #include <jansson.h>
@@ -23,6 +37,7 @@ struct evhttp_request;
 struct event_base;
 struct store;
 struct store_reader;
+struct store_txn;
 struct http_server;
 struct blobstore;
 
@@ -50,6 +65,8 @@ struct http_ctx {
     char correlation_id[132]; /* from x-correlation-id, or made up; echoed back */
     int64_t started_ms;
     const struct route *route;
+    int job_status;   /* private: the reply a write decided */
+    json_t *job_body; /* private */
     void *worker; /* private */
     struct evkeyvalq *query; /* private: parsed query string */
     char path[1024];         /* private: captures point in here */
@@ -60,11 +77,6 @@ typedef void (*http_handler)(struct http_ctx *ctx);
 /* Start the workers on cfg's listen address. NULL with err on failure. */
 struct http_server *http_start(const struct config *cfg, struct store *st, struct blobstore *blobs,
                                const struct route *routes, size_t n_routes, char *err, size_t errlen);
-/* Bytes of bodies waiting in the spool, as last measured (the uploader
- * reports it); logged routes answer 503 spool_full while it is over
- * [system_logs] spool_max_bytes. */
-void http_set_spool_bytes(long long bytes);
-long long http_spool_bytes(void);
 /* Stop accepting, let in-flight requests finish (up to cfg->shutdown_timeout
  * seconds), then stop the workers. Call http_free after the store is closed. */
 void http_drain(struct http_server *srv);
@@ -81,6 +93,15 @@ bool http_page(struct http_ctx *ctx, long *limit, long long *after);
 void http_reply_page(struct http_ctx *ctx, json_t *rows, long limit);
 /* The body parsed as JSON; NULL after replying 400 with the parser's message. */
 json_t *http_json_body(struct http_ctx *ctx);
+
+/* Writes (see above). */
+typedef int (*http_job_fn)(struct store_txn *txn, struct http_ctx *ctx, void *arg);
+void http_submit(struct http_ctx *ctx, http_job_fn fn, void (*done)(void *arg), void *arg);
+/* Inside fn: the reply to send once committed (the last call wins). body is
+ * stolen (NULL for an empty body). */
+void http_job_reply(struct http_ctx *ctx, int status, json_t *body);
+void http_job_error(struct http_ctx *ctx, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Replies. body is stolen (may be NULL for an empty body). */
 void http_reply_json(struct http_ctx *ctx, int status, json_t *body);

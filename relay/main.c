@@ -12,6 +12,7 @@
  * (finishing queued commits) → exit 0. */
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,13 +48,15 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 static int run(struct config *cfg)
 {
     char err[512] = "";
-    struct store *st = store_open(cfg->storage_dir, (int)cfg->commit_batch, err, sizeof err);
+    struct store_options opt = {
+        .dir = cfg->storage_dir, .batch_max = (int)cfg->commit_batch, .spool_max = cfg->spool_max_bytes};
+    struct store *st = store_open(&opt, err, sizeof err);
     struct blobstore *blobs = st ? blobstore_open(cfg, err, sizeof err) : NULL;
     struct uploader *up = blobs ? uploader_start(cfg, st, blobs, err, sizeof err) : NULL;
     struct dispatcher *disp = up ? dispatch_start(cfg, st, err, sizeof err) : NULL;
     struct http_server *srv = NULL;
     if (disp) {
-        store_on_commit(st, (void (*)(void *))dispatch_nudge, disp);
+        store_subscribe(st, dispatch_on_commit, disp);
         srv = http_start(cfg, st, blobs, api_routes, api_routes_count, err, sizeof err);
     }
     int rc = 1;
@@ -81,8 +84,6 @@ static int run(struct config *cfg)
     http_drain(srv);
     dispatch_stop(disp);
     uploader_stop(up);
-    if (st)
-        store_on_commit(st, NULL, NULL);
     store_close(st);
     dispatch_free(disp);
     http_free(srv);
@@ -97,6 +98,12 @@ int main(int argc, char **argv)
     struct config cfg;
     char err[512];
     signal(SIGPIPE, SIG_IGN);
+    /* Threads wake each other's event loops (store completions, nudges):
+     * libevent's locking must be on before the first event_base exists. */
+    if (evthread_use_pthreads() != 0) {
+        fprintf(stderr, "shiprelay: libevent threading is unavailable\n");
+        return 1;
+    }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "shiprelay: libcurl failed to initialise\n");
         return 1;

@@ -5,7 +5,13 @@
  * back to back inside a single transaction, each job in its own savepoint,
  * and commits them together (group commit: one fsync for many requests).
  * Only after the commit does the job's done-callback run, on the caller's
- * event_base thread, so a reply sent from it means "durable".
+ * event_base thread, so a reply sent from it means "durable". When the
+ * transaction fails (a full disk, an I/O error) every job of the batch gets
+ * STORE_EIO and none of their writes is kept, whatever each job returned.
+ *
+ * Jobs may be run more than once (a backend may retry a batch after a
+ * deadlock or serialization failure): a job derives everything from its
+ * inputs and the store, and drops what an earlier run left in its arg.
  *
  * Reads: each thread opens its own reader (store_reader_open) and uses it
  * only from that thread. Readers see committed data only.
@@ -28,8 +34,9 @@ enum store_key { STORE_KEY_ORDER_ID, STORE_KEY_PARTNER_REF };
 
 /* Result codes. */
 #define STORE_OK 0
-#define STORE_EXISTS 1    /* insert met an existing partner_order_reference */
-#define STORE_EIO (-1)    /* the database failed; nothing of the job was kept */
+#define STORE_EXISTS 1     /* insert met an existing partner_order_reference */
+#define STORE_SPOOL_FULL 2 /* a body would take the spool over its cap */
+#define STORE_EIO (-1)     /* the database failed; nothing of the job was kept */
 
 /* Runs on the writer thread inside the transaction. Return 0 to keep what
  * it wrote, anything else to roll its savepoint back (the value reaches
@@ -37,23 +44,42 @@ enum store_key { STORE_KEY_ORDER_ID, STORE_KEY_PARTNER_REF };
  * the event loops. */
 typedef int (*store_job_fn)(struct store_txn *txn, void *arg);
 /* Runs on the submitter's event_base thread after the commit, with the job's
- * return value, or STORE_EIO when the commit failed. */
+ * return value, or STORE_EIO when the transaction failed. */
 typedef void (*store_done_fn)(int rc, void *arg);
+
+struct store_options {
+    const char *dir;         /* where the database lives (created if missing) */
+    int batch_max;           /* most jobs in one transaction */
+    long long spool_max;     /* cap on the body spool in bytes (0: none) */
+};
+
+/* What one commit did, for the subscribers of store_subscribe. */
+struct store_commit {
+    unsigned messages;       /* outbox messages added */
+    bool spooled;            /* bodies entered the spool */
+    bool endpoints_changed;  /* webhook endpoints were added, changed or deleted */
+    long long spool_bytes;   /* the spool's size after the commit */
+};
 
 /* Open (creating dir and the database, running migrations) and start the
  * writer. NULL with a message in err on failure. */
-struct store *store_open(const char *dir, int batch_max, char *err, size_t errlen);
+struct store *store_open(const struct store_options *opt, char *err, size_t errlen);
 /* Finish every queued job, stop the writer, close. */
 void store_close(struct store *st);
 /* Queue a job. Safe from any thread. */
 void store_submit(struct store *st, struct event_base *base, store_job_fn fn, store_done_fn done, void *arg);
-/* Call fn(arg) on the writer thread after every successful commit (one
- * hook; it must be quick and thread-safe, like dispatch_nudge). */
-void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg);
-/* Jobs committed so far, and the transactions that held them (for tests and metrics). */
-void store_stats(struct store *st, unsigned long *jobs, unsigned long *commits);
+/* Call fn(commit, arg) on the writer thread after every successful commit
+ * (up to 4 subscribers; they must be quick and thread-safe, like
+ * dispatch_nudge). Subscribe before the first job is submitted. */
+void store_subscribe(struct store *st, void (*fn)(const struct store_commit *c, void *arg), void *arg);
+/* Jobs committed so far, the transactions that held them, and the spool's
+ * size as of the last commit (for metrics). */
+void store_stats(struct store *st, unsigned long *jobs, unsigned long *commits, long long *spool_bytes);
 
 /* --- inside a job --- */
+/* Undo everything this job has written so far and carry on (its savepoint
+ * stays open). STORE_OK, or STORE_EIO when the transaction is lost. */
+int store_job_undo(struct store_txn *txn);
 json_t *store_order_get(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref);
 /* STORE_OK, STORE_EXISTS, or STORE_EIO. */
 int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order);
@@ -149,7 +175,16 @@ json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char
 /* [{status, n}] over all outbox messages. */
 json_t *store_read_message_counts(struct store_reader *rd);
 
-/* ---- system logs (store_syslog.c; entries are added with syslog_add) ---- */
+/* ---- system logs (store_syslog.c; entries are made with syslog_add) ---- */
+struct store_body {
+    const char *key;  /* where it will live in the object store; NULL: no body */
+    const char *data;
+    size_t len;
+};
+/* Inside a job: one entry (syslog.h's members) and its request and response
+ * bodies, which enter the spool. STORE_OK, STORE_SPOOL_FULL (nothing
+ * written: the bodies would take the spool over its cap) or STORE_EIO. */
+int store_syslog_insert(struct store_txn *txn, const json_t *entry, const struct store_body bodies[2]);
 struct store_spooled {
     char *key;
     char *body;
@@ -158,25 +193,27 @@ struct store_spooled {
 };
 /* Entries of an order, oldest first, filtered (NULL / code_min < 0: any),
  * after a seq, at most limit. One entry with its body keys (json null when
- * there is none, NULL on error). A body still in the spool (malloc'd). */
+ * there is none, NULL on error); "bodies" says where they are: spooled,
+ * stored, none or redacted. A body still in the spool (malloc'd). */
 json_t *store_read_syslogs(struct store_reader *rd, const char *tenant, const char *order_id,
                            const char *correlation_id, const char *event_type, const char *request_type,
                            int code_min, int code_max, long long after, int limit);
 json_t *store_read_syslog(struct store_reader *rd, const char *tenant, const char *identifier);
 char *store_read_spooled(struct store_reader *rd, const char *key, size_t *len);
-/* For the uploader: spooled bodies due for an upload try (out holds limit;
- * the caller frees key and body), queued deletions, and the spool's size. */
-int store_read_spool_due(struct store_reader *rd, int64_t now_ms, int limit, struct store_spooled *out);
+/* For the uploader: spooled bodies due for an upload try, oldest due first,
+ * skipping the n_skip keys in skip (in flight); out holds limit; the caller
+ * frees key and body. Queued deletions. */
+int store_read_spool_due(struct store_reader *rd, int64_t now_ms, int limit, const char *const *skip, int n_skip,
+                         struct store_spooled *out);
 json_t *store_read_body_deletes(struct store_reader *rd, int limit);
-long long store_read_spool_bytes(struct store_reader *rd);
-/* Inside jobs: a body reached the object store; a try failed (try again
- * at next_try_at); a queued deletion is done. */
+/* Inside jobs: a body reached the object store (it leaves the spool); a try
+ * failed (try again at next_try_at); a queued deletion is done. */
 int store_spool_moved(struct store_txn *txn, const char *key);
 int store_spool_retry(struct store_txn *txn, const char *key, int64_t next_try_at);
 int store_body_deleted(struct store_txn *txn, const char *key);
-/* Retention: entries with request_time before cutoff go, bodies with them.
- * The number of entries removed, or STORE_EIO. */
-int store_syslog_sweep(struct store_txn *txn, const char *cutoff_iso);
+/* Retention: entries with request_time before cutoff go, bodies with them,
+ * at most limit entries per call. The number removed, or STORE_EIO. */
+int store_syslog_sweep(struct store_txn *txn, const char *cutoff_iso, int limit);
 /* Redaction: an order's entries lose their bodies and query strings. */
 int store_syslog_redact(struct store_txn *txn, const char *tenant, const char *order_id);
 

@@ -143,5 +143,18 @@ const char *const store_migrations[] = {
      * them as "psr:REF" beside tracking numbers). */
     "ALTER TABLE parked_events ADD COLUMN partner_shipment_reference TEXT;"
     "CREATE INDEX parked_by_shipment_reference ON parked_events (tenant, partner_shipment_reference);",
+
+    /* 7: line rate. The spool knows its size (kept in the same commits as the
+     * bodies); due bodies are found through an index; orders carry their
+     * status as a column for stuck-order scans and metrics. */
+    "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+    "ALTER TABLE body_spool ADD COLUMN len INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE body_spool SET len = length(body);"
+    "INSERT INTO counters (name, value) SELECT 'spool_bytes', COALESCE(SUM(len), 0) FROM body_spool;"
+    "CREATE INDEX body_spool_due ON body_spool (next_try_at);"
+    "ALTER TABLE orders ADD COLUMN status TEXT NOT NULL DEFAULT '';"
+    "UPDATE orders SET status = COALESCE(json_extract(doc, '$.status'), '');"
+    "CREATE INDEX orders_by_status ON orders (status, update_date);"
+    "CREATE INDEX orders_by_tenant_status ON orders (tenant, status, update_date);",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -41,8 +41,12 @@ struct store {
     struct job *head, *tail;
     bool stopping;
     unsigned long jobs_done, commits;
-    void (*on_commit)(void *arg);
-    void *on_commit_arg;
+    long long spool_bytes;
+    struct {
+        void (*fn)(const struct store_commit *c, void *arg);
+        void *arg;
+    } subs[4];
+    int n_subs;
 };
 
 static int exec(sqlite3 *db, const char *sql)
@@ -193,6 +197,16 @@ json_t *sq_rows(sqlite3_stmt *s)
     return out;
 }
 
+int sq_spool_account(struct store_txn *txn, long long len)
+{
+    long long after = txn->spool_committed + txn->batch.spool_delta + txn->job.spool_delta + len;
+    if (len > 0 && txn->spool_max > 0 && after > txn->spool_max)
+        return STORE_SPOOL_FULL;
+    txn->job.spool_delta += len;
+    txn->job.spooled |= len > 0;
+    return STORE_OK;
+}
+
 /* ---- writer ---- */
 
 static void deliver(evutil_socket_t fd, short what, void *arg)
@@ -202,37 +216,78 @@ static void deliver(evutil_socket_t fd, short what, void *arg)
     free(j);
 }
 
+int store_job_undo(struct store_txn *txn)
+{
+    txn->job = (struct txn_effects){0};
+    return exec(txn->db, "ROLLBACK TO job") == 0 ? STORE_OK : STORE_EIO;
+}
+
+static void add_effects(struct txn_effects *into, const struct txn_effects *e)
+{
+    into->messages += e->messages;
+    into->spool_delta += e->spool_delta;
+    into->spooled |= e->spooled;
+    into->endpoints_changed |= e->endpoints_changed;
+}
+
+/* Run one job in its savepoint. False when the transaction is lost: SQLite
+ * rolls the whole transaction back by itself on some errors (a full disk,
+ * an I/O error), and then nothing of the batch may be reported as kept. */
+static bool run_job(struct store_txn *t, struct job *j)
+{
+    sqlite3 *db = t->db;
+    t->job = (struct txn_effects){0};
+    if (exec(db, "SAVEPOINT job") != 0)
+        return false;
+    j->rc = j->fn(t, j->arg);
+    if (sqlite3_get_autocommit(db))
+        return false;
+    if (j->rc != STORE_OK && store_job_undo(t) != STORE_OK)
+        return false;
+    if (exec(db, "RELEASE job") != 0)
+        return false;
+    add_effects(&t->batch, &t->job);
+    return true;
+}
+
+static int save_spool_size(struct store_txn *t)
+{
+    static const char sql[] = "UPDATE counters SET value = ?1 WHERE name = 'spool_bytes'";
+    sqlite3_stmt *s = sq_stmt(t->db, &t->cache, sql);
+    if (!s)
+        return STORE_EIO;
+    sqlite3_bind_int64(s, 1, t->spool_committed + t->batch.spool_delta);
+    return sq_done(s);
+}
+
 static void run_batch(struct store *st, struct job *batch)
 {
-    sqlite3 *db = st->txn.db;
+    struct store_txn *t = &st->txn;
+    sqlite3 *db = t->db;
+    t->batch = (struct txn_effects){0};
     bool ok = exec(db, "BEGIN IMMEDIATE") == 0;
     unsigned long n = 0;
-    for (struct job *j = batch; j; j = j->next, n++) {
-        if (!ok) {
-            j->rc = STORE_EIO;
-            continue;
-        }
-        if (exec(db, "SAVEPOINT job") != 0) {
-            j->rc = STORE_EIO;
-            continue;
-        }
-        j->rc = j->fn(&st->txn, j->arg);
-        if (j->rc != STORE_OK)
-            exec(db, "ROLLBACK TO job");
-        exec(db, "RELEASE job");
-    }
-    if (ok && exec(db, "COMMIT") != 0) {
-        exec(db, "ROLLBACK");
+    for (struct job *j = batch; j && ok; j = j->next, n++)
+        ok = run_job(t, j);
+    if (ok && t->batch.spool_delta)
+        ok = save_spool_size(t) == STORE_OK;
+    if (ok && exec(db, "COMMIT") != 0)
         ok = false;
-    }
+    if (!ok && !sqlite3_get_autocommit(db))
+        exec(db, "ROLLBACK");
+    if (ok)
+        t->spool_committed += t->batch.spool_delta;
+    struct store_commit c = {.messages = t->batch.messages,
+                             .spooled = t->batch.spooled,
+                             .endpoints_changed = t->batch.endpoints_changed,
+                             .spool_bytes = t->spool_committed};
     pthread_mutex_lock(&st->mu);
-    st->jobs_done += n;
+    st->jobs_done += ok ? n : 0;
     st->commits += ok;
-    void (*hook)(void *) = ok ? st->on_commit : NULL;
-    void *hook_arg = st->on_commit_arg;
+    st->spool_bytes = t->spool_committed;
     pthread_mutex_unlock(&st->mu);
-    if (hook)
-        hook(hook_arg);
+    for (int i = 0; ok && i < st->n_subs; i++)
+        st->subs[i].fn(&c, st->subs[i].arg);
     static const struct timeval now = {0, 0};
     for (struct job *j = batch, *next; j; j = next) {
         next = j->next;
@@ -273,9 +328,9 @@ static int prepare_writer(struct store_txn *t)
 {
     t->get_by_id = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND order_id=?2");
     t->get_by_ref = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND partner_order_reference=?2");
-    t->insert = prep(t->db, "INSERT INTO orders (tenant, order_id, partner_order_reference, doc, update_date) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5)");
-    t->update = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4 WHERE tenant=?1 AND order_id=?2");
+    t->insert = prep(t->db, "INSERT INTO orders (tenant, order_id, partner_order_reference, doc, update_date, status) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    t->update = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5 WHERE tenant=?1 AND order_id=?2");
     t->log = prep(t->db, "INSERT INTO change_logs (tenant, order_id, log_date, change_type, source, entity_type, "
                          "entity_id, field, old_value, new_value) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
     t->key_put = prep(t->db, "INSERT OR REPLACE INTO shipment_keys (tenant, tracking_no, order_id) VALUES (?1,?2,?3)");
@@ -296,21 +351,35 @@ static int prepare_writer(struct store_txn *t)
     return 0;
 }
 
-struct store *store_open(const char *dir, int batch_max, char *err, size_t errlen)
+static int load_spool_size(struct store_txn *t)
 {
+    sqlite3_stmt *s = prep(t->db, "SELECT value FROM counters WHERE name = 'spool_bytes'");
+    int rc = s && sqlite3_step(s) == SQLITE_ROW ? 0 : -1;
+    if (rc == 0)
+        t->spool_committed = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+struct store *store_open(const struct store_options *opt, char *err, size_t errlen)
+{
+    const char *dir = opt->dir;
     if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create storage dir %s: %s", dir, strerror(errno));
         return NULL;
     }
     struct store *st = xcalloc(1, sizeof *st);
     st->path = xasprintf("%s/shiprelay.db", dir);
-    st->batch_max = batch_max > 0 ? batch_max : 1;
+    st->batch_max = opt->batch_max > 0 ? opt->batch_max : 1;
+    st->txn.spool_max = opt->spool_max;
     st->txn.db = open_db(st->path, false, err, errlen);
-    if (!st->txn.db || migrate(st->txn.db, err, errlen) != 0 || prepare_writer(&st->txn) != 0) {
+    if (!st->txn.db || migrate(st->txn.db, err, errlen) != 0 || prepare_writer(&st->txn) != 0 ||
+        load_spool_size(&st->txn) != 0) {
         if (st->txn.db && !err[0])
             snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(st->txn.db));
         goto fail;
     }
+    st->spool_bytes = st->txn.spool_committed;
     pthread_mutex_init(&st->mu, NULL);
     pthread_cond_init(&st->cv, NULL);
     if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
@@ -364,19 +433,23 @@ void store_submit(struct store *st, struct event_base *base, store_job_fn fn, st
     pthread_mutex_unlock(&st->mu);
 }
 
-void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg)
+void store_subscribe(struct store *st, void (*fn)(const struct store_commit *c, void *arg), void *arg)
 {
     pthread_mutex_lock(&st->mu);
-    st->on_commit = fn;
-    st->on_commit_arg = arg;
+    if (st->n_subs < (int)(sizeof st->subs / sizeof st->subs[0])) {
+        st->subs[st->n_subs].fn = fn;
+        st->subs[st->n_subs++].arg = arg;
+    }
     pthread_mutex_unlock(&st->mu);
 }
 
-void store_stats(struct store *st, unsigned long *jobs, unsigned long *commits)
+void store_stats(struct store *st, unsigned long *jobs, unsigned long *commits, long long *spool_bytes)
 {
     pthread_mutex_lock(&st->mu);
     *jobs = st->jobs_done;
     *commits = st->commits;
+    if (spool_bytes)
+        *spool_bytes = st->spool_bytes;
     pthread_mutex_unlock(&st->mu);
 }
 
@@ -417,6 +490,12 @@ json_t *store_order_get(struct store_txn *txn, const char *tenant, enum store_ke
     return fetch_doc(key == STORE_KEY_ORDER_ID ? txn->get_by_id : txn->get_by_ref, tenant, ref, NULL);
 }
 
+static const char *order_status(const json_t *order)
+{
+    const char *st = json_string_value(json_object_get(order, "status"));
+    return st ? st : "";
+}
+
 /* Keep the tracking-number index in step with the order's shipments. */
 static int index_shipments(struct store_txn *txn, const char *tenant, const json_t *order)
 {
@@ -453,6 +532,7 @@ int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *
     sqlite3_bind_text(s, 3, json_string_value(json_object_get(order, "partner_order_reference")), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, doc, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
+    sq_text(s, 6, order_status(order));
     int rc = step_done(s);
     free(doc);
     return rc == STORE_OK ? index_shipments(txn, tenant, order) : rc;
@@ -466,6 +546,7 @@ int store_order_update(struct store_txn *txn, const char *tenant, const json_t *
     sqlite3_bind_text(s, 2, json_string_value(json_object_get(order, "order_id")), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, doc, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
+    sq_text(s, 5, order_status(order));
     int rc = step_done(s);
     free(doc);
     if (rc != STORE_OK || sqlite3_changes(txn->db) != 1)

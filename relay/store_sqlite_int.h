@@ -23,8 +23,20 @@ struct stmt_cache {
     sqlite3_stmt *stmt[STMT_CACHE_MAX];
 };
 
+/* What the jobs of one transaction did, kept per job (undone with it) and
+ * summed per batch for the commit subscribers. */
+struct txn_effects {
+    unsigned messages;      /* outbox rows added */
+    long long spool_delta;  /* bytes added to (or, negative, taken from) the body spool */
+    bool spooled;           /* bodies were added */
+    bool endpoints_changed; /* an endpoint was created, changed or deleted */
+};
+
 struct store_txn {
     sqlite3 *db;
+    long long spool_committed; /* the spool's size as of the last commit */
+    long long spool_max;       /* its cap (0: none) */
+    struct txn_effects batch, job;
     sqlite3_stmt *get_by_id, *get_by_ref, *insert, *update, *log;
     sqlite3_stmt *key_put, *get_by_tracking, *seen, *park, *parked_for, *unpark;
     struct stmt_cache cache;
@@ -49,5 +61,8 @@ int sq_done(sqlite3_stmt *s);
 json_t *sq_rows(sqlite3_stmt *s);
 /* Bind text that may be NULL. */
 void sq_text(sqlite3_stmt *s, int idx, const char *text);
+/* Account for bytes entering (len > 0) or leaving (len < 0) the body spool in
+ * this job; STORE_SPOOL_FULL when adding them would cross the cap. */
+int sq_spool_account(struct store_txn *txn, long long len);
 
 #endif

@@ -1,6 +1,10 @@
 /* store_syslog: the system-log half of the SQLite store: entries, the body
  * spool the uploader drains, the queue of bodies to delete from the object
- * store, retention and redaction. See store.h. */
+ * store, retention and redaction. See store.h.
+ *
+ * Every byte entering or leaving body_spool goes through sq_spool_account,
+ * so the spool's size (counters.spool_bytes) is exact at every commit and
+ * the cap holds at the commit that would cross it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,10 +12,80 @@
 #include "store_sqlite_int.h"
 #include "xmalloc.h"
 
+/* Where an entry's bodies are: the column says spooled (until both have left
+ * the spool, which the read works out, so moving a body touches only its
+ * spool row), none or redacted. */
+#define BODIES_STATE                                                                                                   \
+    "CASE WHEN bodies = 'spooled' THEN CASE WHEN EXISTS (SELECT 1 FROM body_spool b WHERE b.key = request_body_key) " \
+    "OR EXISTS (SELECT 1 FROM body_spool b WHERE b.key = response_body_key) THEN 'spooled' ELSE 'stored' END "       \
+    "ELSE bodies END AS bodies"
 #define ENTRY_COLUMNS                                                                                                  \
     "identifier, order_id, correlation_id, event_type, request_type, source_type, source_id, request_method, "        \
     "request_url, request_headers AS request_headers_json, response_code, response_headers AS response_headers_json, " \
-    "request_time, response_time, duration AS duration_json, bodies"
+    "request_time, response_time, duration AS duration_json, " BODIES_STATE
+
+
+static const char *text_of(const json_t *e, const char *k)
+{
+    return json_string_value(json_object_get(e, k));
+}
+
+static int spool_put(struct store_txn *txn, const struct store_body *b)
+{
+    static const char sql[] = "INSERT INTO body_spool (key, body, len) VALUES (?1, ?2, ?3)";
+    int rc = sq_spool_account(txn, (long long)b->len);
+    sqlite3_stmt *s = rc == STORE_OK ? sq_stmt(txn->db, &txn->cache, sql) : NULL;
+    if (!s)
+        return rc == STORE_OK ? STORE_EIO : rc;
+    sq_text(s, 1, b->key);
+    sqlite3_bind_blob64(s, 2, b->data, b->len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)b->len);
+    return sq_done(s) == STORE_OK ? STORE_OK : STORE_EIO;
+}
+
+int store_syslog_insert(struct store_txn *txn, const json_t *entry, const struct store_body bodies[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (bodies[i].key) {
+            int rc = spool_put(txn, &bodies[i]);
+            if (rc != STORE_OK)
+                return rc;
+        }
+    static const char sql[] =
+        "INSERT INTO system_logs (identifier, tenant, order_id, correlation_id, event_type, request_type, source_type, "
+        "source_id, request_method, request_url, request_headers, response_code, response_headers, request_time, "
+        "response_time, duration, request_body_key, response_body_key, bodies) "
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
+    if (!s)
+        return STORE_EIO;
+    static const char *cols[] = {"identifier",   "tenant",      "order_id",  "correlation_id", "event_type",
+                                 "request_type", "source_type", "source_id", "request_method", "request_url"};
+    for (int i = 0; i < 10; i++)
+        sq_text(s, i + 1, text_of(entry, cols[i]));
+    json_t *rq = json_object_get(entry, "request_headers"), *rs = json_object_get(entry, "response_headers");
+    char *rh = rq ? ju_dump(rq) : NULL, *sh = rs ? ju_dump(rs) : NULL;
+    json_t *dur = json_object_get(entry, "duration");
+    char *d = dur ? ju_dump(dur) : NULL;
+    sq_text(s, 11, rh ? rh : "{}");
+    json_t *code = json_object_get(entry, "response_code");
+    if (json_is_integer(code))
+        sqlite3_bind_int64(s, 12, json_integer_value(code));
+    else
+        sqlite3_bind_null(s, 12);
+    sq_text(s, 13, sh ? sh : "{}");
+    sq_text(s, 14, text_of(entry, "request_time"));
+    sq_text(s, 15, text_of(entry, "response_time"));
+    sq_text(s, 16, d);
+    sq_text(s, 17, bodies[0].key);
+    sq_text(s, 18, bodies[1].key);
+    sq_text(s, 19, bodies[0].key || bodies[1].key ? "spooled" : "none");
+    int rc = sq_done(s);
+    free(rh);
+    free(sh);
+    free(d);
+    return rc == STORE_OK ? STORE_OK : STORE_EIO;
+}
 
 json_t *store_read_syslogs(struct store_reader *rd, const char *tenant, const char *order_id,
                            const char *correlation_id, const char *event_type, const char *request_type,
@@ -70,26 +144,56 @@ char *store_read_spooled(struct store_reader *rd, const char *key, size_t *len)
     return out;
 }
 
-int store_read_spool_due(struct store_reader *rd, int64_t now_ms, int limit, struct store_spooled *out)
+int store_read_spool_due(struct store_reader *rd, int64_t now_ms, int limit, const char *const *skip, int n_skip,
+                         struct store_spooled *out)
 {
-    static const char sql[] = "SELECT key, body, attempts FROM body_spool WHERE next_try_at <= ?1 ORDER BY rowid LIMIT ?2";
-    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
+    /* Keys first (the index gives them in due order), bodies only for the
+     * ones taken, so in-flight bodies are not read again. */
+    static const char keys_sql[] =
+        "SELECT key, attempts FROM body_spool WHERE next_try_at <= ?1 ORDER BY next_try_at LIMIT ?2";
+    static const char body_sql[] = "SELECT body FROM body_spool WHERE key = ?1";
+    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, keys_sql);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, now_ms);
-    sqlite3_bind_int(s, 2, limit);
+    sqlite3_bind_int(s, 2, limit + n_skip);
     int n = 0;
     while (n < limit && sqlite3_step(s) == SQLITE_ROW) {
-        out[n].key = xstrdup((const char *)sqlite3_column_text(s, 0));
-        out[n].len = (size_t)sqlite3_column_bytes(s, 1);
-        out[n].body = xmalloc(out[n].len + 1);
-        memcpy(out[n].body, sqlite3_column_blob(s, 1), out[n].len);
-        out[n].attempts = sqlite3_column_int(s, 2);
+        const char *key = (const char *)sqlite3_column_text(s, 0);
+        bool busy = false;
+        for (int i = 0; i < n_skip && !busy; i++)
+            busy = strcmp(skip[i], key) == 0;
+        if (busy)
+            continue;
+        out[n].key = xstrdup(key);
+        out[n].attempts = sqlite3_column_int(s, 1);
         n++;
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    return n;
+    s = sq_stmt(rd->db, &rd->cache, body_sql);
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+        bool found = false;
+        if (s) {
+            sq_text(s, 1, out[i].key);
+            if (sqlite3_step(s) == SQLITE_ROW) {
+                out[kept].len = (size_t)sqlite3_column_bytes(s, 0);
+                out[kept].body = xmalloc(out[kept].len + 1);
+                memcpy(out[kept].body, sqlite3_column_blob(s, 0), out[kept].len);
+                found = true;
+            }
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+        }
+        if (found) {
+            out[kept].key = out[i].key;
+            out[kept].attempts = out[i].attempts;
+            kept++;
+        } else
+            free(out[i].key); /* gone since (redacted or swept) */
+    }
+    return kept;
 }
 
 json_t *store_read_body_deletes(struct store_reader *rd, int limit)
@@ -100,18 +204,6 @@ json_t *store_read_body_deletes(struct store_reader *rd, int limit)
         return NULL;
     sqlite3_bind_int(s, 1, limit);
     return sq_rows(s);
-}
-
-long long store_read_spool_bytes(struct store_reader *rd)
-{
-    static const char sql[] = "SELECT COALESCE(SUM(length(body)), 0) FROM body_spool";
-    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
-    long long n = -1;
-    if (s && sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    if (s)
-        sqlite3_reset(s);
-    return n;
 }
 
 static int run(struct store_txn *txn, const char *sql, const char *text, int64_t n)
@@ -126,15 +218,29 @@ static int run(struct store_txn *txn, const char *sql, const char *text, int64_t
     return sq_done(s);
 }
 
+/* Take key out of the spool (if it is there), keeping the spool's size. 1
+ * when it was there, 0 when not, STORE_EIO. */
+static int unspool(struct store_txn *txn, const char *key)
+{
+    static const char sql[] = "DELETE FROM body_spool WHERE key = ?1 RETURNING len";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, key);
+    int rc = sqlite3_step(s), found = 0;
+    if (rc == SQLITE_ROW) {
+        sq_spool_account(txn, -sqlite3_column_int64(s, 0));
+        found = 1;
+        rc = sqlite3_step(s);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_DONE ? found : STORE_EIO;
+}
+
 int store_spool_moved(struct store_txn *txn, const char *key)
 {
-    static const char del[] = "DELETE FROM body_spool WHERE key = ?1";
-    static const char mark[] =
-        "UPDATE system_logs SET bodies = 'stored' WHERE (request_body_key = ?1 OR response_body_key = ?1) "
-        "AND bodies = 'spooled' AND NOT EXISTS (SELECT 1 FROM body_spool b WHERE b.key IN "
-        "(system_logs.request_body_key, system_logs.response_body_key))";
-    int rc = run(txn, del, key, 0);
-    return rc == STORE_OK ? run(txn, mark, key, 0) : rc;
+    return unspool(txn, key) < 0 ? STORE_EIO : STORE_OK;
 }
 
 int store_spool_retry(struct store_txn *txn, const char *key, int64_t next_try_at)
@@ -149,28 +255,59 @@ int store_body_deleted(struct store_txn *txn, const char *key)
     return run(txn, sql, key, 0);
 }
 
-/* The bodies of the entries selected by `where` (a condition on system_logs
- * with ?1 and ?2) leave: spooled ones are dropped, stored ones queued for
+/* An entry's bodies leave: spooled ones are dropped, stored ones queued for
  * deletion from the object store. */
-static int drop_bodies(struct store_txn *txn, const char *queue_sql, const char *spool_sql, const char *a, int64_t b)
+static int drop_body(struct store_txn *txn, const char *key)
 {
-    int rc = run(txn, queue_sql, a, b);
-    return rc == STORE_OK ? run(txn, spool_sql, a, b) : rc;
+    static const char queue[] = "INSERT OR IGNORE INTO body_deletes (key) VALUES (?1)";
+    if (!key)
+        return STORE_OK;
+    int rc = unspool(txn, key);
+    if (rc != 0)
+        return rc < 0 ? STORE_EIO : STORE_OK;
+    return run(txn, queue, key, 0);
 }
 
-int store_syslog_sweep(struct store_txn *txn, const char *cutoff_iso)
+/* Drop the bodies of the entries a query returns as (seq, request key,
+ * response key), then apply `then` (taking ?1 = seq) to each. The number
+ * of entries, or STORE_EIO. */
+static int each_entry(struct store_txn *txn, sqlite3_stmt *q, const char *then)
 {
-    static const char queue[] =
-        "INSERT OR IGNORE INTO body_deletes (key) SELECT k FROM (SELECT request_body_key AS k FROM system_logs "
-        "WHERE request_time < ?1 UNION SELECT response_body_key FROM system_logs WHERE request_time < ?1) "
-        "WHERE k IS NOT NULL AND k NOT IN (SELECT key FROM body_spool)";
-    static const char spool[] = "DELETE FROM body_spool WHERE key IN (SELECT request_body_key FROM system_logs WHERE "
-                                "request_time < ?1 UNION SELECT response_body_key FROM system_logs WHERE request_time < ?1)";
-    static const char del[] = "DELETE FROM system_logs WHERE request_time < ?1";
-    int rc = drop_bodies(txn, queue, spool, cutoff_iso, 0);
-    if (rc == STORE_OK)
-        rc = run(txn, del, cutoff_iso, 0);
-    return rc == STORE_OK ? sqlite3_changes(txn->db) : STORE_EIO;
+    json_t *rows = sq_rows(q);
+    if (!rows)
+        return STORE_EIO;
+    int n = 0, rc = STORE_OK;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        if (rc == STORE_OK)
+            rc = drop_body(txn, text_of(r, "request_body_key"));
+        if (rc == STORE_OK)
+            rc = drop_body(txn, text_of(r, "response_body_key"));
+        sqlite3_stmt *s = rc == STORE_OK ? sq_stmt(txn->db, &txn->cache, then) : NULL;
+        if (s) {
+            sqlite3_bind_int64(s, 1, json_integer_value(json_object_get(r, "seq")));
+            rc = sq_done(s);
+        } else
+            rc = STORE_EIO;
+        n++;
+    }
+    json_decref(rows);
+    return rc == STORE_OK ? n : STORE_EIO;
+}
+
+int store_syslog_sweep(struct store_txn *txn, const char *cutoff_iso, int limit)
+{
+    static const char old[] = "SELECT seq, request_body_key, response_body_key FROM system_logs "
+                              "WHERE request_time < ?1 ORDER BY request_time LIMIT ?2";
+    static const char del[] = "DELETE FROM system_logs WHERE seq = ?1";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, old);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, cutoff_iso);
+    sqlite3_bind_int(s, 2, limit);
+    return each_entry(txn, s, del);
 }
 
 int store_syslog_redact(struct store_txn *txn, const char *tenant, const char *order_id)
@@ -178,26 +315,16 @@ int store_syslog_redact(struct store_txn *txn, const char *tenant, const char *o
     /* Bodies are deleted (from the spool now, from the object store by the
      * uploader); headers and URLs are kept only as far as they carry no
      * personal data: the request URL loses its query string. */
-    static const char queue[] =
-        "INSERT OR IGNORE INTO body_deletes (key) SELECT k FROM (SELECT request_body_key AS k FROM system_logs "
-        "WHERE tenant = ?1 AND order_id = ?2 UNION SELECT response_body_key FROM system_logs "
-        "WHERE tenant = ?1 AND order_id = ?2) WHERE k IS NOT NULL AND k NOT IN (SELECT key FROM body_spool)";
-    static const char spool[] =
-        "DELETE FROM body_spool WHERE key IN (SELECT request_body_key FROM system_logs WHERE tenant = ?1 AND "
-        "order_id = ?2 UNION SELECT response_body_key FROM system_logs WHERE tenant = ?1 AND order_id = ?2)";
+    static const char entries[] = "SELECT seq, request_body_key, response_body_key FROM system_logs "
+                                  "WHERE tenant = ?1 AND order_id = ?2";
     static const char mark[] =
         "UPDATE system_logs SET bodies = 'redacted', request_body_key = NULL, response_body_key = NULL, "
         "request_url = CASE WHEN instr(request_url, '?') > 0 THEN substr(request_url, 1, instr(request_url, '?') - 1) "
-        "ELSE request_url END WHERE tenant = ?1 AND order_id = ?2";
-    const char *sqls[] = {queue, spool, mark};
-    for (int i = 0; i < 3; i++) {
-        sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sqls[i]);
-        if (!s)
-            return STORE_EIO;
-        sq_text(s, 1, tenant);
-        sq_text(s, 2, order_id);
-        if (sq_done(s) != STORE_OK)
-            return STORE_EIO;
-    }
-    return STORE_OK;
+        "ELSE request_url END WHERE seq = ?1";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, entries);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, order_id);
+    return each_entry(txn, s, mark) < 0 ? STORE_EIO : STORE_OK;
 }

@@ -36,7 +36,10 @@ int store_outbox_add(struct store_txn *txn, const char *tenant, const char *orde
     sq_text(s, 6, payload);
     sqlite3_bind_int64(s, 7, now_ms);
     sq_text(s, 8, correlation_id);
-    return sq_done(s);
+    int rc = sq_done(s);
+    if (rc == STORE_OK)
+        txn->job.messages += (unsigned)sqlite3_changes(txn->db);
+    return rc;
 }
 
 #define ENDPOINT_COLUMNS                                                                                               \
@@ -91,6 +94,7 @@ int store_endpoint_put(struct store_txn *txn, const json_t *ep)
     int rc = sq_done(s);
     free(types);
     free(headers);
+    txn->job.endpoints_changed = true;
     return rc;
 }
 
@@ -108,6 +112,7 @@ int store_endpoint_delete(struct store_txn *txn, const char *tenant, const char 
         return STORE_EIO;
     if (sqlite3_changes(txn->db) == 0)
         return 0;
+    txn->job.endpoints_changed = true;
     s = sq_stmt(txn->db, &txn->cache, cancel);
     if (!s)
         return STORE_EIO;
@@ -138,7 +143,9 @@ int store_message_requeue(struct store_txn *txn, const char *tenant, const char 
         sqlite3_bind_int64(s, 4, since_ms);
     if (sq_done(s) != STORE_OK)
         return STORE_EIO;
-    return sqlite3_changes(txn->db);
+    int n = sqlite3_changes(txn->db);
+    txn->job.messages += (unsigned)n;
+    return n;
 }
 
 int store_attempt_record(struct store_txn *txn, const json_t *a, const char *status, int64_t next_attempt_at)
@@ -352,11 +359,11 @@ json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char
                          const char *late_cutoff)
 {
     static const char sql[] =
-        "SELECT tenant, order_id, partner_order_reference, json_extract(doc, '$.status') AS status, "
+        "SELECT tenant, order_id, partner_order_reference, status, "
         "update_date AS since, CAST((julianday(?2) - julianday(update_date)) * 86400 AS INTEGER) AS age_seconds "
         "FROM orders WHERE (?1 IS NULL OR tenant = ?1) AND ("
-        "(json_extract(doc, '$.status') IN ('open', 'partially_allocated', 'allocated') AND update_date < ?3) OR "
-        "(json_extract(doc, '$.status') IN ('processing', 'fulfilled') AND update_date < ?4)) "
+        "(status IN ('open', 'partially_allocated', 'allocated') AND update_date < ?3) OR "
+        "(status IN ('processing', 'fulfilled') AND update_date < ?4)) "
         "ORDER BY update_date";
     sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
     if (!s)

@@ -57,7 +57,7 @@ static int round_job(struct store_txn *txn, void *arg)
             rc = store_body_deleted(txn, json_string_value(v));
     }
     if (rc == STORE_OK && r->cutoff[0]) {
-        r->swept = store_syslog_sweep(txn, r->cutoff);
+        r->swept = store_syslog_sweep(txn, r->cutoff, 1000);
         rc = r->swept < 0 ? STORE_EIO : STORE_OK;
     }
     return rc;
@@ -88,7 +88,6 @@ static int64_t backoff_ms(int attempts)
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct uploader *u = arg;
-    http_set_spool_bytes(store_read_spool_bytes(u->reader));
     if (u->busy)
         return;
     int64_t now = time_now_ms();
@@ -98,7 +97,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     r->failed = json_array();
     r->deleted = json_array();
     struct store_spooled items[BATCH];
-    int n = store_read_spool_due(u->reader, now, BATCH, items);
+    int n = store_read_spool_due(u->reader, now, BATCH, NULL, 0, items);
     for (int i = 0; i < n; i++) {
         char err[256];
         if (blobstore_put(u->bs, items[i].key, items[i].body, items[i].len, err, sizeof err) == 0)

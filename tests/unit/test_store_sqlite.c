@@ -1,7 +1,9 @@
 /* Mirrors relay/store_sqlite.c: jobs commit together (group commit), a
  * failing job rolls back only itself, duplicates are refused, readers see
  * what was committed, change logs keep their order, and it all survives a
- * reopen. */
+ * reopen. A transaction SQLite abandons fails every job of its batch; the
+ * spool's size is exact and its cap holds at the commit that would cross
+ * it. */
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <setjmp.h>
@@ -15,6 +17,8 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "store_sqlite_int.h"
+#include "syslog.h"
 
 static char dir[64];
 static struct event_base *base;
@@ -78,7 +82,8 @@ static int teardown(void **state)
 static void group_commit_and_isolation(void **state)
 {
     char err[256] = "";
-    struct store *st = store_open(dir, 256, err, sizeof err);
+    struct store_options opt = {.dir = dir, .batch_max = 256};
+    struct store *st = store_open(&opt, err, sizeof err);
     assert_non_null(st);
     enum { N = 50 };
     static struct item items[N + 2];
@@ -99,7 +104,7 @@ static void group_commit_and_isolation(void **state)
     event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY);
 
     unsigned long jobs, commits;
-    store_stats(st, &jobs, &commits);
+    store_stats(st, &jobs, &commits, NULL);
     assert_int_equal(jobs, N + 2);
     assert_int_equal(commits, 2); /* the gate alone, then everything queued behind it */
     assert_int_equal(items[0].rc, STORE_OK);
@@ -131,7 +136,8 @@ static void group_commit_and_isolation(void **state)
     store_close(st);
 
     /* Reopen: the schema is current, the data is there. */
-    st = store_open(dir, 1, err, sizeof err);
+    opt.batch_max = 1;
+    st = store_open(&opt, err, sizeof err);
     assert_non_null(st);
     rd = store_reader_open(st, err, sizeof err);
     o = store_read_order(rd, "t1", STORE_KEY_ORDER_ID, "o49", NULL);
@@ -144,14 +150,130 @@ static void group_commit_and_isolation(void **state)
 static void refuses_an_unwritable_dir(void **state)
 {
     char err[256] = "";
-    assert_null(store_open("/proc/shiprelay-cannot-exist", 1, err, sizeof err));
+    struct store_options opt = {.dir = "/proc/shiprelay-cannot-exist", .batch_max = 1};
+    assert_null(store_open(&opt, err, sizeof err));
     assert_non_null(strstr(err, "/proc/shiprelay-cannot-exist"));
+}
+
+/* SQLite gives up a transaction by itself on a full disk or an I/O error;
+ * a job that meets that must take the whole batch down with it, including
+ * the jobs that ran before it and succeeded. */
+static int abandon_job(struct store_txn *txn, void *arg)
+{
+    int rc = insert_job(txn, arg);
+    sqlite3_exec(txn->db, "ROLLBACK", NULL, NULL, NULL); /* what SQLITE_FULL does */
+    return rc == STORE_OK ? STORE_EIO : rc;
+}
+
+static void a_lost_transaction_fails_the_batch(void **state)
+{
+    char err[256] = "";
+    struct store_options opt = {.dir = dir, .batch_max = 64};
+    struct store *st = store_open(&opt, err, sizeof err);
+    assert_non_null(st);
+    static struct item items[5] = {{.ref = "gate2", .gatekeeper = 1}, {.ref = "b1"}, {.ref = "b2"}, {.ref = "b3"},
+                                   {.ref = "b4"}};
+    atomic_store(&gate, 0);
+    atomic_store(&started, 0);
+    pending = 5;
+    store_submit(st, base, insert_job, done, &items[0]);
+    while (!atomic_load(&started))
+        usleep(1000);
+    store_submit(st, base, insert_job, done, &items[1]);
+    store_submit(st, base, abandon_job, done, &items[2]);
+    store_submit(st, base, insert_job, done, &items[3]);
+    store_submit(st, base, insert_job, done, &items[4]);
+    atomic_store(&gate, 1);
+    event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY);
+    assert_int_equal(items[0].rc, STORE_OK);
+    for (int i = 1; i < 5; i++)
+        assert_int_equal(items[i].rc, STORE_EIO);
+    struct store_reader *rd = store_reader_open(st, err, sizeof err);
+    static const char *refs[] = {"b1", "b2", "b3", "b4"};
+    for (int i = 0; i < 4; i++)
+        assert_null(store_read_order(rd, "t1", STORE_KEY_PARTNER_REF, refs[i], NULL));
+    json_t *o = store_read_order(rd, "t1", STORE_KEY_PARTNER_REF, "gate2", NULL);
+    assert_non_null(o);
+    json_decref(o);
+    store_reader_close(rd);
+    store_close(st);
+}
+
+struct spool_item {
+    size_t len;
+    int rc;
+};
+
+static void spool_done(int rc, void *arg)
+{
+    ((struct spool_item *)arg)->rc = rc;
+    if (--pending == 0)
+        event_base_loopexit(base, NULL);
+}
+
+static int spool_job(struct store_txn *txn, void *arg)
+{
+    struct spool_item *it = arg;
+    static char body[4096];
+    memset(body, 'x', sizeof body);
+    json_t *e = syslog_entry("t1", "o1", NULL, "INBOUND", "TEST", "API", "t1");
+    int rc = syslog_add(txn, e, body, it->len, body, it->len);
+    json_decref(e);
+    return rc;
+}
+
+static void the_spool_cap_holds_at_the_commit(void **state)
+{
+    char err[256] = "";
+    struct store_options opt = {.dir = dir, .batch_max = 64, .spool_max = 10000};
+    struct store *st = store_open(&opt, err, sizeof err);
+    assert_non_null(st);
+    /* 2 x 2000 each: two fit (8000), the third would make 12000. */
+    static struct spool_item items[4] = {{2000, 0}, {2000, 0}, {2000, 0}, {500, 0}};
+    pending = 4;
+    for (int i = 0; i < 4; i++)
+        store_submit(st, base, spool_job, spool_done, &items[i]);
+    event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY);
+    assert_int_equal(items[0].rc, STORE_OK);
+    assert_int_equal(items[1].rc, STORE_OK);
+    assert_int_equal(items[2].rc, STORE_SPOOL_FULL);
+    assert_int_equal(items[3].rc, STORE_OK);
+    unsigned long jobs, commits;
+    long long spooled;
+    store_stats(st, &jobs, &commits, &spooled);
+    assert_int_equal(spooled, 9000);
+    store_close(st);
+    /* The size is kept in the database, exactly. */
+    st = store_open(&opt, err, sizeof err);
+    store_stats(st, &jobs, &commits, &spooled);
+    assert_int_equal(spooled, 9000);
+    struct store_reader *rd = store_reader_open(st, err, sizeof err);
+    struct store_spooled due[8];
+    int n = store_read_spool_due(rd, INT64_MAX, 8, NULL, 0, due);
+    assert_int_equal(n, 6);
+    const char *skip[] = {due[0].key};
+    struct store_spooled rest[8];
+    int m = store_read_spool_due(rd, INT64_MAX, 8, skip, 1, rest);
+    assert_int_equal(m, 5);
+    for (int i = 0; i < m; i++) {
+        assert_string_not_equal(rest[i].key, due[0].key);
+        free(rest[i].key);
+        free(rest[i].body);
+    }
+    for (int i = 0; i < n; i++) {
+        free(due[i].key);
+        free(due[i].body);
+    }
+    store_reader_close(rd);
+    store_close(st);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(group_commit_and_isolation),
+        cmocka_unit_test(a_lost_transaction_fails_the_batch),
+        cmocka_unit_test(the_spool_cap_holds_at_the_commit),
         cmocka_unit_test(refuses_an_unwritable_dir),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
