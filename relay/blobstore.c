@@ -15,12 +15,16 @@
 #include "sigv4.h"
 #include "xmalloc.h"
 
+#define BLOB_DIR_CACHE 16
+
 struct blobstore {
     const struct config *cfg;
     bool s3;
     char *scheme, *host, *base_path; /* where keys live: scheme://host base_path/KEY */
     char *dir;                       /* local store */
     unsigned char url_key[32];       /* local download URLs */
+    char *made[BLOB_DIR_CACHE];      /* local directories made so far (a ring) */
+    int next_made;
 };
 
 static int mkdirs(const char *path)
@@ -108,6 +112,8 @@ void blobstore_free(struct blobstore *b)
     free(b->host);
     free(b->base_path);
     free(b->dir);
+    for (int i = 0; i < BLOB_DIR_CACHE; i++)
+        free(b->made[i]);
     free(b);
 }
 
@@ -131,16 +137,22 @@ static size_t discard(char *d, size_t s, size_t n, void *arg)
     return s * n;
 }
 
-/* One signed request to S3; returns the HTTP status, or -1 on a transport failure. */
-static long s3_request(struct blobstore *b, const char *method, const char *key, const void *data, size_t len,
-                       char *err, size_t errlen)
+struct blobstore_s3_req {
+    CURL *easy;
+    struct curl_slist *headers;
+    char *method, *key;
+};
+
+struct blobstore_s3_req *blobstore_s3_request(struct blobstore *b, const char *key, const void *data, size_t len)
 {
     const struct config *cfg = b->cfg;
     CURL *e = curl_easy_init();
-    if (!e) {
-        snprintf(err, errlen, "out of curl handles");
-        return -1;
-    }
+    if (!e)
+        return NULL;
+    struct blobstore_s3_req *r = xcalloc(1, sizeof *r);
+    r->easy = e;
+    r->method = xstrdup(data ? "PUT" : "DELETE");
+    r->key = xstrdup(key);
     char *url = object_url(b, key);
     char *sigv4 = xasprintf("aws:amz:%s:s3", cfg->s3_region);
     char *userpwd = xasprintf("%s:%s", cfg->s3_access_key, cfg->s3_secret_key);
@@ -149,39 +161,63 @@ static long s3_request(struct blobstore *b, const char *method, const char *key,
     crypto_sha256(data ? data : "", data ? len : 0, digest);
     crypto_hex(digest, sizeof digest, hex);
     char *h1 = xasprintf("x-amz-content-sha256: %s", hex);
-    char *h2 = cfg->s3_session_token[0] ? xasprintf("x-amz-security-token: %s", cfg->s3_session_token) : NULL;
-    struct curl_slist *headers = curl_slist_append(NULL, h1);
-    if (h2)
-        headers = curl_slist_append(headers, h2);
-    headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
+    r->headers = curl_slist_append(NULL, h1);
+    if (cfg->s3_session_token[0]) {
+        char *h2 = xasprintf("x-amz-security-token: %s", cfg->s3_session_token);
+        r->headers = curl_slist_append(r->headers, h2);
+        free(h2);
+    }
+    r->headers = curl_slist_append(r->headers, "Content-Type: application/octet-stream");
     /* (No "Expect:" override: libcurl 7.88 signs an emptied header it then does not send.) */
     curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
     if (data) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, data);
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     }
     curl_easy_setopt(e, CURLOPT_AWS_SIGV4, sigv4);
     curl_easy_setopt(e, CURLOPT_USERPWD, userpwd);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+    curl_easy_setopt(e, CURLOPT_PROXY, ""); /* the configured endpoint, not the environment's proxy */
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 5L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT, cfg->s3_timeout);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
-    CURLcode rc = curl_easy_perform(e);
-    long status = -1;
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-    else
-        snprintf(err, errlen, "%s %s: %s", method, url, curl_easy_strerror(rc));
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(e);
     free(url);
     free(sigv4);
     free(userpwd);
     free(h1);
-    free(h2);
-    return status;
+    return r;
+}
+
+void *blobstore_s3_easy(struct blobstore_s3_req *r)
+{
+    return r->easy;
+}
+
+int blobstore_s3_result(struct blobstore_s3_req *r, int curl_code, char *err, size_t errlen)
+{
+    if (curl_code != CURLE_OK) {
+        snprintf(err, errlen, "%s %s: %s", r->method, r->key, curl_easy_strerror((CURLcode)curl_code));
+        return -1;
+    }
+    long status = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+    if ((status >= 200 && status < 300) || (status == 404 && r->method[0] == 'D'))
+        return 0;
+    snprintf(err, errlen, "S3 answered %ld to %s %s", status, r->method, r->key);
+    return -1;
+}
+
+void blobstore_s3_free(struct blobstore_s3_req *r)
+{
+    if (!r)
+        return;
+    curl_easy_cleanup(r->easy);
+    curl_slist_free_all(r->headers);
+    free(r->method);
+    free(r->key);
+    free(r);
 }
 
 static char *local_path(const struct blobstore *b, const char *key)
@@ -189,55 +225,57 @@ static char *local_path(const struct blobstore *b, const char *key)
     return xasprintf("%s/%s", b->dir, key);
 }
 
-int blobstore_put(struct blobstore *b, const char *key, const void *data, size_t len, char *err, size_t errlen)
+/* Make the directory of path unless this store made it already (keys are
+ * TENANT/YYYY/MM/DD/…: a handful of directories a day). */
+static int ensure_dir(struct blobstore *b, const char *path)
 {
-    if (b->s3) {
-        long status = s3_request(b, "PUT", key, data, len, err, errlen);
-        if (status >= 200 && status < 300)
-            return 0;
-        if (status > 0)
-            snprintf(err, errlen, "S3 answered %ld to PUT %s", status, key);
-        return -1;
-    }
-    /* Local: write beside, fsync, rename into place, fsync the directory. */
-    char *path = local_path(b, key);
     char *dir = xstrdup(path);
     *strrchr(dir, '/') = '\0';
-    char *tmp = xasprintf("%s.tmp", path);
+    for (int i = 0; i < BLOB_DIR_CACHE; i++)
+        if (b->made[i] && strcmp(b->made[i], dir) == 0) {
+            free(dir);
+            return 0;
+        }
+    if (mkdirs(dir) != 0) {
+        free(dir);
+        return -1;
+    }
+    free(b->made[b->next_made]);
+    b->made[b->next_made] = dir;
+    b->next_made = (b->next_made + 1) % BLOB_DIR_CACHE;
+    return 0;
+}
+
+int blobstore_local_put(struct blobstore *b, const char *key, const void *data, size_t len, char *err, size_t errlen)
+{
+    char *path = local_path(b, key);
     int rc = -1;
-    if (mkdirs(dir) == 0) {
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+    if (ensure_dir(b, path) == 0) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
         if (fd >= 0) {
-            bool ok = write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
+            rc = write(fd, data, len) == (ssize_t)len ? 0 : -1;
             close(fd);
-            if (ok && rename(tmp, path) == 0) {
-                int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-                if (dfd >= 0) {
-                    fsync(dfd);
-                    close(dfd);
-                }
-                rc = 0;
-            }
         }
     }
     if (rc != 0)
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
     free(path);
-    free(dir);
-    free(tmp);
     return rc;
 }
 
-int blobstore_delete(struct blobstore *b, const char *key, char *err, size_t errlen)
+int blobstore_local_sync(struct blobstore *b, char *err, size_t errlen)
 {
-    if (b->s3) {
-        long status = s3_request(b, "DELETE", key, NULL, 0, err, errlen);
-        if ((status >= 200 && status < 300) || status == 404)
-            return 0;
-        if (status > 0)
-            snprintf(err, errlen, "S3 answered %ld to DELETE %s", status, key);
-        return -1;
-    }
+    int fd = open(b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = fd >= 0 && syncfs(fd) == 0 ? 0 : -1;
+    if (rc != 0)
+        snprintf(err, errlen, "cannot sync %s: %s", b->dir, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+int blobstore_local_delete(struct blobstore *b, const char *key, char *err, size_t errlen)
+{
     char *path = local_path(b, key);
     int rc = unlink(path) == 0 || errno == ENOENT ? 0 : -1;
     if (rc)

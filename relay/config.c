@@ -14,7 +14,7 @@
 
 #include "xmalloc.h"
 
-enum key_type { KEY_STRING, KEY_INT };
+enum key_type { KEY_STRING, KEY_INT, KEY_DURATION /* seconds, written with s m h d */ };
 
 struct key {
     const char *section;
@@ -62,15 +62,33 @@ static const struct key keys[] = {
      "before GET /ops/stuck lists it.", NULL},
     {"orders", "stuck_in_fulfillment", KEY_INT, OFF(stuck_late), "604800", 1, 31536000,
      "Seconds a processing or fulfilled order may go without a change before it is stuck.", NULL},
-    {"system_logs", "retention_days", KEY_INT, OFF(log_retention_days), "30", 0, 3650,
-     "Days system-log entries and their bodies are kept (0: forever).", NULL},
     {"system_logs", "spool_max_bytes", KEY_INT, OFF(spool_max_bytes), "1073741824", 65536, 1099511627776,
      "Bodies waiting for the object store may take this much local disk; beyond it requests\n"
      "that would be logged get 503 spool_full until uploads catch up.", NULL},
+    {"system_logs", "upload_concurrency", KEY_INT, OFF(upload_concurrency), "64", 1, 1024,
+     "Bodies moved to the object store at once: S3 requests in flight, or local files\n"
+     "written per sync of the local store.", NULL},
     {"system_logs", "url_expires", KEY_INT, OFF(url_expires), "3600", 1, 604800,
      "Seconds a body download URL stays valid (X-Amz-Expires for S3).", NULL},
-    {"system_logs", "sweep_interval", KEY_INT, OFF(sweep_interval), "3600", 1, 86400,
-     "Seconds between retention sweeps.", NULL},
+    {"retention", "system_logs", KEY_DURATION, OFF(keep_syslogs), "30d", 0, 315360000,
+     "How long system-log entries and their bodies are kept (0: forever).", NULL},
+    {"retention", "delivered_messages", KEY_DURATION, OFF(keep_delivered), "30d", 0, 315360000,
+     "How long delivered and cancelled webhook messages, and their attempts, are kept after\n"
+     "their last change (0: forever). OUTBOUND system-log entries read their bodies from them.", NULL},
+    {"retention", "dead_messages", KEY_DURATION, OFF(keep_dead), "90d", 0, 315360000,
+     "How long dead-lettered messages and their attempts are kept (0: forever).", NULL},
+    {"retention", "change_logs", KEY_DURATION, OFF(keep_changelogs), "365d", 0, 315360000,
+     "How long change-log entries are kept (0: forever).", NULL},
+    {"retention", "seen_events", KEY_DURATION, OFF(keep_seen), "14d", 3600, 315360000,
+     "How long inbound event keys are remembered for deduplication: a carrier's retry of an\n"
+     "event older than this is applied again (which changes nothing when it is a repeat).", NULL},
+    {"retention", "parked_events", KEY_DURATION, OFF(keep_parked), "30d", 0, 315360000,
+     "How long an inbound event that matches no order waits for one (0: forever).", NULL},
+    {"retention", "closed_orders", KEY_DURATION, OFF(keep_orders), "0", 0, 315360000,
+     "How long closed or cancelled orders are kept after their last change, with their\n"
+     "change logs and system logs (0: forever).", NULL},
+    {"retention", "sweep_interval", KEY_DURATION, OFF(sweep_interval), "1h", 1, 86400,
+     "Time between retention sweeps. A sweep removes what has expired in small batches.", NULL},
     {"s3", "endpoint", KEY_STRING, OFF(s3_endpoint), "", 0, 0,
      "S3-compatible endpoint URL, e.g. http://127.0.0.1:9000 (path-style addressing).\n"
      "Empty: AWS, https://BUCKET.s3.REGION.amazonaws.com.", NULL},
@@ -84,6 +102,8 @@ static const struct key keys[] = {
      "Credentials; empty: $AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY, $AWS_SESSION_TOKEN.", NULL},
     {"s3", "secret_access_key", KEY_STRING, OFF(s3_secret_key), "", 0, 0, "", NULL},
     {"s3", "session_token", KEY_STRING, OFF(s3_session_token), "", 0, 0, "", NULL},
+    {"s3", "timeout", KEY_INT, OFF(s3_timeout), "30", 1, 600,
+     "Seconds one upload or deletion may take before it counts as failed (and is retried).", NULL},
     {"webhooks", "retry_schedule", KEY_STRING, OFF(retry_schedule), "0 5s 5m 30m 2h 5h 10h 14h 20h 24h", 0, 0,
      "Delay before each delivery attempt (s, m, h, d; a bare number is seconds), each\n"
      "with +-20% jitter. After the last attempt fails the message is dead-lettered.",
@@ -98,8 +118,6 @@ static const struct key keys[] = {
      "Seconds a rotated-out endpoint secret keeps signing beside the new one.", NULL},
     {"webhooks", "disable_after", KEY_INT, OFF(disable_after), "432000", 1, 31536000,
      "Seconds an endpoint may fail without a single success before it is disabled.", NULL},
-    {"webhooks", "poll_interval_ms", KEY_INT, OFF(poll_interval_ms), "200", 10, 60000,
-     "How often the dispatcher looks for messages that have become due.", NULL},
     {"webhooks", "allow_private", KEY_STRING, OFF(allow_private), "", 0, 0,
      "Address ranges (CIDR, space separated) deliveries may reach although they are not\n"
      "global: private, loopback, link-local. Empty: only global addresses.",
@@ -117,6 +135,22 @@ static long *int_field(struct config *cfg, const struct key *k)
     return (long *)((char *)cfg + k->offset);
 }
 
+/* "90", "90s", "15m", "2h", "30d" → seconds; *end after it. False when no number starts there. */
+static bool parse_duration(const char *p, char **end, long *out)
+{
+    errno = 0;
+    long v = strtol(p, end, 10);
+    if (errno || *end == p || v < 0)
+        return false;
+    long unit = **end == 's' ? 1 : **end == 'm' ? 60 : **end == 'h' ? 3600 : **end == 'd' ? 86400 : 1;
+    if (**end && strchr("smhd", **end))
+        (*end)++;
+    if (v > LONG_MAX / unit)
+        return false;
+    *out = v * unit;
+    return true;
+}
+
 static int check_schedule(struct config *cfg, const char *value, char *err, size_t errlen)
 {
     int n = 0;
@@ -126,17 +160,14 @@ static int check_schedule(struct config *cfg, const char *value, char *err, size
         if (!*p)
             break;
         char *end;
-        errno = 0;
-        long v = strtol(p, &end, 10);
-        long unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 1;
-        if (strchr("smhd", *end) && *end)
-            end++;
-        if (errno || end == p || v < 0 || v > 30L * 86400 / unit || (*end && !strchr(" ,\t", *end)) || n == 32) {
+        long v = 0;
+        bool ok = parse_duration(p, &end, &v);
+        if (!ok || v > 30L * 86400 || (*end && !strchr(" ,\t", *end)) || n == 32) {
             snprintf(err, errlen, "webhooks.retry_schedule must be up to 32 delays like 0 5s 5m 2h 1d, not \"%s\"",
                      value);
             return -1;
         }
-        cfg->retry_delays[n++] = v * unit;
+        cfg->retry_delays[n++] = v;
         p = end;
     }
     if (n == 0) {
@@ -170,11 +201,20 @@ static int set_value(struct config *cfg, const struct key *k, const char *value,
         return 0;
     }
     char *end;
-    errno = 0;
-    long v = strtol(value, &end, 10);
-    if (errno || end == value || *end != '\0') {
-        snprintf(err, errlen, "%s.%s must be a whole number, not \"%s\"", k->section, k->name, value);
-        return -1;
+    long v = 0;
+    if (k->type == KEY_DURATION) {
+        if (!parse_duration(value, &end, &v) || *end) {
+            snprintf(err, errlen, "%s.%s must be a duration like 90s, 15m, 2h or 30d, not \"%s\"", k->section,
+                     k->name, value);
+            return -1;
+        }
+    } else {
+        errno = 0;
+        v = strtol(value, &end, 10);
+        if (errno || end == value || *end != '\0') {
+            snprintf(err, errlen, "%s.%s must be a whole number, not \"%s\"", k->section, k->name, value);
+            return -1;
+        }
     }
     if (v < k->min || v > k->max) {
         snprintf(err, errlen, "%s.%s must be between %ld and %ld, not %ld", k->section, k->name, k->min,
@@ -570,6 +610,8 @@ void config_print_annotated(FILE *out)
         print_doc(out, k->doc);
         if (k->type == KEY_INT)
             fprintf(out, "; range %ld..%ld", k->min, k->max);
+        else if (k->type == KEY_DURATION)
+            fprintf(out, "; a duration (s, m, h, d; a bare number is seconds), %lds..%lds", k->min, k->max);
         else
             fputs("; text", out);
         fprintf(out, "\n%s = %s\n\n", k->name, k->def);

@@ -44,15 +44,19 @@ struct config {
     char *retry_schedule;
     long retry_delays[32]; /* seconds before attempt 1, 2, …: parsed from retry_schedule */
     int n_retry;
-    long connect_timeout, request_timeout, max_in_flight, secret_grace, disable_after, poll_interval_ms;
+    long connect_timeout, request_timeout, max_in_flight, secret_grace, disable_after;
     char *allow_private;
     struct ssrf_cidr allow[16];
     int n_allow;
     /* [s3] (bodies go to <storage>/bodies without it) */
     char *s3_endpoint, *s3_region, *s3_bucket, *s3_prefix, *s3_access_key, *s3_secret_key, *s3_session_token;
+    long s3_timeout;
     bool s3_enabled; /* a bucket is configured */
     /* [system_logs] */
-    long log_retention_days, spool_max_bytes, url_expires, sweep_interval;
+    long spool_max_bytes, url_expires, upload_concurrency;
+    /* [retention], seconds (0: forever) */
+    long keep_syslogs, keep_delivered, keep_dead, keep_changelogs, keep_seen, keep_parked, keep_orders,
+        sweep_interval;
     /* [tenant "ID"] */
     struct config_tenant *tenants;
     size_t n_tenants;

@@ -1,10 +1,22 @@
 /* dispatch: the delivery loop. See dispatch.h for the rules.
  *
- * Owns: its event_base and thread, the curl multi handle and its socket and
- * timer events, the list of in-flight transfers, and per-endpoint rate
- * buckets. Talks to the store through its own reader (due messages) and
- * through store jobs (attempt results), whose completions come back to this
- * loop. */
+ * Owns: its event_base and thread, the curl multi (curlev.h), the transfers
+ * in flight, per-endpoint state (concurrency in use, rate bucket), and the
+ * results waiting to be recorded. It reads due messages through its own
+ * store reader and records results through store jobs.
+ *
+ * Everything is driven by events, never by a poll:
+ *   - a commit that queued messages or changed endpoints nudges the loop
+ *     (dispatch_on_commit, from the writer thread): every endpoint with room
+ *     is filled;
+ *   - a finished transfer joins the results; one store job records all the
+ *     results waiting (attempts, endpoint health, system-log entries); when
+ *     it commits, each result's endpoint is filled again at once;
+ *   - one timer, armed at the earliest future next_attempt_at, wakes the
+ *     loop for scheduled retries, and a rate-limited endpoint arms its own
+ *     wake-up for its next token.
+ * A message stays in the transfer set from the moment it is sent until its
+ * result is committed, so it is never sent twice at once. */
 #include "dispatch.h"
 
 #include <curl/curl.h>
@@ -16,38 +28,53 @@
 #include <strings.h>
 
 #include "crypto.h"
-#include "jsonutil.h"
+#include "curlev.h"
 #include "log.h"
 #include "ssrf.h"
-#include "syslog.h"
 #include "store.h"
+#include "syslog.h"
 #include "timeutil.h"
 #include "webhook_sign.h"
 #include "xmalloc.h"
 
 #define RESPONSE_MAX 16384
 
+struct endpoint {
+    char id[64];
+    int max_concurrency;
+    long rate_limit;
+    int busy;        /* transfers of this endpoint not yet recorded */
+    double tokens;   /* rate bucket */
+    int64_t last_ms;
+    struct event *wake; /* next token, when the bucket ran dry */
+    bool seen;          /* still in the store's list (refresh) */
+};
+
 struct transfer {
     struct dispatcher *d;
     CURL *easy;
     struct curl_slist *headers;
-    json_t *msg; /* the due row: id, endpoint_id, payload, attempts, secrets, … */
-    char *body;
+    json_t *msg; /* the due row: id, endpoint_id, payload, attempts, url, secrets, … */
+    char *ep_id;
+    const char *body;
     size_t body_len;
     char response[RESPONSE_MAX];
     size_t response_len;
     bool truncated, blocked;
     long retry_after; /* seconds, -1 when absent */
     json_t *sent_headers, *response_headers; /* for the OUTBOUND system-log entry */
-    int64_t started_ms;
+    int64_t started_ms, finished_ms;
     char errbuf[CURL_ERROR_SIZE];
+    /* the outcome, once finished */
+    json_t *attempt;
+    const char *status; /* delivered, pending, dead */
+    int64_t next_at;
+    int health;    /* 1 success, 0 failure, -1 gone */
+    bool disabled; /* recording it disabled the endpoint */
+    struct transfer *next_result;
 };
 
-struct bucket {
-    char endpoint_id[64];
-    double tokens;
-    int64_t last_ms;
-};
+struct record;
 
 struct dispatcher {
     const struct config *cfg;
@@ -55,72 +82,102 @@ struct dispatcher {
     struct store_reader *reader;
     struct event_base *base;
     pthread_t thread;
-    CURLM *multi;
-    struct event *curl_timer, *poll_timer, *nudge, *stop_check;
-    struct transfer **inflight;
-    int n_inflight;
-    int recording; /* attempt results handed to the store, not yet committed */
-    struct bucket *buckets;
-    int n_buckets;
-    bool stopping;
+    struct curlev *curl;
+    struct event *nudge, *retry_timer, *stop_check;
+    struct transfer **set; /* sent and not yet recorded */
+    int n_set;
+    struct transfer *results, *results_tail; /* finished, waiting for a record job */
+    bool recording;
+    struct record *record; /* the record job in the store, if any */
+    int rr;                /* where the next fill_all starts, for fairness */
+    struct endpoint *eps;
+    int n_eps;
+    bool eps_stale, stopping;
 };
 
-static void fill(struct dispatcher *d);
-
-/* ---- libcurl ⇄ libevent ---- */
-
-static void check_done(struct dispatcher *d);
-
-static void on_socket_event(evutil_socket_t fd, short kind, void *arg)
+static const char *s(const json_t *o, const char *k)
 {
-    struct dispatcher *d = arg;
-    int action = (kind & EV_READ ? CURL_CSELECT_IN : 0) | (kind & EV_WRITE ? CURL_CSELECT_OUT : 0);
-    int running;
-    curl_multi_socket_action(d->multi, fd, action, &running);
-    check_done(d);
+    return json_string_value(json_object_get(o, k));
 }
 
-static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+/* ---- endpoints ---- */
+
+static struct endpoint *endpoint_find(struct dispatcher *d, const char *id)
 {
-    struct dispatcher *d = userp;
-    struct event *ev = socketp;
-    if (what == CURL_POLL_REMOVE) {
-        if (ev) {
-            event_free(ev);
-            curl_multi_assign(d->multi, s, NULL);
+    for (int i = 0; i < d->n_eps; i++)
+        if (strcmp(d->eps[i].id, id) == 0)
+            return &d->eps[i];
+    return NULL;
+}
+
+static void fill_endpoint(struct dispatcher *d, struct endpoint *ep, int64_t now);
+
+static void on_token(evutil_socket_t fd, short kind, void *arg);
+
+/* Reload the list of enabled endpoints, keeping what is known of each. An
+ * endpoint that left the list keeps its entry until its transfers are
+ * recorded. */
+static void refresh_endpoints(struct dispatcher *d)
+{
+    json_t *rows = store_read_sending_endpoints(d->reader);
+    if (!rows)
+        return; /* try again at the next nudge */
+    d->eps_stale = false;
+    for (int i = 0; i < d->n_eps; i++)
+        d->eps[i].seen = false;
+    size_t k;
+    json_t *r;
+    json_array_foreach(rows, k, r)
+    {
+        struct endpoint *ep = endpoint_find(d, s(r, "id"));
+        if (!ep) {
+            d->eps = xrealloc(d->eps, (size_t)(d->n_eps + 1) * sizeof *d->eps);
+            ep = &d->eps[d->n_eps++];
+            memset(ep, 0, sizeof *ep);
+            snprintf(ep->id, sizeof ep->id, "%s", s(r, "id"));
+            ep->last_ms = time_now_ms();
+            ep->tokens = -1; /* full on first use */
         }
-        return 0;
+        ep->seen = true;
+        ep->max_concurrency = (int)json_integer_value(json_object_get(r, "max_concurrency"));
+        ep->rate_limit = (long)json_integer_value(json_object_get(r, "rate_limit"));
     }
-    short kind = (short)((what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0) | EV_PERSIST);
-    if (ev)
-        event_del(ev);
-    else {
-        ev = event_new(d->base, s, kind, on_socket_event, d);
-        curl_multi_assign(d->multi, s, ev);
+    json_decref(rows);
+    /* Forget idle endpoints that are gone (the array is small: compact it). */
+    int w = 0;
+    for (int i = 0; i < d->n_eps; i++) {
+        if (!d->eps[i].seen && d->eps[i].busy == 0) {
+            if (d->eps[i].wake)
+                event_free(d->eps[i].wake);
+            continue;
+        }
+        d->eps[w++] = d->eps[i];
     }
-    event_assign(ev, d->base, s, kind, on_socket_event, d);
-    event_add(ev, NULL);
-    return 0;
+    d->n_eps = w;
 }
 
-static void on_curl_timeout(evutil_socket_t fd, short kind, void *arg)
+/* Take a token from the endpoint's bucket (rate_limit per second, bursts of
+ * the same size; 0 means unlimited). When it is empty, arm a wake-up for
+ * the next token and say no. */
+static bool take_token(struct dispatcher *d, struct endpoint *ep, int64_t now)
 {
-    struct dispatcher *d = arg;
-    int running;
-    curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    check_done(d);
-}
-
-static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-    struct dispatcher *d = userp;
-    if (timeout_ms < 0) {
-        evtimer_del(d->curl_timer);
-        return 0;
+    if (ep->rate_limit <= 0)
+        return true;
+    double rate = (double)ep->rate_limit;
+    if (ep->tokens < 0)
+        ep->tokens = rate;
+    ep->tokens = fmin(rate, ep->tokens + (double)(now - ep->last_ms) * rate / 1000.0);
+    ep->last_ms = now;
+    if (ep->tokens >= 1.0) {
+        ep->tokens -= 1.0;
+        return true;
     }
-    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    evtimer_add(d->curl_timer, &tv);
-    return 0;
+    if (!ep->wake)
+        ep->wake = event_new(d->base, -1, 0, on_token, d);
+    double wait_ms = (1.0 - ep->tokens) * 1000.0 / rate;
+    struct timeval tv = {(long)(wait_ms / 1000), ((long)wait_ms % 1000) * 1000 + 1000};
+    event_add(ep->wake, &tv);
+    return false;
 }
 
 /* ---- one delivery ---- */
@@ -176,11 +233,6 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
     return socket(addr->family, addr->socktype, addr->protocol);
 }
 
-static const char *s(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
-
 static void add_header(struct transfer *t, const char *name, const char *value)
 {
     char *h = xasprintf("%s: %s", name, value ? value : "");
@@ -190,19 +242,22 @@ static void add_header(struct transfer *t, const char *name, const char *value)
         json_object_set_new(t->sent_headers, name, json_string(syslog_sensitive(name) ? SYSLOG_REDACTED : value));
 }
 
-static bool start_transfer(struct dispatcher *d, json_t *msg)
+static void free_transfer(struct transfer *t)
 {
-    struct transfer *t = xcalloc(1, sizeof *t);
-    t->d = d;
-    t->msg = json_incref(msg);
-    t->retry_after = -1;
-    t->started_ms = time_now_ms();
-    t->sent_headers = json_object();
-    t->response_headers = json_object();
-    const char *payload = s(msg, "payload");
-    t->body = xstrdup(payload ? payload : "{}");
-    t->body_len = strlen(t->body);
+    if (t->easy)
+        curl_easy_cleanup(t->easy);
+    json_decref(t->sent_headers);
+    json_decref(t->response_headers);
+    json_decref(t->attempt);
+    curl_slist_free_all(t->headers);
+    json_decref(t->msg);
+    free(t->ep_id);
+    free(t);
+}
 
+static void sign_headers(struct transfer *t)
+{
+    const json_t *msg = t->msg;
     int64_t ts = t->started_ms / 1000;
     char sig[2][WEBHOOK_SIGNATURE_LEN];
     int nsig = 0;
@@ -235,17 +290,28 @@ static bool start_transfer(struct dispatcher *d, json_t *msg)
     if (s(msg, "correlation_id"))
         add_header(t, "x-correlation-id", s(msg, "correlation_id"));
     add_header(t, "Expect", NULL); /* no 100-continue round trip */
+}
 
-    CURL *e = t->easy = curl_easy_init();
-    if (!e) {
-        curl_slist_free_all(t->headers);
-        json_decref(t->msg);
-        free(t->body);
-        free(t);
+static bool start_transfer(struct dispatcher *d, struct endpoint *ep, json_t *msg)
+{
+    CURL *e = curl_easy_init();
+    if (!e)
         return false;
-    }
+    struct transfer *t = xcalloc(1, sizeof *t);
+    t->d = d;
+    t->easy = e;
+    t->msg = json_incref(msg);
+    t->ep_id = xstrdup(ep->id);
+    t->retry_after = -1;
+    t->started_ms = time_now_ms();
+    t->sent_headers = json_object();
+    t->response_headers = json_object();
+    t->body = s(msg, "payload") ? s(msg, "payload") : "{}";
+    t->body_len = strlen(t->body);
+    sign_headers(t);
     curl_easy_setopt(e, CURLOPT_URL, s(msg, "url"));
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_PROXY, ""); /* never the environment's proxy: it would bypass the SSRF guard */
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->body_len);
@@ -262,8 +328,12 @@ static bool start_transfer(struct dispatcher *d, json_t *msg)
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-    d->inflight[d->n_inflight++] = t;
-    curl_multi_add_handle(d->multi, e);
+    if (curlev_add(d->curl, e) != 0) {
+        free_transfer(t);
+        return false;
+    }
+    d->set[d->n_set++] = t;
+    ep->busy++;
     return true;
 }
 
@@ -301,103 +371,6 @@ static double ms_of(CURL *e, CURLINFO what)
     return us / 1000.0;
 }
 
-struct result {
-    struct dispatcher *d;
-    struct transfer *t;
-    json_t *attempt;
-    const char *status;
-    int64_t next_at;
-    int health;    /* 1 success, 0 failure, -1 gone */
-    bool disabled; /* this attempt disabled the endpoint (410, or failing too long) */
-};
-
-/* The OUTBOUND entry of an attempt, and INTERNAL ones for what it caused. */
-static int log_attempt(struct store_txn *txn, struct result *r)
-{
-    struct transfer *t = r->t;
-    const json_t *m = t->msg, *a = r->attempt;
-    json_t *e = syslog_entry(s(m, "tenant"), s(m, "order_id"), s(m, "correlation_id"), "OUTBOUND", s(m, "event_type"),
-                             "WEBHOOK", s(m, "endpoint_id"));
-    char started[TIME_ISO_LEN], now[TIME_ISO_LEN];
-    time_format_iso(t->started_ms, started);
-    time_format_iso(time_now_ms(), now);
-    char *url = syslog_redact_url(s(m, "url"));
-    json_object_set_new(e, "request_method", json_string("POST"));
-    json_object_set_new(e, "request_url", json_string(url));
-    free(url);
-    json_object_set(e, "request_headers", t->sent_headers);
-    json_object_set_new(e, "response_code", json_integer(json_integer_value(json_object_get(a, "status_code"))));
-    json_object_set(e, "response_headers", t->response_headers);
-    json_object_set_new(e, "request_time", json_string(started));
-    json_object_set_new(e, "response_time", json_string(now));
-    json_t *dur = json_object();
-    static const char *keys[] = {"dns_ms", "connect_ms", "tls_ms", "first_byte_ms", "total_ms", "error_class"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (json_object_get(a, keys[i]))
-            json_object_set(dur, keys[i], json_object_get(a, keys[i]));
-    json_object_set_new(e, "duration", dur);
-    int rc = syslog_add(txn, e, t->body, t->body_len, t->response, t->response_len);
-    json_decref(e);
-    /* INTERNAL entries for what the attempt caused. */
-    const char *internal[2] = {!strcmp(r->status, "dead") ? "WEBHOOK_DEAD_LETTERED" : NULL,
-                               r->disabled ? "WEBHOOK_ENDPOINT_DISABLED" : NULL};
-    for (int k = 0; k < 2 && rc == STORE_OK; k++) {
-        if (!internal[k])
-            continue;
-        e = syslog_entry(s(m, "tenant"), s(m, "order_id"), s(m, "correlation_id"), "INTERNAL", internal[k], "RELAY",
-                         s(m, "id"));
-        char *note = xasprintf("{\"message_id\":\"%s\",\"endpoint_id\":\"%s\"}", s(m, "id"), s(m, "endpoint_id"));
-        rc = syslog_add(txn, e, note, strlen(note), NULL, 0);
-        free(note);
-        json_decref(e);
-    }
-    return rc;
-}
-
-static int record_job(struct store_txn *txn, void *arg)
-{
-    struct result *r = arg;
-    int rc = store_attempt_record(txn, r->attempt, r->status, r->next_at);
-    if (rc == STORE_OK) {
-        rc = store_endpoint_health(txn, s(r->t->msg, "endpoint_id"), r->health, time_now_ms(),
-                                   r->d->cfg->disable_after * 1000);
-        r->disabled = rc == 1;
-        rc = rc == 1 ? STORE_OK : rc;
-    }
-    if (rc == STORE_OK)
-        rc = log_attempt(txn, r);
-    return rc;
-}
-
-static void free_transfer(struct transfer *t)
-{
-    json_decref(t->sent_headers);
-    json_decref(t->response_headers);
-    curl_slist_free_all(t->headers);
-    json_decref(t->msg);
-    free(t->body);
-    free(t);
-}
-
-static void record_done(int rc, void *arg)
-{
-    struct result *r = arg;
-    struct dispatcher *d = r->d;
-    if (rc != STORE_OK)
-        log_error("dispatch: could not record an attempt of %s; it stays pending", s(r->t->msg, "id"));
-    /* Only now may the message be picked again: its outcome is on disk. */
-    for (int i = 0; i < d->n_inflight; i++)
-        if (d->inflight[i] == r->t) {
-            d->inflight[i] = d->inflight[--d->n_inflight];
-            break;
-        }
-    d->recording--;
-    free_transfer(r->t);
-    json_decref(r->attempt);
-    free(r);
-    fill(d);
-}
-
 /* Delay before the next attempt, or -1 when the schedule is spent. */
 static int64_t next_delay_ms(const struct config *cfg, int attempts_done, long status, long retry_after)
 {
@@ -415,12 +388,156 @@ static int64_t next_delay_ms(const struct config *cfg, int attempts_done, long s
     return (int64_t)delay;
 }
 
-static void finish_transfer(struct dispatcher *d, struct transfer *t, CURLcode rc)
+/* The OUTBOUND entry of an attempt, and INTERNAL ones for what it caused.
+ * The request body is the message's payload and the response body the
+ * attempt's, both already in the store: the entry points at them ("db:"
+ * keys) rather than spooling them again. */
+static int log_attempt(struct store_txn *txn, struct transfer *t)
 {
-    long status = 0;
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-    json_t *a = json_object();
+    const json_t *m = t->msg, *a = t->attempt;
+    json_t *e = syslog_entry(s(m, "tenant"), s(m, "order_id"), s(m, "correlation_id"), "OUTBOUND", s(m, "event_type"),
+                             "WEBHOOK", s(m, "endpoint_id"));
+    char started[TIME_ISO_LEN], finished[TIME_ISO_LEN];
+    time_format_iso(t->started_ms, started);
+    time_format_iso(t->finished_ms, finished);
+    char *url = syslog_redact_url(s(m, "url"));
+    json_object_set_new(e, "request_method", json_string("POST"));
+    json_object_set_new(e, "request_url", json_string(url));
+    free(url);
+    json_object_set(e, "request_headers", t->sent_headers);
+    json_object_set_new(e, "response_code", json_integer(json_integer_value(json_object_get(a, "status_code"))));
+    json_object_set(e, "response_headers", t->response_headers);
+    json_object_set_new(e, "request_time", json_string(started));
+    json_object_set_new(e, "response_time", json_string(finished));
+    json_t *dur = json_object();
+    static const char *keys[] = {"dns_ms", "connect_ms", "tls_ms", "first_byte_ms", "total_ms", "error_class"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (json_object_get(a, keys[i]))
+            json_object_set(dur, keys[i], json_object_get(a, keys[i]));
+    json_object_set_new(e, "duration", dur);
+    char *req_key = xasprintf("db:message:%s", s(m, "id"));
+    char *resp_key = t->response_len ? xasprintf("db:attempt:%s:%lld", s(m, "id"),
+                                                 (long long)json_integer_value(json_object_get(m, "attempts")) + 1)
+                                     : NULL;
+    int rc = syslog_add_refs(txn, e, req_key, resp_key);
+    free(req_key);
+    free(resp_key);
+    json_decref(e);
+    /* INTERNAL entries for what the attempt caused. */
+    const char *internal[2] = {!strcmp(t->status, "dead") ? "WEBHOOK_DEAD_LETTERED" : NULL,
+                               t->disabled ? "WEBHOOK_ENDPOINT_DISABLED" : NULL};
+    for (int k = 0; k < 2 && rc == STORE_OK; k++) {
+        if (!internal[k])
+            continue;
+        e = syslog_entry(s(m, "tenant"), s(m, "order_id"), s(m, "correlation_id"), "INTERNAL", internal[k], "RELAY",
+                         s(m, "id"));
+        char *note = xasprintf("{\"message_id\":\"%s\",\"endpoint_id\":\"%s\"}", s(m, "id"), s(m, "endpoint_id"));
+        rc = syslog_add(txn, e, note, strlen(note), NULL, 0);
+        free(note);
+        json_decref(e);
+    }
+    return rc == STORE_SPOOL_FULL ? STORE_OK : rc; /* a full spool loses an INTERNAL note, never an attempt */
+}
+
+struct record {
+    struct dispatcher *d;
+    struct transfer *results;
+};
+
+/* One job for every result waiting: attempts, message states, endpoint
+ * health (once per endpoint and outcome), and their system-log entries. */
+static int record_job(struct store_txn *txn, void *arg)
+{
+    struct record *r = arg;
+    const struct config *cfg = r->d->cfg;
     int64_t now = time_now_ms();
+    int rc = STORE_OK;
+    for (struct transfer *t = r->results; t && rc == STORE_OK; t = t->next_result) {
+        t->disabled = false;
+        rc = store_attempt_record(txn, t->attempt, t->status, t->next_at);
+        bool repeat = false; /* an earlier result of this batch set the same health */
+        for (struct transfer *o = r->results; o != t && !repeat; o = o->next_result)
+            repeat = o->health == t->health && strcmp(o->ep_id, t->ep_id) == 0;
+        if (rc == STORE_OK && !repeat) {
+            int h = store_endpoint_health(txn, t->ep_id, t->health, now, cfg->disable_after * 1000);
+            t->disabled = h == 1;
+            rc = h == 1 ? STORE_OK : h;
+        }
+        if (rc == STORE_OK)
+            rc = log_attempt(txn, t);
+    }
+    return rc;
+}
+
+static void flush_results(struct dispatcher *d);
+static void arm_retry_timer(struct dispatcher *d, int64_t now);
+
+static void record_done(int rc, void *arg)
+{
+    struct record *r = arg;
+    struct dispatcher *d = r->d;
+    d->recording = false;
+    if (rc != STORE_OK)
+        log_error("dispatch: could not record delivery attempts; those messages stay pending and are sent again");
+    int64_t now = time_now_ms();
+    /* Only now may these messages be picked again: their outcome is on disk. */
+    char touched[64][64];
+    int n_touched = 0;
+    for (struct transfer *t = r->results, *next; t; t = next) {
+        next = t->next_result;
+        for (int i = 0; i < d->n_set; i++)
+            if (d->set[i] == t) {
+                d->set[i] = d->set[--d->n_set];
+                break;
+            }
+        struct endpoint *ep = endpoint_find(d, t->ep_id);
+        if (ep) {
+            ep->busy--;
+            bool known = false;
+            for (int i = 0; i < n_touched && !known; i++)
+                known = strcmp(touched[i], ep->id) == 0;
+            if (!known && n_touched < 64)
+                snprintf(touched[n_touched++], sizeof touched[0], "%s", ep->id);
+        }
+        if (t->disabled)
+            d->eps_stale = true;
+        free_transfer(t);
+    }
+    free(r);
+    d->record = NULL;
+    if (d->eps_stale)
+        refresh_endpoints(d);
+    for (int i = 0; i < n_touched; i++) {
+        struct endpoint *ep = endpoint_find(d, touched[i]);
+        if (ep)
+            fill_endpoint(d, ep, now);
+    }
+    flush_results(d);
+    arm_retry_timer(d, now);
+}
+
+static void flush_results(struct dispatcher *d)
+{
+    if (d->recording || !d->results)
+        return;
+    struct record *r = xcalloc(1, sizeof *r);
+    r->d = d;
+    r->results = d->results;
+    d->results = d->results_tail = NULL;
+    d->recording = true;
+    d->record = r;
+    store_submit(d->store, d->base, record_job, record_done, r);
+}
+
+static void on_transfer_done(CURL *easy, CURLcode rc, void *arg)
+{
+    struct dispatcher *d = arg;
+    struct transfer *t;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
+    long status = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    t->finished_ms = time_now_ms();
+    json_t *a = t->attempt = json_object();
     json_object_set_new(a, "message_id", json_string(s(t->msg, "id")));
     json_object_set_new(a, "at", json_integer(t->started_ms));
     json_object_set_new(a, "status_code", json_integer(rc == CURLE_OK ? status : 0));
@@ -430,132 +547,105 @@ static void finish_transfer(struct dispatcher *d, struct transfer *t, CURLcode r
                                                     : t->errbuf[0]      ? t->errbuf
                                                                         : curl_easy_strerror(rc)));
     }
-    json_object_set_new(a, "dns_ms", json_real(ms_of(t->easy, CURLINFO_NAMELOOKUP_TIME_T)));
-    json_object_set_new(a, "connect_ms", json_real(ms_of(t->easy, CURLINFO_CONNECT_TIME_T)));
-    json_object_set_new(a, "tls_ms", json_real(ms_of(t->easy, CURLINFO_APPCONNECT_TIME_T)));
-    json_object_set_new(a, "first_byte_ms", json_real(ms_of(t->easy, CURLINFO_STARTTRANSFER_TIME_T)));
-    json_object_set_new(a, "total_ms", json_real(ms_of(t->easy, CURLINFO_TOTAL_TIME_T)));
+    json_object_set_new(a, "dns_ms", json_real(ms_of(easy, CURLINFO_NAMELOOKUP_TIME_T)));
+    json_object_set_new(a, "connect_ms", json_real(ms_of(easy, CURLINFO_CONNECT_TIME_T)));
+    json_object_set_new(a, "tls_ms", json_real(ms_of(easy, CURLINFO_APPCONNECT_TIME_T)));
+    json_object_set_new(a, "first_byte_ms", json_real(ms_of(easy, CURLINFO_STARTTRANSFER_TIME_T)));
+    json_object_set_new(a, "total_ms", json_real(ms_of(easy, CURLINFO_TOTAL_TIME_T)));
     json_object_set_new(a, "response_body", json_stringn_nocheck(t->response, t->response_len));
     json_object_set_new(a, "response_truncated", json_boolean(t->truncated));
-
-    struct result *r = xcalloc(1, sizeof *r);
-    r->d = d;
-    r->t = t;
-    r->attempt = a;
     bool ok = rc == CURLE_OK && status >= 200 && status < 300;
     int attempts_done = (int)json_integer_value(json_object_get(t->msg, "attempts")) + 1;
     if (ok) {
-        r->status = "delivered";
-        r->health = 1;
+        t->status = "delivered";
+        t->health = 1;
     } else {
         int64_t delay = next_delay_ms(d->cfg, attempts_done, rc == CURLE_OK ? status : 0, t->retry_after);
-        r->status = delay < 0 ? "dead" : "pending";
-        r->next_at = delay < 0 ? now : now + delay;
-        r->health = rc == CURLE_OK && status == 410 ? -1 : 0;
+        t->status = delay < 0 ? "dead" : "pending";
+        t->next_at = t->finished_ms + (delay < 0 ? 0 : delay);
+        t->health = rc == CURLE_OK && status == 410 ? -1 : 0;
     }
-    curl_multi_remove_handle(d->multi, t->easy);
-    curl_easy_cleanup(t->easy);
+    curl_easy_cleanup(easy);
     t->easy = NULL;
-    d->recording++;
-    store_submit(d->store, d->base, record_job, record_done, r);
-}
-
-static void check_done(struct dispatcher *d)
-{
-    CURLMsg *m;
-    int left;
-    while ((m = curl_multi_info_read(d->multi, &left))) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        struct transfer *t;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-        finish_transfer(d, t, m->data.result);
-    }
+    if (d->results_tail)
+        d->results_tail->next_result = t;
+    else
+        d->results = t;
+    d->results_tail = t;
+    flush_results(d);
 }
 
 /* ---- choosing what to send ---- */
 
-static bool in_flight(struct dispatcher *d, const char *id, const char *endpoint_id, int *same_endpoint)
+static bool in_set(struct dispatcher *d, const char *id)
 {
-    *same_endpoint = 0;
-    bool found = false;
-    for (int i = 0; i < d->n_inflight; i++) {
-        found = found || strcmp(s(d->inflight[i]->msg, "id"), id) == 0;
-        *same_endpoint += strcmp(s(d->inflight[i]->msg, "endpoint_id"), endpoint_id) == 0;
-    }
-    return found;
+    for (int i = 0; i < d->n_set; i++)
+        if (strcmp(s(d->set[i]->msg, "id"), id) == 0)
+            return true;
+    return false;
 }
 
-/* Take a token from the endpoint's bucket (rate_limit per second, bursts of
- * the same size); false when it is empty. 0 means unlimited. */
-static bool take_token(struct dispatcher *d, const char *endpoint_id, long rate, int64_t now)
+static void fill_endpoint(struct dispatcher *d, struct endpoint *ep, int64_t now)
 {
-    if (rate <= 0)
-        return true;
-    struct bucket *b = NULL;
-    for (int i = 0; i < d->n_buckets; i++)
-        if (strcmp(d->buckets[i].endpoint_id, endpoint_id) == 0)
-            b = &d->buckets[i];
-    if (!b) {
-        d->buckets = xrealloc(d->buckets, (size_t)(d->n_buckets + 1) * sizeof *d->buckets);
-        b = &d->buckets[d->n_buckets++];
-        snprintf(b->endpoint_id, sizeof b->endpoint_id, "%s", endpoint_id);
-        b->tokens = (double)rate;
-        b->last_ms = now;
-    }
-    b->tokens = fmin((double)rate, b->tokens + (double)(now - b->last_ms) * (double)rate / 1000.0);
-    b->last_ms = now;
-    if (b->tokens < 1.0)
-        return false;
-    b->tokens -= 1.0;
-    return true;
-}
-
-/* Start what may go now, endpoint by endpoint, so a backlog at one endpoint
- * never hides the messages of another. */
-static void fill(struct dispatcher *d)
-{
-    if (d->stopping || d->n_inflight >= d->cfg->max_in_flight)
+    if (d->stopping || !ep->seen)
         return;
-    int64_t now = time_now_ms();
-    json_t *endpoints = store_read_sending_endpoints(d->reader);
-    size_t k;
-    json_t *ep;
-    json_array_foreach(endpoints, k, ep)
+    int room = ep->max_concurrency - ep->busy;
+    if (room > d->cfg->max_in_flight - d->n_set)
+        room = (int)d->cfg->max_in_flight - d->n_set;
+    if (room <= 0)
+        return;
+    /* messages of ours still pending in the store: ask for enough to see past them */
+    json_t *due = store_read_due(d->reader, ep->id, now, room + ep->busy);
+    size_t i;
+    json_t *m;
+    json_array_foreach(due, i, m)
     {
-        const char *ep_id = s(ep, "id");
-        int busy;
-        in_flight(d, "", ep_id, &busy);
-        int room = (int)json_integer_value(json_object_get(ep, "max_concurrency")) - busy;
-        if (room <= 0 || d->n_inflight >= d->cfg->max_in_flight)
+        if (room <= 0)
+            break;
+        if (in_set(d, s(m, "id")))
             continue;
-        /* in-flight messages are still pending: ask for enough to see past them */
-        json_t *due = store_read_due(d->reader, ep_id, now, room + busy);
-        size_t i;
-        json_t *m;
-        json_array_foreach(due, i, m)
-        {
-            int same;
-            if (room <= 0 || d->n_inflight >= d->cfg->max_in_flight)
-                break;
-            if (in_flight(d, s(m, "id"), ep_id, &same))
-                continue;
-            if (!take_token(d, ep_id, (long)json_integer_value(json_object_get(m, "rate_limit")), now))
-                break;
-            if (start_transfer(d, m))
-                room--;
-        }
-        json_decref(due);
+        if (!take_token(d, ep, now))
+            break;
+        if (start_transfer(d, ep, m))
+            room--;
     }
-    json_decref(endpoints);
-    int running;
-    curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    check_done(d);
+    json_decref(due);
 }
 
-static void on_poll(evutil_socket_t fd, short kind, void *arg)
+static void fill_all(struct dispatcher *d)
 {
-    fill(arg);
+    int64_t now = time_now_ms();
+    if (d->eps_stale)
+        refresh_endpoints(d);
+    for (int k = 0; k < d->n_eps && d->n_set < d->cfg->max_in_flight; k++)
+        fill_endpoint(d, &d->eps[(d->rr + k) % d->n_eps], now);
+    d->rr = d->n_eps ? (d->rr + 1) % d->n_eps : 0;
+    arm_retry_timer(d, now);
+}
+
+/* Wake up when the earliest scheduled retry falls due. */
+static void arm_retry_timer(struct dispatcher *d, int64_t now)
+{
+    if (d->stopping)
+        return;
+    int64_t next = store_read_next_due(d->reader, now);
+    if (next < 0) {
+        evtimer_del(d->retry_timer);
+        return;
+    }
+    int64_t wait = next - now;
+    struct timeval tv = {(long)(wait / 1000), (long)(wait % 1000) * 1000};
+    evtimer_add(d->retry_timer, &tv);
+}
+
+static void on_token(evutil_socket_t fd, short kind, void *arg)
+{
+    fill_all(arg);
+}
+
+static void on_nudge(evutil_socket_t fd, short kind, void *arg)
+{
+    fill_all(arg);
 }
 
 /* ---- lifecycle ---- */
@@ -572,26 +662,21 @@ struct dispatcher *dispatch_start(const struct config *cfg, struct store *st, ch
     struct dispatcher *d = xcalloc(1, sizeof *d);
     d->cfg = cfg;
     d->store = st;
-    d->inflight = xcalloc((size_t)cfg->max_in_flight, sizeof *d->inflight);
+    d->set = xcalloc((size_t)cfg->max_in_flight, sizeof *d->set);
+    d->eps_stale = true;
     d->reader = store_reader_open(st, err, errlen);
     d->base = d->reader ? event_base_new() : NULL;
-    d->multi = d->base ? curl_multi_init() : NULL;
-    if (!d->multi) {
+    d->curl = d->base ? curlev_new(d->base, on_transfer_done, d) : NULL;
+    if (!d->curl) {
         if (!err[0])
             snprintf(err, errlen, "cannot start the webhook dispatcher");
         dispatch_free(d);
         return NULL;
     }
-    curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-    curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
-    curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-    curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
-    curl_multi_setopt(d->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
-    d->curl_timer = evtimer_new(d->base, on_curl_timeout, d);
-    d->poll_timer = event_new(d->base, -1, EV_PERSIST, on_poll, d);
-    d->nudge = event_new(d->base, -1, 0, on_poll, d);
-    struct timeval every = {cfg->poll_interval_ms / 1000, (cfg->poll_interval_ms % 1000) * 1000};
-    event_add(d->poll_timer, &every);
+    curl_multi_setopt(curlev_multi(d->curl), CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+    d->retry_timer = evtimer_new(d->base, on_nudge, d);
+    d->nudge = event_new(d->base, -1, 0, on_nudge, d);
+    event_active(d->nudge, EV_TIMEOUT, 0); /* whatever is due from before a restart */
     if (pthread_create(&d->thread, NULL, dispatch_main, d) != 0) {
         snprintf(err, errlen, "cannot start the webhook dispatcher thread");
         dispatch_free(d);
@@ -606,16 +691,27 @@ void dispatch_nudge(struct dispatcher *d)
         event_active(d->nudge, EV_TIMEOUT, 0);
 }
 
-void dispatch_on_commit(const struct store_commit *c, void *d)
+static void on_endpoints_changed(evutil_socket_t fd, short kind, void *arg)
 {
-    if (c->messages || c->endpoints_changed)
+    struct dispatcher *d = arg;
+    d->eps_stale = true;
+    fill_all(d);
+}
+
+void dispatch_on_commit(const struct store_commit *c, void *arg)
+{
+    struct dispatcher *d = arg;
+    static const struct timeval now = {0, 0};
+    if (c->endpoints_changed)
+        event_base_once(d->base, -1, EV_TIMEOUT, on_endpoints_changed, d, &now);
+    else if (c->messages)
         dispatch_nudge(d);
 }
 
 static void on_stop_check(evutil_socket_t fd, short kind, void *arg)
 {
     struct dispatcher *d = arg;
-    if (d->n_inflight == 0 && d->recording == 0)
+    if (d->n_set == 0)
         event_base_loopexit(d->base, NULL);
 }
 
@@ -623,19 +719,22 @@ static void begin_stop(evutil_socket_t fd, short kind, void *arg)
 {
     struct dispatcher *d = arg;
     d->stopping = true;
-    event_del(d->poll_timer);
+    evtimer_del(d->retry_timer);
     static const struct timeval tick = {0, 20000};
     d->stop_check = event_new(d->base, -1, EV_PERSIST, on_stop_check, d);
     event_add(d->stop_check, &tick);
 }
 
-void dispatch_stop(struct dispatcher *d)
+void dispatch_stop(struct dispatcher *d, int64_t deadline_ms)
 {
     if (!d || !d->thread)
         return;
     static const struct timeval now = {0, 0};
     event_base_once(d->base, -1, EV_TIMEOUT, begin_stop, d, &now);
-    struct timeval limit = {d->cfg->shutdown_timeout, 0};
+    int64_t left = deadline_ms - time_now_ms();
+    if (left < 0)
+        left = 0;
+    struct timeval limit = {(long)(left / 1000), (long)(left % 1000) * 1000};
     event_base_loopexit(d->base, &limit);
     pthread_join(d->thread, NULL);
     d->thread = 0;
@@ -645,24 +744,30 @@ void dispatch_free(struct dispatcher *d)
 {
     if (!d)
         return;
-    /* Abandoned transfers stay pending in the store and are sent after a restart. */
-    for (int i = 0; i < d->n_inflight; i++) {
-        if (d->inflight[i]->easy) {
-            curl_multi_remove_handle(d->multi, d->inflight[i]->easy);
-            curl_easy_cleanup(d->inflight[i]->easy);
-            free_transfer(d->inflight[i]);
-        }
+    /* Abandoned transfers stay pending in the store and are sent after a
+     * restart. The set holds every transfer (in flight, finished, being
+     * recorded); a record job still in the store when the dispatcher
+     * stopped has been run by store_close, before this, and its done
+     * callback never will. */
+    for (int i = 0; i < d->n_set; i++) {
+        struct transfer *t = d->set[i];
+        if (t->easy)
+            curlev_remove(d->curl, t->easy);
+        free_transfer(t);
     }
-    if (d->multi)
-        curl_multi_cleanup(d->multi);
-    struct event *evs[] = {d->curl_timer, d->poll_timer, d->nudge, d->stop_check};
+    free(d->record);
+    curlev_free(d->curl);
+    struct event *evs[] = {d->retry_timer, d->nudge, d->stop_check};
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
         if (evs[i])
             event_free(evs[i]);
+    for (int i = 0; i < d->n_eps; i++)
+        if (d->eps[i].wake)
+            event_free(d->eps[i].wake);
     if (d->base)
         event_base_free(d->base);
     store_reader_close(d->reader);
-    free(d->buckets);
-    free(d->inflight);
+    free(d->eps);
+    free(d->set);
     free(d);
 }

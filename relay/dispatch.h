@@ -18,6 +18,7 @@
 #ifndef SHIPRELAY_DISPATCH_H
 #define SHIPRELAY_DISPATCH_H
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -30,9 +31,10 @@ void dispatch_nudge(struct dispatcher *d);
 /* store_subscribe hook: nudges when a commit queued messages or changed endpoints. */
 struct store_commit;
 void dispatch_on_commit(const struct store_commit *c, void *d);
-/* Stop taking messages, let in-flight deliveries finish and be recorded (up
- * to [server] shutdown_timeout), then stop. Call before store_close. */
-void dispatch_stop(struct dispatcher *d);
+/* Stop taking messages, let in-flight deliveries finish and be recorded
+ * (until deadline_ms, a time_now_ms() instant), then stop the thread. Call
+ * before store_close, and dispatch_free after it. */
+void dispatch_stop(struct dispatcher *d, int64_t deadline_ms);
 void dispatch_free(struct dispatcher *d);
 
 #endif

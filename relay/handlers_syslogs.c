@@ -75,7 +75,7 @@ static json_t *body_url(struct http_ctx *ctx, const json_t *entry, const char *p
     if (!key)
         return json_null();
     const char *bodies = json_string_value(json_object_get(entry, "bodies"));
-    if (blobstore_is_s3(ctx->blobs) && bodies && !strcmp(bodies, "stored")) {
+    if (blobstore_is_s3(ctx->blobs) && bodies && !strcmp(bodies, "stored") && strncmp(key, "db:", 3) != 0) {
         char *url = blobstore_presign(ctx->blobs, key, now / 1000, expires);
         json_t *v = json_string(url);
         free(url);
@@ -167,8 +167,10 @@ void handle_body_download(struct http_ctx *ctx)
     snprintf(keyname, sizeof keyname, "%s_body_key", part);
     const char *key = json_string_value(json_object_get(entry, keyname));
     size_t len = 0;
-    char *body = key ? store_read_spooled(ctx->reader, key, &len) : NULL;
-    if (key && !body)
+    char *body = NULL;
+    if (key && strncmp(key, "db:", 3) == 0)
+        body = store_read_body_ref(ctx->reader, tenant, key, &len);
+    else if (key && !(body = store_read_spooled(ctx->reader, key, &len)))
         body = blobstore_read_local(ctx->blobs, key, &len);
     json_decref(entry);
     if (!body) {

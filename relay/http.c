@@ -651,19 +651,22 @@ struct http_server *http_start(const struct config *cfg, struct store *st, struc
     }
     return srv;
 fail:
-    http_drain(srv);
+    http_drain(srv, 0);
     http_free(srv);
     return NULL;
 }
 
-void http_drain(struct http_server *srv)
+void http_drain(struct http_server *srv, int64_t deadline_ms)
 {
     if (!srv)
         return;
     static const struct timeval now = {0, 0};
     for (size_t i = 0; i < srv->n_workers; i++)
         event_base_once(srv->workers[i].base, -1, EV_TIMEOUT, begin_drain, &srv->workers[i], &now);
-    struct timeval limit = {srv->cfg->shutdown_timeout, 0};
+    int64_t left = deadline_ms - time_now_ms();
+    if (left < 0)
+        left = 0;
+    struct timeval limit = {(long)(left / 1000), (long)(left % 1000) * 1000};
     for (size_t i = 0; i < srv->n_workers; i++)
         event_base_loopexit(srv->workers[i].base, &limit); /* the hard stop, if draining takes too long */
     for (size_t i = 0; i < srv->n_workers; i++)

@@ -77,9 +77,10 @@ typedef void (*http_handler)(struct http_ctx *ctx);
 /* Start the workers on cfg's listen address. NULL with err on failure. */
 struct http_server *http_start(const struct config *cfg, struct store *st, struct blobstore *blobs,
                                const struct route *routes, size_t n_routes, char *err, size_t errlen);
-/* Stop accepting, let in-flight requests finish (up to cfg->shutdown_timeout
- * seconds), then stop the workers. Call http_free after the store is closed. */
-void http_drain(struct http_server *srv);
+/* Stop accepting, let in-flight requests finish (until deadline_ms, a
+ * time_now_ms() instant), then stop the workers. Call http_free after the
+ * store is closed. */
+void http_drain(struct http_server *srv, int64_t deadline_ms);
 void http_free(struct http_server *srv);
 
 /* A query-string parameter (decoded), or NULL. Borrowed from ctx. */

@@ -6,7 +6,7 @@
  *   shiprelay --help | --version
  *
  * Start: config → store (migrations) → body store → uploader → webhook
- * dispatcher → HTTP workers → READY=1.
+ * dispatcher → retention sweeper → HTTP workers → READY=1.
  * SIGTERM/SIGINT: STOPPING=1 → stop accepting, drain in-flight requests →
  * let in-flight deliveries finish and be recorded → close the store
  * (finishing queued commits) → exit 0. */
@@ -24,7 +24,9 @@
 #include "dispatch.h"
 #include "http.h"
 #include "log.h"
+#include "retention.h"
 #include "store.h"
+#include "timeutil.h"
 #include "uploader.h"
 
 static void usage(FILE *out)
@@ -54,9 +56,11 @@ static int run(struct config *cfg)
     struct blobstore *blobs = st ? blobstore_open(cfg, err, sizeof err) : NULL;
     struct uploader *up = blobs ? uploader_start(cfg, st, blobs, err, sizeof err) : NULL;
     struct dispatcher *disp = up ? dispatch_start(cfg, st, err, sizeof err) : NULL;
+    struct retention *ret = disp ? retention_start(cfg, st, err, sizeof err) : NULL;
     struct http_server *srv = NULL;
-    if (disp) {
+    if (ret) {
         store_subscribe(st, dispatch_on_commit, disp);
+        store_subscribe(st, uploader_on_commit, up);
         srv = http_start(cfg, st, blobs, api_routes, api_routes_count, err, sizeof err);
     }
     int rc = 1;
@@ -80,11 +84,16 @@ static int run(struct config *cfg)
         log_error("%s", err);
     }
     /* Stop in dependency order: no new requests, no new deliveries, no new
-     * uploads, then the store finishes its queued commits. */
-    http_drain(srv);
-    dispatch_stop(disp);
-    uploader_stop(up);
+     * uploads, then the store finishes its queued commits. One deadline
+     * covers it all: [server] shutdown_timeout. */
+    int64_t deadline = time_now_ms() + cfg->shutdown_timeout * 1000;
+    http_drain(srv, deadline);
+    dispatch_stop(disp, deadline);
+    uploader_stop(up, deadline);
+    retention_stop(ret);
     store_close(st);
+    uploader_free(up);
+    retention_free(ret);
     dispatch_free(disp);
     http_free(srv);
     blobstore_free(blobs);

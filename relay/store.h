@@ -57,6 +57,7 @@ struct store_options {
 struct store_commit {
     unsigned messages;       /* outbox messages added */
     bool spooled;            /* bodies entered the spool */
+    bool deletes;            /* bodies were queued for deletion from the object store */
     bool endpoints_changed;  /* webhook endpoints were added, changed or deleted */
     long long spool_bytes;   /* the spool's size after the commit */
 };
@@ -69,8 +70,8 @@ void store_close(struct store *st);
 /* Queue a job. Safe from any thread. */
 void store_submit(struct store *st, struct event_base *base, store_job_fn fn, store_done_fn done, void *arg);
 /* Call fn(commit, arg) on the writer thread after every successful commit
- * (up to 4 subscribers; they must be quick and thread-safe, like
- * dispatch_nudge). Subscribe before the first job is submitted. */
+ * (up to 4 subscribers, never removed: they must stay valid until
+ * store_close; they must be quick and thread-safe, like dispatch_nudge). */
 void store_subscribe(struct store *st, void (*fn)(const struct store_commit *c, void *arg), void *arg);
 /* Jobs committed so far, the transactions that held them, and the spool's
  * size as of the last commit (for metrics). */
@@ -142,6 +143,20 @@ json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, cons
  * the order with {"redacted": true}. members ends with NULL. */
 int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members);
 
+/* ---- retention (store_retention.c), inside jobs ----
+ * Each removes at most limit expired rows, with what belongs to them, and
+ * returns how many it removed, or STORE_EIO. Messages in `status`
+ * (delivered, cancelled or dead) last changed before before_ms go with
+ * their attempts; change-log entries, remembered event keys and parked
+ * events dated before before_iso; closed and cancelled orders last changed
+ * before before_iso go with their change logs, system logs and shipment
+ * keys. */
+int store_sweep_messages(struct store_txn *txn, const char *status, int64_t before_ms, int limit);
+int store_sweep_changelogs(struct store_txn *txn, const char *before_iso, int limit);
+int store_sweep_seen(struct store_txn *txn, const char *before_iso, int limit);
+int store_sweep_parked(struct store_txn *txn, const char *before_iso, int limit);
+int store_sweep_orders(struct store_txn *txn, const char *before_iso, int limit);
+
 /* --- reads --- */
 struct store_reader *store_reader_open(struct store *st, char *err, size_t errlen);
 void store_reader_close(struct store_reader *rd);
@@ -166,6 +181,12 @@ json_t *store_read_attempts(struct store_reader *rd, const char *tenant, const c
  * endpoint keeps one endpoint's backlog from hiding the others'. */
 json_t *store_read_sending_endpoints(struct store_reader *rd);
 json_t *store_read_due(struct store_reader *rd, const char *endpoint_id, int64_t now_ms, int limit);
+/* The earliest next_attempt_at after now_ms of any pending message, or -1. */
+int64_t store_read_next_due(struct store_reader *rd, int64_t now_ms);
+/* A body the store holds itself ("db:message:ID" is the message's payload,
+ * "db:attempt:ID:N" the response to its attempt N), of the tenant's
+ * messages; malloc'd, NULL when there is none. */
+char *store_read_body_ref(struct store_reader *rd, const char *tenant, const char *key, size_t *len);
 /* Orders (of one tenant, or all when tenant is NULL) that have not moved
  * since early_cutoff while open/partially_allocated/allocated, or since
  * late_cutoff while processing/fulfilled: {tenant, order_id,
@@ -178,7 +199,7 @@ json_t *store_read_message_counts(struct store_reader *rd);
 /* ---- system logs (store_syslog.c; entries are made with syslog_add) ---- */
 struct store_body {
     const char *key;  /* where it will live in the object store; NULL: no body */
-    const char *data;
+    const char *data; /* NULL: key refers to a body the store holds elsewhere ("db:…") */
     size_t len;
 };
 /* Inside a job: one entry (syslog.h's members) and its request and response
@@ -206,6 +227,8 @@ char *store_read_spooled(struct store_reader *rd, const char *key, size_t *len);
 int store_read_spool_due(struct store_reader *rd, int64_t now_ms, int limit, const char *const *skip, int n_skip,
                          struct store_spooled *out);
 json_t *store_read_body_deletes(struct store_reader *rd, int limit);
+/* The earliest next_try_at after now_ms of any spooled body, or -1. */
+int64_t store_read_spool_next(struct store_reader *rd, int64_t now_ms);
 /* Inside jobs: a body reached the object store (it leaves the spool); a try
  * failed (try again at next_try_at); a queued deletion is done. */
 int store_spool_moved(struct store_txn *txn, const char *key);
@@ -216,5 +239,7 @@ int store_body_deleted(struct store_txn *txn, const char *key);
 int store_syslog_sweep(struct store_txn *txn, const char *cutoff_iso, int limit);
 /* Redaction: an order's entries lose their bodies and query strings. */
 int store_syslog_redact(struct store_txn *txn, const char *tenant, const char *order_id);
+/* An order's entries go, bodies with them (the order is being removed). */
+int store_syslog_forget_order(struct store_txn *txn, const char *tenant, const char *order_id);
 
 #endif

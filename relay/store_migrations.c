@@ -156,5 +156,13 @@ const char *const store_migrations[] = {
     "UPDATE orders SET status = COALESCE(json_extract(doc, '$.status'), '');"
     "CREATE INDEX orders_by_status ON orders (status, update_date);"
     "CREATE INDEX orders_by_tenant_status ON orders (tenant, status, update_date);",
+
+    /* 8: retention sweeps and per-order work find their rows through an index. */
+    "CREATE INDEX messages_by_status_time ON webhook_messages (status, updated_at);"
+    "CREATE INDEX messages_by_order ON webhook_messages (tenant, order_id);"
+    "CREATE INDEX change_logs_by_date ON change_logs (log_date);"
+    "CREATE INDEX seen_by_date ON seen_events (received_date);"
+    "CREATE INDEX parked_by_date ON parked_events (received_date);"
+    "CREATE INDEX shipment_keys_by_order ON shipment_keys (tenant, order_id);",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -227,6 +227,7 @@ static void add_effects(struct txn_effects *into, const struct txn_effects *e)
     into->messages += e->messages;
     into->spool_delta += e->spool_delta;
     into->spooled |= e->spooled;
+    into->deletes |= e->deletes;
     into->endpoints_changed |= e->endpoints_changed;
 }
 
@@ -279,14 +280,16 @@ static void run_batch(struct store *st, struct job *batch)
         t->spool_committed += t->batch.spool_delta;
     struct store_commit c = {.messages = t->batch.messages,
                              .spooled = t->batch.spooled,
+                             .deletes = t->batch.deletes,
                              .endpoints_changed = t->batch.endpoints_changed,
                              .spool_bytes = t->spool_committed};
     pthread_mutex_lock(&st->mu);
     st->jobs_done += ok ? n : 0;
     st->commits += ok;
     st->spool_bytes = t->spool_committed;
+    int n_subs = st->n_subs;
     pthread_mutex_unlock(&st->mu);
-    for (int i = 0; ok && i < st->n_subs; i++)
+    for (int i = 0; ok && i < n_subs; i++)
         st->subs[i].fn(&c, st->subs[i].arg);
     static const struct timeval now = {0, 0};
     for (struct job *j = batch, *next; j; j = next) {

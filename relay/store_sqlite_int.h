@@ -29,6 +29,7 @@ struct txn_effects {
     unsigned messages;      /* outbox rows added */
     long long spool_delta;  /* bytes added to (or, negative, taken from) the body spool */
     bool spooled;           /* bodies were added */
+    bool deletes;           /* bodies were queued for deletion from the object store */
     bool endpoints_changed; /* an endpoint was created, changed or deleted */
 };
 

@@ -45,11 +45,13 @@ static int spool_put(struct store_txn *txn, const struct store_body *b)
 
 int store_syslog_insert(struct store_txn *txn, const json_t *entry, const struct store_body bodies[2])
 {
+    bool spooled = false;
     for (int i = 0; i < 2; i++)
-        if (bodies[i].key) {
+        if (bodies[i].key && bodies[i].data) {
             int rc = spool_put(txn, &bodies[i]);
             if (rc != STORE_OK)
                 return rc;
+            spooled = true;
         }
     static const char sql[] =
         "INSERT INTO system_logs (identifier, tenant, order_id, correlation_id, event_type, request_type, source_type, "
@@ -79,7 +81,7 @@ int store_syslog_insert(struct store_txn *txn, const json_t *entry, const struct
     sq_text(s, 16, d);
     sq_text(s, 17, bodies[0].key);
     sq_text(s, 18, bodies[1].key);
-    sq_text(s, 19, bodies[0].key || bodies[1].key ? "spooled" : "none");
+    sq_text(s, 19, spooled ? "spooled" : bodies[0].key || bodies[1].key ? "stored" : "none");
     int rc = sq_done(s);
     free(rh);
     free(sh);
@@ -206,6 +208,21 @@ json_t *store_read_body_deletes(struct store_reader *rd, int limit)
     return sq_rows(s);
 }
 
+int64_t store_read_spool_next(struct store_reader *rd, int64_t now_ms)
+{
+    static const char sql[] = "SELECT MIN(next_try_at) FROM body_spool WHERE next_try_at > ?1";
+    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, now_ms);
+    int64_t next = -1;
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+        next = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return next;
+}
+
 static int run(struct store_txn *txn, const char *sql, const char *text, int64_t n)
 {
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
@@ -260,11 +277,12 @@ int store_body_deleted(struct store_txn *txn, const char *key)
 static int drop_body(struct store_txn *txn, const char *key)
 {
     static const char queue[] = "INSERT OR IGNORE INTO body_deletes (key) VALUES (?1)";
-    if (!key)
+    if (!key || strncmp(key, "db:", 3) == 0) /* none, or the store's own (it goes with its message) */
         return STORE_OK;
     int rc = unspool(txn, key);
     if (rc != 0)
         return rc < 0 ? STORE_EIO : STORE_OK;
+    txn->job.deletes = true;
     return run(txn, queue, key, 0);
 }
 
@@ -327,4 +345,17 @@ int store_syslog_redact(struct store_txn *txn, const char *tenant, const char *o
     sq_text(s, 1, tenant);
     sq_text(s, 2, order_id);
     return each_entry(txn, s, mark) < 0 ? STORE_EIO : STORE_OK;
+}
+
+int store_syslog_forget_order(struct store_txn *txn, const char *tenant, const char *order_id)
+{
+    static const char entries[] = "SELECT seq, request_body_key, response_body_key FROM system_logs "
+                                  "WHERE tenant = ?1 AND order_id = ?2";
+    static const char del[] = "DELETE FROM system_logs WHERE seq = ?1";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, entries);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, order_id);
+    return each_entry(txn, s, del) < 0 ? STORE_EIO : STORE_OK;
 }

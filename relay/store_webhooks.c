@@ -5,6 +5,7 @@
  * the schedule failed) or `cancelled` (its endpoint was deleted); nothing
  * else removes it. In-flight deliveries are not marked here: a crash leaves
  * them pending, so they are sent again under the same id (at least once). */
+#include <stdio.h>
 #include <string.h>
 
 #include "jsonutil.h"
@@ -309,6 +310,55 @@ json_t *store_read_due(struct store_reader *rd, const char *endpoint_id, int64_t
     return sq_rows(s);
 }
 
+int64_t store_read_next_due(struct store_reader *rd, int64_t now_ms)
+{
+    static const char sql[] =
+        "SELECT MIN(next_attempt_at) FROM webhook_messages WHERE status = 'pending' AND next_attempt_at > ?1";
+    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, now_ms);
+    int64_t next = -1;
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+        next = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return next;
+}
+
+char *store_read_body_ref(struct store_reader *rd, const char *tenant, const char *key, size_t *len)
+{
+    static const char payload[] = "SELECT payload FROM webhook_messages WHERE tenant = ?1 AND id = ?2";
+    static const char response[] = "SELECT a.response_body FROM webhook_attempts a JOIN webhook_messages m ON "
+                                   "m.id = a.message_id WHERE m.tenant = ?1 AND a.message_id = ?2 AND a.attempt = ?3";
+    char id[128];
+    long long n = 0;
+    const char *sql;
+    if (sscanf(key, "db:message:%127s", id) == 1)
+        sql = payload;
+    else if (sscanf(key, "db:attempt:%127[^:]:%lld", id, &n) == 2)
+        sql = response;
+    else
+        return NULL;
+    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
+    if (!s)
+        return NULL;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, id);
+    if (sql == response)
+        sqlite3_bind_int64(s, 3, n);
+    char *out = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+        *len = (size_t)sqlite3_column_bytes(s, 0);
+        out = xmalloc(*len + 1);
+        memcpy(out, sqlite3_column_text(s, 0), *len);
+        out[*len] = '\0';
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return out;
+}
+
 /* ---- order operations (kept here with the other cache-using SQL) ---- */
 
 json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key)
@@ -333,26 +383,63 @@ json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, cons
     return docs;
 }
 
+/* Replace members of the order images a payload carries (the default
+ * body's data.oldImage / data.newImage, and images at the top level). True
+ * when something changed. */
+static bool redact_images(json_t *payload, const char *const *members)
+{
+    json_t *holders[2] = {json_object_get(payload, "data"), payload};
+    static const char *images[] = {"oldImage", "newImage"};
+    bool changed = false;
+    for (int h = 0; h < 2; h++)
+        for (int k = 0; k < 2; k++) {
+            json_t *img = json_object_get(holders[h], images[k]);
+            for (size_t i = 0; json_is_object(img) && members[i]; i++) {
+                json_t *v = json_object_get(img, members[i]);
+                if (v && !(json_is_object(v) && json_is_true(json_object_get(v, "redacted")))) {
+                    json_object_set_new(img, members[i], json_pack("{s:b}", "redacted", 1));
+                    changed = true;
+                }
+            }
+        }
+    return changed;
+}
+
 int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members)
 {
-    static const char sql[] =
-        "UPDATE webhook_messages SET payload = json_set(payload, ?3, json('{\"redacted\":true}')) "
-        "WHERE tenant = ?1 AND order_id = ?2 AND json_type(payload, ?3) IS NOT NULL";
-    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
+    static const char sel[] = "SELECT seq, payload FROM webhook_messages WHERE tenant = ?1 AND order_id = ?2";
+    static const char upd[] = "UPDATE webhook_messages SET payload = ?2 WHERE seq = ?1";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sel);
     if (!s)
         return STORE_EIO;
-    static const char *images[] = {"oldImage", "newImage"};
-    for (size_t i = 0; members[i]; i++)
-        for (int k = 0; k < 2; k++) {
-            char path[128];
-            snprintf(path, sizeof path, "$.data.%s.%s", images[k], members[i]);
-            sq_text(s, 1, tenant);
-            sq_text(s, 2, order_id);
-            sq_text(s, 3, path);
-            if (sq_done(s) != STORE_OK)
-                return STORE_EIO;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, order_id);
+    json_t *rows = sq_rows(s);
+    if (!rows)
+        return STORE_EIO;
+    int rc = STORE_OK;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_t *payload = json_loads(json_string_value(json_object_get(r, "payload")), 0, NULL);
+        if (payload && redact_images(payload, members)) {
+            char *text = ju_dump(payload);
+            sqlite3_stmt *u = sq_stmt(txn->db, &txn->cache, upd);
+            if (u) {
+                sqlite3_bind_int64(u, 1, json_integer_value(json_object_get(r, "seq")));
+                sq_text(u, 2, text);
+                rc = sq_done(u);
+            } else
+                rc = STORE_EIO;
+            free(text);
         }
-    return STORE_OK;
+        json_decref(payload);
+        if (rc != STORE_OK)
+            break;
+    }
+    json_decref(rows);
+    return rc;
 }
 
 json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff,

@@ -91,8 +91,8 @@ json_t *syslog_entry(const char *tenant, const char *order_id, const char *corre
                      source_type, "source_id", source_id);
 }
 
-int syslog_add(struct store_txn *txn, json_t *entry, const char *request_body, size_t request_len,
-               const char *response_body, size_t response_len)
+/* The members every entry has: an identifier and its times. */
+static void complete(json_t *entry)
 {
     if (!json_object_get(entry, "identifier")) {
         unsigned char raw[12];
@@ -107,6 +107,19 @@ int syslog_add(struct store_txn *txn, json_t *entry, const char *request_body, s
         json_object_set_new(entry, "request_time", json_string(now));
     if (!json_object_get(entry, "response_time"))
         json_object_set_new(entry, "response_time", json_string(now));
+}
+
+int syslog_add_refs(struct store_txn *txn, json_t *entry, const char *request_ref, const char *response_ref)
+{
+    complete(entry);
+    struct store_body refs[2] = {{request_ref, NULL, 0}, {response_ref, NULL, 0}};
+    return store_syslog_insert(txn, entry, refs);
+}
+
+int syslog_add(struct store_txn *txn, json_t *entry, const char *request_body, size_t request_len,
+               const char *response_body, size_t response_len)
+{
+    complete(entry);
     const char *when = json_string_value(json_object_get(entry, "request_time"));
     const char *id = json_string_value(json_object_get(entry, "identifier"));
     const char *tenant = json_string_value(json_object_get(entry, "tenant"));

@@ -25,9 +25,14 @@ struct store_txn;
 #define SYSLOG_REDACTED "[redacted]"
 
 /* Store entry (identifier made when absent) and its bodies, inside a job.
- * A NULL or empty body is not stored. STORE_OK or STORE_EIO. */
+ * A NULL or empty body is not stored. STORE_OK, STORE_SPOOL_FULL (nothing
+ * written) or STORE_EIO. */
 int syslog_add(struct store_txn *txn, json_t *entry, const char *request_body, size_t request_len,
                const char *response_body, size_t response_len);
+/* The same for bodies the store already holds elsewhere: the entry points
+ * at them by key ("db:message:ID", "db:attempt:ID:N"; NULL for none) and
+ * nothing is spooled. */
+int syslog_add_refs(struct store_txn *txn, json_t *entry, const char *request_ref, const char *response_ref);
 /* A new entry with the common members set; the caller adds the rest. */
 json_t *syslog_entry(const char *tenant, const char *order_id, const char *correlation_id, const char *event_type,
                      const char *request_type, const char *source_type, const char *source_id);

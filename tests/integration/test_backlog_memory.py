@@ -22,8 +22,8 @@ class BacklogMemoryTest(unittest.TestCase):
         s.bind(("127.0.0.1", 0))
         dead = s.getsockname()[1]
         s.close()  # nothing listens there: every delivery fails and waits an hour
-        relay = Relay(extra="[webhooks]\nallow_private = 127.0.0.0/8\nretry_schedule = 0 1h\npoll_interval_ms = 50\n"
-                            "[system_logs]\nretention_days = 0\n").start()
+        relay = Relay(extra="[webhooks]\nallow_private = 127.0.0.0/8\nretry_schedule = 0 1h\n"
+                            "[retention]\nsystem_logs = 0\n").start()
         try:
             relay.post("/webhooks/endpoints", {"url": "http://127.0.0.1:%d/" % dead})
             body = order_body("PO-MEM")

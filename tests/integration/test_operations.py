@@ -25,7 +25,7 @@ class OperationsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.receiver = Receiver()
-        cls.relay = Relay(extra="[webhooks]\nallow_private = 127.0.0.0/8\npoll_interval_ms = 50\n"
+        cls.relay = Relay(extra="[webhooks]\nallow_private = 127.0.0.0/8\n"
                                 "[orders]\nstuck_before_fulfillment = 1\nstuck_in_fulfillment = 3600\n").start()
         ep = cls.relay.post("/webhooks/endpoints", {"url": cls.receiver.url("/ops")}).json
         cls.receiver.configure("/ops", "ok", [ep["secret"]])

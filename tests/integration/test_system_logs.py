@@ -67,7 +67,6 @@ secret = as-secret-0001
 url_expires = 60
 [webhooks]
 allow_private = 127.0.0.0/8
-poll_interval_ms = 50
 retry_schedule = 0 1
 """
 
@@ -272,7 +271,7 @@ class S3OutageTest(unittest.TestCase):
 
 class LocalStoreTest(unittest.TestCase):
     def test_local_bodies_signed_urls_retention_and_spool_cap(self):
-        relay = Relay(extra="[system_logs]\nretention_days = 1\nsweep_interval = 1\n").start()
+        relay = Relay(extra="[retention]\nsystem_logs = 1d\nsweep_interval = 1\n").start()
         with open(relay.conf, "a") as f:  # links are built on the configured public URL
             f.write("[server]\npublic_url = http://localhost:%d/\n" % relay.port)
         relay.stop()

@@ -15,7 +15,7 @@ class WebhookCrashTest(unittest.TestCase):
     def test_sigkill_mid_delivery_loses_nothing(self):
         receiver = Receiver()
         relay = Relay(extra="[webhooks]\nretry_schedule = 0 1 1 1 1\nallow_private = 127.0.0.0/8\n"
-                            "poll_interval_ms = 50\n").start()
+                            "").start()
         try:
             ep = relay.post("/webhooks/endpoints", {"url": receiver.url("/crash"), "event_types": ["order.created"],
                                                     "max_concurrency": 4}).json

@@ -11,7 +11,7 @@ from relay import Relay, order_body, shipment_update
 from webhooks import Receiver
 
 SSU = "/orders/shipment-status-update"
-FAST = "[webhooks]\nretry_schedule = 0 1 1 1\nallow_private = 127.0.0.0/8\npoll_interval_ms = 50\n" \
+FAST = "[webhooks]\nretry_schedule = 0 1 1 1\nallow_private = 127.0.0.0/8\n" \
        "timeout = 2\nconnect_timeout = 1\nsecret_grace = 3600\n"
 
 
@@ -345,7 +345,7 @@ class WebhooksTest(unittest.TestCase):
             shutil.rmtree(d, ignore_errors=True)
 
     def test_ssrf_guard_blocks_private_addresses_by_default(self):
-        relay = Relay(extra="[webhooks]\npoll_interval_ms = 50\nretry_schedule = 0 60\n").start()
+        relay = Relay(extra="[webhooks]\nretry_schedule = 0 60\n").start()
         try:
             r = relay.post("/webhooks/endpoints", {"url": self.receiver.url("/ssrf"), "event_types": ["order.created"]})
             relay.post("/orders", order_body("PO-SSRF"))

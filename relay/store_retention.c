@@ -1,0 +1,134 @@
+/* store_retention: the SQLite side of retention (see store.h). Every sweep
+ * selects a bounded batch of expired rows through an index, then deletes
+ * them one by one by key, so a sweep never scans a table and never holds
+ * the writer for long. */
+#include <string.h>
+
+#include "store_sqlite_int.h"
+
+/* Rows a query returns (bound by the caller, reset here), each passed to
+ * the delete statements in dels (each taking the row's columns as ?1, ?2);
+ * the number of rows, or STORE_EIO. */
+static int delete_each(struct store_txn *txn, sqlite3_stmt *q, const char *const *dels, int n_dels)
+{
+    json_t *rows = sq_rows(q);
+    if (!rows)
+        return STORE_EIO;
+    int rc = STORE_OK;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        for (int k = 0; k < n_dels && rc == STORE_OK; k++) {
+            sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, dels[k]);
+            if (!s) {
+                rc = STORE_EIO;
+                break;
+            }
+            int col = 1;
+            const char *name;
+            json_t *v;
+            json_object_foreach(r, name, v)
+            {
+                if (json_is_integer(v))
+                    sqlite3_bind_int64(s, col, json_integer_value(v));
+                else
+                    sq_text(s, col, json_string_value(v));
+                col++;
+            }
+            rc = sq_done(s);
+        }
+        if (rc != STORE_OK)
+            break;
+    }
+    int n = (int)json_array_size(rows);
+    json_decref(rows);
+    return rc == STORE_OK ? n : STORE_EIO;
+}
+
+int store_sweep_messages(struct store_txn *txn, const char *status, int64_t before_ms, int limit)
+{
+    static const char sql[] = "SELECT id FROM webhook_messages WHERE status = ?1 AND updated_at < ?2 LIMIT ?3";
+    static const char *const dels[] = {"DELETE FROM webhook_attempts WHERE message_id = ?1",
+                                       "DELETE FROM webhook_messages WHERE id = ?1"};
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, status);
+    sqlite3_bind_int64(s, 2, before_ms);
+    sqlite3_bind_int(s, 3, limit);
+    return delete_each(txn, s, dels, 2);
+}
+
+static int sweep_dated(struct store_txn *txn, const char *select, const char *del, const char *before_iso, int limit)
+{
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, select);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, before_iso);
+    sqlite3_bind_int(s, 2, limit);
+    const char *dels[] = {del};
+    return delete_each(txn, s, dels, 1);
+}
+
+int store_sweep_changelogs(struct store_txn *txn, const char *before_iso, int limit)
+{
+    static const char sql[] = "SELECT id FROM change_logs WHERE log_date < ?1 LIMIT ?2";
+    static const char del[] = "DELETE FROM change_logs WHERE id = ?1";
+    return sweep_dated(txn, sql, del, before_iso, limit);
+}
+
+int store_sweep_seen(struct store_txn *txn, const char *before_iso, int limit)
+{
+    static const char sql[] = "SELECT rowid FROM seen_events WHERE received_date < ?1 LIMIT ?2";
+    static const char del[] = "DELETE FROM seen_events WHERE rowid = ?1";
+    return sweep_dated(txn, sql, del, before_iso, limit);
+}
+
+int store_sweep_parked(struct store_txn *txn, const char *before_iso, int limit)
+{
+    static const char sql[] = "SELECT id FROM parked_events WHERE received_date < ?1 LIMIT ?2";
+    static const char del[] = "DELETE FROM parked_events WHERE id = ?1";
+    return sweep_dated(txn, sql, del, before_iso, limit);
+}
+
+int store_sweep_orders(struct store_txn *txn, const char *before_iso, int limit)
+{
+    static const char sql[] = "SELECT tenant, order_id FROM orders WHERE status IN ('closed', 'cancelled') "
+                              "AND update_date < ?1 LIMIT ?2";
+    static const char *const dels[] = {"DELETE FROM change_logs WHERE tenant = ?1 AND order_id = ?2",
+                                       "DELETE FROM shipment_keys WHERE tenant = ?1 AND order_id = ?2",
+                                       "DELETE FROM orders WHERE tenant = ?1 AND order_id = ?2"};
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, before_iso);
+    sqlite3_bind_int(s, 2, limit);
+    json_t *rows = sq_rows(s);
+    if (!rows)
+        return STORE_EIO;
+    int rc = STORE_OK;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        const char *tenant = json_string_value(json_object_get(r, "tenant"));
+        const char *order_id = json_string_value(json_object_get(r, "order_id"));
+        rc = store_syslog_forget_order(txn, tenant, order_id);
+        for (int k = 0; k < 3 && rc == STORE_OK; k++) {
+            sqlite3_stmt *d = sq_stmt(txn->db, &txn->cache, dels[k]);
+            if (!d) {
+                rc = STORE_EIO;
+                break;
+            }
+            sq_text(d, 1, tenant);
+            sq_text(d, 2, order_id);
+            rc = sq_done(d);
+        }
+        if (rc != STORE_OK)
+            break;
+    }
+    int n = (int)json_array_size(rows);
+    json_decref(rows);
+    return rc == STORE_OK ? n : STORE_EIO;
+}
