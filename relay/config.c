@@ -52,6 +52,9 @@ static const struct key keys[] = {
      "Seconds SIGTERM waits for in-flight requests before exiting anyway.", NULL},
     {"storage", "dir", KEY_STRING, OFF(storage_dir), "shiprelay-data", 0, 0,
      "Directory holding all state (created if missing).", NULL},
+    {"storage", "order_cache", KEY_INT, OFF(order_cache), "32", 0, 65536,
+     "MiB of orders the writer keeps parsed in memory, so a busy order is not read and\n"
+     "parsed again for every event (0: none).", NULL},
     {"storage", "commit_batch", KEY_INT, OFF(commit_batch), "256", 1, 10000,
      "Most requests committed together in one transaction (one fsync).", NULL},
     {"orders", "no_autoclose_sources", KEY_STRING, OFF(no_autoclose_sources), "SHOPIFY", 0, 0,

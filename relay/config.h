@@ -37,6 +37,7 @@ struct config {
     /* [storage] */
     char *storage_dir;
     long commit_batch;
+    long order_cache;
     /* [orders] */
     char *no_autoclose_sources; /* space/comma separated, compared case-insensitively */
     long stuck_early, stuck_late; /* seconds; see [orders] stuck_before_fulfillment, stuck_in_fulfillment */

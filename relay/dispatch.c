@@ -652,6 +652,7 @@ static void on_nudge(evutil_socket_t fd, short kind, void *arg)
 
 static void *dispatch_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "sr-dispatch");
     struct dispatcher *d = arg;
     event_base_loop(d->base, EVLOOP_NO_EXIT_ON_EMPTY);
     return NULL;

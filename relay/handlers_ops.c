@@ -36,13 +36,13 @@ static int op_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct op_job *j = arg;
     const char *tenant = ctx->tenant, *ref = route_param(&ctx->params, "reference");
-    json_t *order = store_order_get(txn, tenant, j->key, ref);
-    if (!order) {
+    json_t *before = store_order_peek(txn, tenant, j->key, ref);
+    if (!before) {
         http_job_error(ctx, 404, "order_not_found", "no order \"%s\"", ref);
         return STORE_OK;
     }
-    snprintf(ctx->order_id, sizeof ctx->order_id, "%s", json_string_value(json_object_get(order, "order_id")));
-    json_t *before = json_deep_copy(order), *changes = json_array();
+    snprintf(ctx->order_id, sizeof ctx->order_id, "%s", json_string_value(json_object_get(before, "order_id")));
+    json_t *order = json_deep_copy(before), *changes = json_array();
     const char *reason = json_string_value(json_object_get(j->body, "cancellation_reason"));
     const char *fo = route_param(&ctx->params, "fo");
     char err[512] = "";
@@ -81,7 +81,7 @@ static int op_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     else if (result == OPS_REFUSED)
         http_job_error(ctx, 409, "operation_refused", "%s", err);
     else
-        http_job_reply(ctx, 200, json_incref(order));
+        http_job_reply_text(ctx, 200, store_order_json(txn, result == OPS_CHANGED ? order : before));
     json_decref(changes);
     json_decref(before);
     json_decref(order);

@@ -78,7 +78,7 @@ static int create_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     int rc = pipeline_store_order(txn, ctx->cfg, ctx->tenant, NULL, order, changes, "API", ctx->correlation_id, j->now);
     snprintf(ctx->order_id, sizeof ctx->order_id, "%s", json_string_value(json_object_get(order, "order_id")));
     if (rc == STORE_OK)
-        http_job_reply(ctx, 201, json_incref(order));
+        http_job_reply_text(ctx, 201, store_order_json(txn, order));
     else if (rc == STORE_EXISTS)
         http_job_error(ctx, 409, "order_exists", "an order with partner_order_reference \"%s\" already exists",
                        json_string_value(json_object_get(order, "partner_order_reference")));
@@ -165,21 +165,22 @@ void handle_order_change_logs(struct http_ctx *ctx)
 static int ssu_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct write_job *j = arg;
-    json_t *order = store_order_get(txn, ctx->tenant, STORE_KEY_PARTNER_REF,
-                                    ju_path_str(j->body, "partner_order_reference"));
-    if (!order) {
+    json_t *before = store_order_peek(txn, ctx->tenant, STORE_KEY_PARTNER_REF,
+                                     ju_path_str(j->body, "partner_order_reference"));
+    if (!before) {
         http_job_reply(ctx, 200, NULL);
         return STORE_OK;
     }
-    snprintf(ctx->order_id, sizeof ctx->order_id, "%s", json_string_value(json_object_get(order, "order_id")));
-    bool autoclose = !config_source_skips_autoclose(ctx->cfg, ju_path_str(order, "creation_source.source_type"));
-    json_t *before = json_deep_copy(order), *changes = json_array();
+    snprintf(ctx->order_id, sizeof ctx->order_id, "%s", json_string_value(json_object_get(before, "order_id")));
+    bool autoclose = !config_source_skips_autoclose(ctx->cfg, ju_path_str(before, "creation_source.source_type"));
+    json_t *order = json_deep_copy(before), *changes = json_array();
     int rc = STORE_OK;
-    if (shipment_update_apply(order, j->body, autoclose, j->now, changes)) /* else a repeat: nothing to write */
+    bool changed = shipment_update_apply(order, j->body, autoclose, j->now, changes);
+    if (changed) /* else a repeat: nothing to write */
         rc = pipeline_store_order(txn, ctx->cfg, ctx->tenant, before, order, changes, "SHIPMENT_STATUS_UPDATE",
                                   ctx->correlation_id, j->now);
     if (rc == STORE_OK)
-        http_job_reply(ctx, 200, json_incref(order));
+        http_job_reply_text(ctx, 200, store_order_json(txn, changed ? order : before));
     json_decref(changes);
     json_decref(before);
     json_decref(order);

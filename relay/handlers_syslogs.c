@@ -128,8 +128,9 @@ void handle_syslog_get(struct http_ctx *ctx)
         char until[TIME_ISO_LEN];
         time_format_iso(now + expires * 1000, until);
         json_object_set_new(out, "expires_at", json_string(until));
-        json_object_del(out, "request_body_key");
-        json_object_del(out, "response_body_key");
+        static const char *internal[] = {"request_body_key", "response_body_key", "request_spool", "response_spool"};
+        for (size_t k = 0; k < sizeof internal / sizeof internal[0]; k++)
+            json_object_del(out, internal[k]);
         json_object_del(out, "tenant");
         http_reply_json(ctx, 200, out);
     }
@@ -166,11 +167,14 @@ void handle_body_download(struct http_ctx *ctx)
     char keyname[32];
     snprintf(keyname, sizeof keyname, "%s_body_key", part);
     const char *key = json_string_value(json_object_get(entry, keyname));
+    char spoolname[32];
+    snprintf(spoolname, sizeof spoolname, "%s_spool", part);
     size_t len = 0;
     char *body = NULL;
     if (key && strncmp(key, "db:", 3) == 0)
         body = store_read_body_ref(ctx->reader, tenant, key, &len);
-    else if (key && !(body = store_read_spooled(ctx->reader, key, &len)))
+    else if (key && !(body = store_read_spooled(ctx->reader, json_integer_value(json_object_get(entry, spoolname)),
+                                                key, &len)))
         body = blobstore_read_local(ctx->blobs, key, &len);
     json_decref(entry);
     if (!body) {

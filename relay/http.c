@@ -163,8 +163,16 @@ struct submission {
 void http_job_reply(struct http_ctx *ctx, int status, json_t *body)
 {
     json_decref(ctx->job_body);
+    free(ctx->job_text);
     ctx->job_status = status;
     ctx->job_body = body;
+    ctx->job_text = NULL;
+}
+
+void http_job_reply_text(struct http_ctx *ctx, int status, char *text)
+{
+    http_job_reply(ctx, status, NULL);
+    ctx->job_text = text;
 }
 
 void http_job_error(struct http_ctx *ctx, int status, const char *code, const char *fmt, ...)
@@ -183,8 +191,6 @@ static int write_log(struct store_txn *txn, struct submission *sub)
     struct http_ctx *ctx = sub->ctx;
     json_t *e = json_deep_copy(sub->entry);
     const char *order_id = ctx->order_id[0] ? ctx->order_id : NULL;
-    if (!order_id && json_is_object(ctx->job_body))
-        order_id = json_string_value(json_object_get(ctx->job_body, "order_id"));
     if (order_id)
         json_object_set_new(e, "order_id", json_string(order_id));
     char now[TIME_ISO_LEN];
@@ -221,6 +227,11 @@ static int submission_run(struct store_txn *txn, void *arg)
     json_t *body = ctx->job_body;
     ctx->job_body = NULL;
     decide(sub, status, body);
+    if (ctx->job_text) {
+        free(sub->text);
+        sub->text = ctx->job_text;
+        ctx->job_text = NULL;
+    }
     if (!sub->entry)
         return rc;
     int lrc = write_log(txn, sub);
@@ -557,6 +568,7 @@ static void begin_drain(evutil_socket_t fd, short what, void *arg)
 
 static void *worker_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "sr-http");
     struct worker *w = arg;
     event_base_dispatch(w->base);
     return NULL;

@@ -67,6 +67,7 @@ struct http_ctx {
     const struct route *route;
     int job_status;   /* private: the reply a write decided */
     json_t *job_body; /* private */
+    char *job_text;   /* private */
     void *worker; /* private */
     struct evkeyvalq *query; /* private: parsed query string */
     char path[1024];         /* private: captures point in here */
@@ -103,6 +104,8 @@ void http_submit(struct http_ctx *ctx, http_job_fn fn, void (*done)(void *arg), 
 void http_job_reply(struct http_ctx *ctx, int status, json_t *body);
 void http_job_error(struct http_ctx *ctx, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same with a body already serialised (stolen; e.g. store_order_json). */
+void http_job_reply_text(struct http_ctx *ctx, int status, char *text);
 
 /* Replies. body is stolen (may be NULL for an empty body). */
 void http_reply_json(struct http_ctx *ctx, int status, json_t *body);

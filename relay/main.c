@@ -51,7 +51,8 @@ static int run(struct config *cfg)
 {
     char err[512] = "";
     struct store_options opt = {
-        .dir = cfg->storage_dir, .batch_max = (int)cfg->commit_batch, .spool_max = cfg->spool_max_bytes};
+        .dir = cfg->storage_dir, .batch_max = (int)cfg->commit_batch, .spool_max = cfg->spool_max_bytes,
+        .order_cache = (size_t)cfg->order_cache << 20};
     struct store *st = store_open(&opt, err, sizeof err);
     struct blobstore *blobs = st ? blobstore_open(cfg, err, sizeof err) : NULL;
     struct uploader *up = blobs ? uploader_start(cfg, st, blobs, err, sizeof err) : NULL;

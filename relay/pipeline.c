@@ -72,14 +72,15 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
         free(key);
     }
     if (!order && ref)
-        order = store_order_get(txn, tenant, STORE_KEY_PARTNER_REF, ref);
+        order = store_order_peek(txn, tenant, STORE_KEY_PARTNER_REF, ref);
     if (!order) {
         *outcome = PIPELINE_PARKED;
         return store_park(txn, tenant, source, event, now_iso);
     }
     if (order_id)
         snprintf(order_id, 64, "%s", str(order, "order_id"));
-    json_t *before = json_deep_copy(order);
+    json_t *before = order; /* as stored (shared: not to be changed); its text is known */
+    order = json_deep_copy(before);
     json_t *changes = json_array();
     int rc = STORE_OK;
     *outcome = PIPELINE_UNCHANGED;
@@ -143,6 +144,12 @@ static int emit_webhooks(struct store_txn *txn, const char *tenant, const json_t
 {
     json_t *events = webhook_events_for(before, order, changes);
     int64_t now_ms = time_now_ms();
+    /* The images as stored: no serialisation when the store knows them. */
+    char *images[2] = {NULL, NULL};
+    if (json_array_size(events)) {
+        images[0] = before ? store_order_json(txn, before) : NULL;
+        images[1] = store_order_json(txn, order);
+    }
     int rc = STORE_OK;
     size_t i;
     json_t *e;
@@ -153,15 +160,15 @@ static int emit_webhooks(struct store_txn *txn, const char *tenant, const json_t
         crypto_random(raw, sizeof raw);
         memcpy(id, "evt_", 4);
         crypto_hex(raw, sizeof raw, id + 4);
-        json_t *body = webhook_event_body(str(e, "type"), str(e, "trigger"), id, now_iso, tenant, before, order);
-        char *text = ju_dump(body);
+        char *text = webhook_event_text(str(e, "type"), str(e, "trigger"), id, now_iso, tenant, images[0], images[1]);
         rc = store_outbox_add(txn, tenant, str(order, "order_id"), id, str(e, "type"), str(e, "trigger"), text,
                               correlation_id, now_ms);
         free(text);
-        json_decref(body);
         if (rc != STORE_OK)
             break;
     }
+    free(images[0]);
+    free(images[1]);
     json_decref(events);
     return rc;
 }

@@ -126,6 +126,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 static void *retention_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "sr-retention");
     struct retention *r = arg;
     event_base_loop(r->base, EVLOOP_NO_EXIT_ON_EMPTY);
     return NULL;

@@ -51,6 +51,7 @@ struct store_options {
     const char *dir;         /* where the database lives (created if missing) */
     int batch_max;           /* most jobs in one transaction */
     long long spool_max;     /* cap on the body spool in bytes (0: none) */
+    size_t order_cache;      /* bytes of orders the writer keeps parsed (0: none) */
 };
 
 /* What one commit did, for the subscribers of store_subscribe. */
@@ -81,8 +82,23 @@ void store_stats(struct store *st, unsigned long *jobs, unsigned long *commits, 
 /* Undo everything this job has written so far and carry on (its savepoint
  * stays open). STORE_OK, or STORE_EIO when the transaction is lost. */
 int store_job_undo(struct store_txn *txn);
+/* The order (a new object the caller owns and may change), or NULL. */
 json_t *store_order_get(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref);
-/* STORE_OK, STORE_EXISTS, or STORE_EIO. */
+/* The same without a copy: the order as the store holds it, shared with its
+ * cache. The caller gets a reference to decref but must not change the
+ * object (debug builds check); to change the order, json_deep_copy it. The
+ * way to write an order: before = peek, order = copy of before, change
+ * order, store it (and before's text is known to store_order_json). */
+json_t *store_order_peek(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref);
+/* doc as JSON text (caller frees). When doc is an order this job got from
+ * store_order_get or stored with store_order_insert/update, and it has not
+ * been changed since, this is the stored text, with no serialisation;
+ * otherwise a fresh one. So: to reuse the text, change a copy, not the
+ * order you got. */
+char *store_order_json(struct store_txn *txn, const json_t *doc);
+/* STORE_OK, STORE_EXISTS, or STORE_EIO. The store keeps a reference to
+ * order (its cache): do not change order after storing it (build the next
+ * version on a copy). Debug builds check this. */
 int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order);
 int store_order_update(struct store_txn *txn, const char *tenant, const json_t *order);
 /* Store each entry of changes (see order.h) stamped with log_date and source
@@ -91,7 +107,8 @@ int store_changelog_add(struct store_txn *txn, const char *tenant, const char *o
                         const char *source, const json_t *changes);
 
 /* The order holding a shipment with this tracking number (or, given as
- * "psr:REF", this partner_shipment_reference), or NULL. */
+ * "psr:REF", this partner_shipment_reference), or NULL; shared, as from
+ * store_order_peek. */
 json_t *store_order_by_tracking(struct store_txn *txn, const char *tenant, const char *tracking_no);
 /* Record that an inbound event with this dedupe key arrived from source:
  * 0 when it is new, 1 when it was seen before, STORE_EIO on failure. */
@@ -207,32 +224,34 @@ struct store_body {
  * written: the bodies would take the spool over its cap) or STORE_EIO. */
 int store_syslog_insert(struct store_txn *txn, const json_t *entry, const struct store_body bodies[2]);
 struct store_spooled {
+    int64_t id; /* the spool row */
     char *key;
     char *body;
     size_t len;
     int attempts; /* failed tries so far */
 };
 /* Entries of an order, oldest first, filtered (NULL / code_min < 0: any),
- * after a seq, at most limit. One entry with its body keys (json null when
- * there is none, NULL on error); "bodies" says where they are: spooled,
- * stored, none or redacted. A body still in the spool (malloc'd). */
+ * after a seq, at most limit. One entry with its body keys and spool ids
+ * (json null when there is none, NULL on error); "bodies" says where they
+ * are: spooled, stored, none or redacted. A body still in the spool, by its
+ * spool id and key (malloc'd; NULL when it has left). */
 json_t *store_read_syslogs(struct store_reader *rd, const char *tenant, const char *order_id,
                            const char *correlation_id, const char *event_type, const char *request_type,
                            int code_min, int code_max, long long after, int limit);
 json_t *store_read_syslog(struct store_reader *rd, const char *tenant, const char *identifier);
-char *store_read_spooled(struct store_reader *rd, const char *key, size_t *len);
+char *store_read_spooled(struct store_reader *rd, int64_t spool_id, const char *key, size_t *len);
 /* For the uploader: spooled bodies due for an upload try, oldest due first,
- * skipping the n_skip keys in skip (in flight); out holds limit; the caller
- * frees key and body. Queued deletions. */
-int store_read_spool_due(struct store_reader *rd, int64_t now_ms, int limit, const char *const *skip, int n_skip,
+ * skipping the n_skip spool ids in skip (in flight); out holds limit; the
+ * caller frees key and body. Queued deletions. */
+int store_read_spool_due(struct store_reader *rd, int64_t now_ms, int limit, const int64_t *skip, int n_skip,
                          struct store_spooled *out);
 json_t *store_read_body_deletes(struct store_reader *rd, int limit);
 /* The earliest next_try_at after now_ms of any spooled body, or -1. */
 int64_t store_read_spool_next(struct store_reader *rd, int64_t now_ms);
 /* Inside jobs: a body reached the object store (it leaves the spool); a try
  * failed (try again at next_try_at); a queued deletion is done. */
-int store_spool_moved(struct store_txn *txn, const char *key);
-int store_spool_retry(struct store_txn *txn, const char *key, int64_t next_try_at);
+int store_spool_moved(struct store_txn *txn, int64_t spool_id);
+int store_spool_retry(struct store_txn *txn, int64_t spool_id, int64_t next_try_at);
 int store_body_deleted(struct store_txn *txn, const char *key);
 /* Retention: entries with request_time before cutoff go, bodies with them,
  * at most limit entries per call. The number removed, or STORE_EIO. */

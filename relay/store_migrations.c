@@ -144,18 +144,27 @@ const char *const store_migrations[] = {
     "ALTER TABLE parked_events ADD COLUMN partner_shipment_reference TEXT;"
     "CREATE INDEX parked_by_shipment_reference ON parked_events (tenant, partner_shipment_reference);",
 
-    /* 7: line rate. The spool knows its size (kept in the same commits as the
-     * bodies); due bodies are found through an index; orders carry their
-     * status as a column for stuck-order scans and metrics. */
+    /* 7: line rate. The spool is found by row id (never reused) and knows
+     * its size (a counter kept in the same commits as the bodies); entries
+     * keep the spool ids of their bodies; due bodies come through an index;
+     * orders carry their status as a column for stuck-order scans. */
     "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
-    "ALTER TABLE body_spool ADD COLUMN len INTEGER NOT NULL DEFAULT 0;"
-    "UPDATE body_spool SET len = length(body);"
+    "CREATE TABLE spool (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, body BLOB NOT NULL,"
+    "  len INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_try_at INTEGER NOT NULL DEFAULT 0);"
+    "ALTER TABLE system_logs ADD COLUMN request_spool INTEGER;"
+    "ALTER TABLE system_logs ADD COLUMN response_spool INTEGER;"
+    "INSERT INTO spool (key, body, len, attempts, next_try_at) "
+    "  SELECT key, body, length(body), attempts, next_try_at FROM body_spool;"
+    "UPDATE system_logs SET request_spool = (SELECT id FROM spool WHERE spool.key = system_logs.request_body_key), "
+    "  response_spool = (SELECT id FROM spool WHERE spool.key = system_logs.response_body_key) "
+    "  WHERE bodies = 'spooled';"
+    "DROP TABLE body_spool;"
+    "ALTER TABLE spool RENAME TO body_spool;"
     "INSERT INTO counters (name, value) SELECT 'spool_bytes', COALESCE(SUM(len), 0) FROM body_spool;"
     "CREATE INDEX body_spool_due ON body_spool (next_try_at);"
     "ALTER TABLE orders ADD COLUMN status TEXT NOT NULL DEFAULT '';"
     "UPDATE orders SET status = COALESCE(json_extract(doc, '$.status'), '');"
-    "CREATE INDEX orders_by_status ON orders (status, update_date);"
-    "CREATE INDEX orders_by_tenant_status ON orders (tenant, status, update_date);",
+    "CREATE INDEX orders_by_status ON orders (status, update_date);",
 
     /* 8: retention sweeps and per-order work find their rows through an index. */
     "CREATE INDEX messages_by_status_time ON webhook_messages (status, updated_at);"

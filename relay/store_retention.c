@@ -4,6 +4,7 @@
  * the writer for long. */
 #include <string.h>
 
+#include "order_cache.h"
 #include "store_sqlite_int.h"
 
 /* Rows a query returns (bound by the caller, reset here), each passed to
@@ -130,5 +131,7 @@ int store_sweep_orders(struct store_txn *txn, const char *before_iso, int limit)
     }
     int n = (int)json_array_size(rows);
     json_decref(rows);
+    if (n)
+        order_cache_clear(txn->orders);
     return rc == STORE_OK ? n : STORE_EIO;
 }

@@ -19,6 +19,7 @@
 
 #include "jsonutil.h"
 #include "log.h"
+#include "order_cache.h"
 #include "xmalloc.h"
 
 
@@ -219,6 +220,8 @@ static void deliver(evutil_socket_t fd, short what, void *arg)
 int store_job_undo(struct store_txn *txn)
 {
     txn->job = (struct txn_effects){0};
+    order_cache_clear(txn->orders); /* it may hold what is being undone */
+    sq_forget_known(txn);
     return exec(txn->db, "ROLLBACK TO job") == 0 ? STORE_OK : STORE_EIO;
 }
 
@@ -241,6 +244,7 @@ static bool run_job(struct store_txn *t, struct job *j)
     if (exec(db, "SAVEPOINT job") != 0)
         return false;
     j->rc = j->fn(t, j->arg);
+    sq_forget_known(t); /* what the job handed out may be freed now */
     if (sqlite3_get_autocommit(db))
         return false;
     if (j->rc != STORE_OK && store_job_undo(t) != STORE_OK)
@@ -276,6 +280,8 @@ static void run_batch(struct store *st, struct job *batch)
         ok = false;
     if (!ok && !sqlite3_get_autocommit(db))
         exec(db, "ROLLBACK");
+    if (!ok)
+        order_cache_clear(t->orders);
     if (ok)
         t->spool_committed += t->batch.spool_delta;
     struct store_commit c = {.messages = t->batch.messages,
@@ -305,6 +311,7 @@ static void run_batch(struct store *st, struct job *batch)
 
 static void *writer_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "sr-writer");
     struct store *st = arg;
     pthread_mutex_lock(&st->mu);
     for (;;) {
@@ -337,8 +344,7 @@ static int prepare_writer(struct store_txn *t)
     t->log = prep(t->db, "INSERT INTO change_logs (tenant, order_id, log_date, change_type, source, entity_type, "
                          "entity_id, field, old_value, new_value) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
     t->key_put = prep(t->db, "INSERT OR REPLACE INTO shipment_keys (tenant, tracking_no, order_id) VALUES (?1,?2,?3)");
-    t->get_by_tracking = prep(t->db, "SELECT o.doc FROM shipment_keys k JOIN orders o ON o.tenant=k.tenant AND "
-                                     "o.order_id=k.order_id WHERE k.tenant=?1 AND k.tracking_no=?2");
+    t->get_by_tracking = prep(t->db, "SELECT order_id FROM shipment_keys WHERE tenant=?1 AND tracking_no=?2");
     t->seen = prep(t->db, "INSERT OR IGNORE INTO seen_events (tenant, source, key, received_date) VALUES (?1,?2,?3,?4)");
     t->park = prep(t->db, "INSERT INTO parked_events (tenant, source, tracking_no, partner_order_reference, event, "
                           "received_date, partner_shipment_reference) VALUES (?1,?2,?3,?4,?5,?6,?7)");
@@ -375,6 +381,7 @@ struct store *store_open(const struct store_options *opt, char *err, size_t errl
     st->path = xasprintf("%s/shiprelay.db", dir);
     st->batch_max = opt->batch_max > 0 ? opt->batch_max : 1;
     st->txn.spool_max = opt->spool_max;
+    st->txn.orders = order_cache_new(opt->order_cache);
     st->txn.db = open_db(st->path, false, err, errlen);
     if (!st->txn.db || migrate(st->txn.db, err, errlen) != 0 || prepare_writer(&st->txn) != 0 ||
         load_spool_size(&st->txn) != 0) {
@@ -412,6 +419,8 @@ void store_close(struct store *st)
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         sqlite3_finalize(stmts[i]);
     sq_cache_free(&t->cache);
+    sq_forget_known(t);
+    order_cache_free(t->orders);
     sqlite3_close_v2(t->db);
     pthread_mutex_destroy(&st->mu);
     pthread_cond_destroy(&st->cv);
@@ -488,9 +497,71 @@ static int step_done(sqlite3_stmt *s)
     return rc == SQLITE_DONE ? STORE_OK : rc == SQLITE_CONSTRAINT ? STORE_EXISTS : STORE_EIO;
 }
 
+/* Remember that doc (handed out or just stored in this job) has text as
+ * its stored form, for store_order_json. */
+static void remember(struct store_txn *t, const json_t *doc, const char *text)
+{
+    int i = t->n_known < ORDER_KNOWN_MAX ? t->n_known++ : (t->known_next++ % ORDER_KNOWN_MAX);
+    free(t->known[i].text);
+    t->known[i].doc = doc;
+    t->known[i].text = xstrdup(text);
+}
+
+void sq_forget_known(struct store_txn *t)
+{
+    for (int i = 0; i < t->n_known; i++) {
+        free(t->known[i].text);
+        t->known[i].text = NULL;
+    }
+    t->n_known = 0;
+}
+
+/* The order from the cache, or read and parsed (and then cached): shared
+ * with the cache, or (copy) the caller's own. */
+static json_t *order_read(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref, bool copy)
+{
+    const json_t *cached;
+    const char *text;
+    if (order_cache_get(txn->orders, tenant, key == STORE_KEY_PARTNER_REF, ref, &cached, &text)) {
+        json_t *doc = copy ? json_deep_copy(cached) : json_incref((json_t *)cached);
+        remember(txn, doc, text);
+        return doc;
+    }
+    sqlite3_stmt *s = key == STORE_KEY_ORDER_ID ? txn->get_by_id : txn->get_by_ref;
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, ref, -1, SQLITE_STATIC);
+    json_t *doc = NULL;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(s, 0);
+        doc = json_loadb(t, (size_t)sqlite3_column_bytes(s, 0), 0, NULL);
+        if (doc) {
+            order_cache_put(txn->orders, tenant, copy ? json_deep_copy(doc) : json_incref(doc), t);
+            remember(txn, doc, t);
+        }
+    } else if (rc != SQLITE_DONE)
+        log_error("store: read: %s", sqlite3_errmsg(txn->db));
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return doc;
+}
+
 json_t *store_order_get(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref)
 {
-    return fetch_doc(key == STORE_KEY_ORDER_ID ? txn->get_by_id : txn->get_by_ref, tenant, ref, NULL);
+    return order_read(txn, tenant, key, ref, true);
+}
+
+json_t *store_order_peek(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref)
+{
+    return order_read(txn, tenant, key, ref, false);
+}
+
+char *store_order_json(struct store_txn *txn, const json_t *doc)
+{
+    for (int i = 0; i < txn->n_known; i++)
+        if (txn->known[i].doc == doc)
+            return xstrdup(txn->known[i].text);
+    return ju_dump(doc);
 }
 
 static const char *order_status(const json_t *order)
@@ -499,31 +570,58 @@ static const char *order_status(const json_t *order)
     return st ? st : "";
 }
 
-/* Keep the tracking-number index in step with the order's shipments. */
-static int index_shipments(struct store_txn *txn, const char *tenant, const json_t *order)
+/* The keys (tracking numbers, "psr:" references) an order's shipments are
+ * found by, as an object used as a set. */
+static json_t *shipment_keys(const json_t *order)
 {
-    const char *order_id = json_string_value(json_object_get(order, "order_id"));
+    json_t *set = json_object();
     size_t i;
     json_t *s;
     json_array_foreach(json_object_get(order, "shipments"), i, s)
     {
         const char *trk = json_string_value(json_object_get(s, "tracking_no"));
         const char *psr = json_string_value(json_object_get(s, "partner_shipment_reference"));
-        char *keys[2] = {trk ? xstrdup(trk) : NULL, psr ? xasprintf("psr:%s", psr) : NULL};
-        int rc = STORE_OK;
-        for (int k = 0; k < 2; k++) {
-            if (keys[k] && rc == STORE_OK) {
-                sqlite3_bind_text(txn->key_put, 1, tenant, -1, SQLITE_STATIC);
-                sqlite3_bind_text(txn->key_put, 2, keys[k], -1, SQLITE_STATIC);
-                sqlite3_bind_text(txn->key_put, 3, order_id, -1, SQLITE_STATIC);
-                rc = step_done(txn->key_put);
-            }
-            free(keys[k]);
+        if (trk)
+            json_object_set_new(set, trk, json_true());
+        if (psr) {
+            char *k = xasprintf("psr:%s", psr);
+            json_object_set_new(set, k, json_true());
+            free(k);
         }
-        if (rc != STORE_OK)
-            return STORE_EIO;
     }
-    return STORE_OK;
+    return set;
+}
+
+/* Keep the tracking-number index in step with the order's shipments: the
+ * keys it did not have before (prev: the order as stored before, or NULL). */
+static int index_shipments(struct store_txn *txn, const char *tenant, const json_t *order, const json_t *prev)
+{
+    const char *order_id = json_string_value(json_object_get(order, "order_id"));
+    json_t *now = shipment_keys(order), *was = prev ? shipment_keys(prev) : json_object();
+    int rc = STORE_OK;
+    const char *k;
+    json_t *v;
+    json_object_foreach(now, k, v)
+    {
+        if (rc != STORE_OK || json_object_get(was, k))
+            continue;
+        sqlite3_bind_text(txn->key_put, 1, tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_text(txn->key_put, 2, k, -1, SQLITE_STATIC);
+        sqlite3_bind_text(txn->key_put, 3, order_id, -1, SQLITE_STATIC);
+        rc = step_done(txn->key_put) == STORE_OK ? STORE_OK : STORE_EIO;
+    }
+    json_decref(now);
+    json_decref(was);
+    return rc;
+}
+
+/* After a successful write: the cache (which keeps order itself: the
+ * caller does not change it after storing it, store.h) and
+ * store_order_json know it. */
+static void written(struct store_txn *txn, const char *tenant, const json_t *order, const char *text)
+{
+    order_cache_put(txn->orders, tenant, json_incref((json_t *)order), text);
+    remember(txn, order, text);
 }
 
 int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order)
@@ -537,29 +635,50 @@ int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *
     sqlite3_bind_text(s, 5, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
     sq_text(s, 6, order_status(order));
     int rc = step_done(s);
+    if (rc == STORE_OK)
+        rc = index_shipments(txn, tenant, order, NULL);
+    if (rc == STORE_OK)
+        written(txn, tenant, order, doc);
     free(doc);
-    return rc == STORE_OK ? index_shipments(txn, tenant, order) : rc;
+    return rc;
 }
 
 int store_order_update(struct store_txn *txn, const char *tenant, const json_t *order)
 {
+    const char *order_id = json_string_value(json_object_get(order, "order_id"));
+    const json_t *prev = NULL;
+    const char *prev_text;
+    if (!order_cache_get(txn->orders, tenant, false, order_id, &prev, &prev_text))
+        prev = NULL;
     char *doc = ju_dump(order);
     sqlite3_stmt *s = txn->update;
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, json_string_value(json_object_get(order, "order_id")), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, order_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, doc, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
     sq_text(s, 5, order_status(order));
     int rc = step_done(s);
-    free(doc);
     if (rc != STORE_OK || sqlite3_changes(txn->db) != 1)
-        return STORE_EIO;
-    return index_shipments(txn, tenant, order);
+        rc = STORE_EIO;
+    if (rc == STORE_OK)
+        rc = index_shipments(txn, tenant, order, prev);
+    if (rc == STORE_OK)
+        written(txn, tenant, order, doc);
+    free(doc);
+    return rc;
 }
 
 json_t *store_order_by_tracking(struct store_txn *txn, const char *tenant, const char *tracking_no)
 {
-    return fetch_doc(txn->get_by_tracking, tenant, tracking_no, NULL);
+    sqlite3_stmt *s = txn->get_by_tracking;
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, tracking_no, -1, SQLITE_STATIC);
+    char *order_id = sqlite3_step(s) == SQLITE_ROW ? xstrdup((const char *)sqlite3_column_text(s, 0)) : NULL;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    json_t *doc = order_id ? order_read(txn, tenant, STORE_KEY_ORDER_ID, order_id, false) : NULL;
+    free(order_id);
+    return doc;
 }
 
 int store_event_seen(struct store_txn *txn, const char *tenant, const char *source, const char *key,

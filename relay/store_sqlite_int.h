@@ -33,8 +33,16 @@ struct txn_effects {
     bool endpoints_changed; /* an endpoint was created, changed or deleted */
 };
 
+#define ORDER_KNOWN_MAX 16
+
 struct store_txn {
     sqlite3 *db;
+    struct order_cache *orders; /* parsed orders with their stored text (order_cache.h) */
+    struct {                    /* this job's orders whose stored text is known (store_order_json) */
+        const json_t *doc;
+        char *text;
+    } known[ORDER_KNOWN_MAX];
+    int n_known, known_next;
     long long spool_committed; /* the spool's size as of the last commit */
     long long spool_max;       /* its cap (0: none) */
     struct txn_effects batch, job;
@@ -62,6 +70,8 @@ int sq_done(sqlite3_stmt *s);
 json_t *sq_rows(sqlite3_stmt *s);
 /* Bind text that may be NULL. */
 void sq_text(sqlite3_stmt *s, int idx, const char *text);
+/* Forget what store_order_json knows (the job is over, or undone). */
+void sq_forget_known(struct store_txn *t);
 /* Account for bytes entering (len > 0) or leaving (len < 0) the body spool in
  * this job; STORE_SPOOL_FULL when adding them would cross the cap. */
 int sq_spool_account(struct store_txn *txn, long long len);

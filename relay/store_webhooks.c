@@ -23,7 +23,7 @@ int store_outbox_add(struct store_txn *txn, const char *tenant, const char *orde
     static const char sql[] =
         "INSERT INTO webhook_messages (id, tenant, endpoint_id, event_id, event_type, trigger, order_id, payload, "
         "status, attempts, next_attempt_at, created_at, updated_at, correlation_id) "
-        "SELECT 'msg_' || lower(hex(randomblob(12))), ?1, e.id, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7, ?7, ?8 "
+        "SELECT printf('msg_%012x', ?7) || lower(hex(randomblob(6))), ?1, e.id, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7, ?7, ?8 "
         "FROM webhook_endpoints e WHERE e.tenant = ?1 AND e.enabled = 1 AND (e.event_types = '[]' OR EXISTS "
         "(SELECT 1 FROM json_each(e.event_types) j WHERE j.value = ?3)) ORDER BY e.created_at";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);

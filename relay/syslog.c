@@ -3,6 +3,7 @@
 #include "syslog.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -95,10 +96,13 @@ json_t *syslog_entry(const char *tenant, const char *order_id, const char *corre
 static void complete(json_t *entry)
 {
     if (!json_object_get(entry, "identifier")) {
-        unsigned char raw[12];
-        char id[4 + 24 + 1] = "slg_";
+        /* slg_ + the time (ms, 12 hex digits) + 12 random hex digits: unique,
+         * and in time order, so the identifier index grows at its end. */
+        unsigned char raw[6];
+        char id[4 + 24 + 1], rnd[13];
         crypto_random(raw, sizeof raw);
-        crypto_hex(raw, sizeof raw, id + 4);
+        crypto_hex(raw, sizeof raw, rnd);
+        snprintf(id, sizeof id, "slg_%012llx%s", (unsigned long long)time_now_ms() & 0xffffffffffffULL, rnd);
         json_object_set_new(entry, "identifier", json_string(id));
     }
     char now[TIME_ISO_LEN];

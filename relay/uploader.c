@@ -20,6 +20,7 @@
 #include "xmalloc.h"
 
 struct item {
+    int64_t spool_id; /* 0 for a deletion */
     char *key;
     char *body; /* NULL for a deletion */
     size_t len;
@@ -83,9 +84,9 @@ static int record_job(struct store_txn *txn, void *arg)
         if (!it->body)
             rc = it->ok ? store_body_deleted(txn, it->key) : STORE_OK;
         else if (it->ok)
-            rc = store_spool_moved(txn, it->key);
+            rc = store_spool_moved(txn, it->spool_id);
         else
-            rc = store_spool_retry(txn, it->key, r->now + backoff_ms(it->attempts));
+            rc = store_spool_retry(txn, it->spool_id, r->now + backoff_ms(it->attempts));
     }
     return rc;
 }
@@ -153,10 +154,10 @@ static void on_s3_done(CURL *easy, CURLcode rc, void *arg)
 
 /* ---- starting work ---- */
 
-static bool in_set(struct uploader *u, const char *key)
+static bool deleting(struct uploader *u, const char *key)
 {
     for (int i = 0; i < u->n_set; i++)
-        if (strcmp(u->set[i]->key, key) == 0)
+        if (!u->set[i]->body && strcmp(u->set[i]->key, key) == 0)
             return true;
     return false;
 }
@@ -208,16 +209,17 @@ static void pump(struct uploader *u)
     int room = u->max - u->n_set;
     bool local_pending = false;
     if (room > 0) {
-        const char **skip = xcalloc((size_t)u->n_set + 1, sizeof *skip);
+        int64_t *skip = xcalloc((size_t)u->n_set + 1, sizeof *skip);
         int n_skip = 0;
         for (int i = 0; i < u->n_set; i++)
             if (u->set[i]->body)
-                skip[n_skip++] = u->set[i]->key;
+                skip[n_skip++] = u->set[i]->spool_id;
         struct store_spooled *due = xcalloc((size_t)room, sizeof *due);
         int n = store_read_spool_due(u->reader, now, room, skip, n_skip, due);
         free(skip);
         for (int i = 0; i < n; i++) {
             struct item *it = xcalloc(1, sizeof *it);
+            it->spool_id = due[i].id;
             it->key = due[i].key;
             it->body = due[i].body;
             it->len = due[i].len;
@@ -236,7 +238,7 @@ static void pump(struct uploader *u)
             const char *key = json_string_value(json_object_get(d, "key"));
             if (room <= 0)
                 break;
-            if (!key || in_set(u, key))
+            if (!key || deleting(u, key))
                 continue;
             struct item *it = xcalloc(1, sizeof *it);
             it->key = xstrdup(key);
@@ -274,6 +276,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 
 static void *uploader_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "sr-upload");
     struct uploader *u = arg;
     event_base_loop(u->base, EVLOOP_NO_EXIT_ON_EMPTY);
     return NULL;

@@ -2,6 +2,12 @@
  * rules of webhook_events.h. */
 #include "webhook_events.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "xmalloc.h"
+
 #include <string.h>
 
 static const struct {
@@ -56,6 +62,20 @@ json_t *webhook_events_for(const json_t *before, const json_t *after, const json
                 add(out, k);
     if (json_array_size(out) == 0 && json_array_size(changes) > 0)
         add(out, 1);
+    return out;
+}
+
+char *webhook_event_text(const char *type, const char *trigger, const char *event_id, const char *timestamp,
+                         const char *tenant, const char *before_text, const char *after_text)
+{
+    json_t *head = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", type, "id", event_id, "timestamp", timestamp, "tenant",
+                             tenant, "trigger", trigger);
+    char *h = ju_dump(head);
+    json_decref(head);
+    h[strlen(h) - 1] = '\0'; /* drop the closing brace: the images follow */
+    char *out = xasprintf("%s,\"data\":{\"oldImage\":%s,\"newImage\":%s}}", h, before_text ? before_text : "null",
+                          after_text);
+    free(h);
     return out;
 }
 

@@ -22,6 +22,10 @@ json_t *webhook_events_for(const json_t *before, const json_t *after, const json
 /* The delivery body of one event (a new reference). */
 json_t *webhook_event_body(const char *type, const char *trigger, const char *event_id, const char *timestamp,
                            const char *tenant, const json_t *before, const json_t *after);
+/* The same body as text, from the images as JSON text (before_text NULL
+ * when created); caller frees. */
+char *webhook_event_text(const char *type, const char *trigger, const char *event_id, const char *timestamp,
+                         const char *tenant, const char *before_text, const char *after_text);
 /* Is type one of the order.* event types above? */
 int webhook_event_type_known(const char *type);
 
