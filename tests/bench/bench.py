@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The shiprelay benchmark (issue 9), driven by tests/bench/run.sh.
+r"""The shiprelay benchmark (issue 9), driven by tests/bench/run.sh.
 
 Everything is measured in one run, each figure beside a baseline taken in
 the same run on the same machine, so the ratios survive a change of machine:
@@ -32,7 +32,9 @@ the same run on the same machine, so the ratios survive a change of machine:
 Other knobs: ORDERS (1000 orders per order set), WRK_THREADS (2), SPOOL_MAX
 ([system_logs] spool_max_bytes; unset: the relay's default), BENCH_OUT (also
 write the report there), BENCH_KEEP=1 (keep the scratch directory), PHASES
-(default ingest,webhooks,sustained: run only some).
+(default ingest,webhooks,sustained: run only some), RELAY_CONF (appended to
+every relay's config file, "\n" for newlines, e.g.
+RELAY_CONF='[webhooks]\npoll_interval_ms = 50').
 Usage: bench.py RELAY_BINARY TOOLS_DIR  (run.sh builds the tools first).
 Standard library only. Every step has a time limit: it reports, never hangs.
 """
@@ -134,6 +136,7 @@ class Relay:
                     "[storage]\ndir = %s/state\n%s%s\n[tenant \"%s\"]\napi_key = %s\n"
                     "[source \"%s/aftership\"]\nadapter = aftership\nsecret = %s\n"
                     % (self.port, self.dir, spool, extra, TENANT, API_KEY, TENANT, HOOK_SECRET))
+            f.write(os.environ.get("RELAY_CONF", "").replace("\\n", "\n") + "\n")
         self.log = open(os.path.join(self.dir, "relay.log"), "w")
         self.proc = subprocess.Popen([binary, "--config", self.conf], stdout=self.log, stderr=self.log)
         for _ in range(200):
@@ -375,14 +378,18 @@ def run_deliveries_and_latency(binary, tools, scratch, rows, notes):
         # 2. Point the endpoint at a receiver, make everything due, time the drain.
         receiver = BareServer(tools, "receiver")
         relay.call("PATCH", "/webhooks/endpoints/" + ep["id"], {"url": receiver.url + "/hook"})
-        d0 = relay.metrics().get('shiprelay_webhook_messages{status="delivered"}', 0)
+        m0 = relay.metrics()
+        d0 = m0.get('shiprelay_webhook_messages{status="delivered"}', 0)
         t0 = time.time()
         status, rec = relay.call("POST", "/webhooks/endpoints/%s/recover" % ep["id"], {"since": since})
         log("deliveries: recover ->", status, rec)
         drained = wait_until("the backlog to drain", lambda: relay.pending() == 0, knob("DRAIN_TIMEOUT", 300), 0.02)
         secs = time.time() - t0
-        delivered = relay.metrics().get('shiprelay_webhook_messages{status="delivered"}', 0) - d0
+        m1 = relay.metrics()
+        delivered = m1.get('shiprelay_webhook_messages{status="delivered"}', 0) - d0
         relay_rate = delivered / secs
+        commits = m1.get("shiprelay_store_commits_total", 0) - m0.get("shiprelay_store_commits_total", 0)
+        jobs = m1.get("shiprelay_store_jobs_total", 0) - m0.get("shiprelay_store_jobs_total", 0)
 
         # 3. The baseline: the same payloads, signed the same way, at the same concurrency.
         bodies = os.path.join(scratch, "bodies.jsonl")
@@ -406,8 +413,9 @@ def run_deliveries_and_latency(binary, tools, scratch, rows, notes):
         note = "" if drained else " (not drained: %d left after %.0f s)" % (DELIVERIES - delivered, secs)
         rows.append(("relay webhook deliveries from a backlog" + note, {"rps": relay_rate}, base_rate,
                      relay_rate >= 0.25 * base_rate, ">= 0.25x"))
-        notes.append("deliveries: %d messages, %.2f s to drain, the receiver got %d requests; "
-                     "baseline median of 5: %s" % (delivered, secs, receiver.stop(), out))
+        notes.append("deliveries: %d messages, %.2f s to drain, the receiver got %d requests; the store "
+                     "committed %d jobs in %d commits meanwhile (%.0f commits/s); baseline median of 5: %s"
+                     % (delivered, secs, receiver.stop(), jobs, commits, commits / secs, out))
         receiver = None
 
         # 4. Latency: SSUs at a steady rate; each one's webhook carries its correlation id.
