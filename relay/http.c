@@ -1,16 +1,13 @@
 /* http: workers, limits, dispatch and JSON replies. See http.h.
  *
- * Owns the listening socket (each worker accepts on its own dup of it), the
- * worker threads, and the connection count behind [server] max_connections.
- * libevent 2.1 has no per-connection hook at accept time, so a connection is
- * counted at its first request (by fd) and uncounted when evhttp closes it;
- * connections that never send a request are bounded by [server] timeout. */
+ * Owns the listening socket (each worker accepts on its own dup of it) and
+ * the worker threads. What happens to a connection before evhttp hands a
+ * request over (the connection cap, the request deadline) is http_conn.c's. */
 #include "http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -19,17 +16,16 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/queue.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "auth.h"
+#include "http_conn.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "store.h"
@@ -58,9 +54,6 @@ struct http_server {
     int listen_fd;
     struct worker *workers;
     size_t n_workers;
-    atomic_long connections;
-    size_t max_fd;
-    _Atomic(struct evhttp_connection *) *conn_by_fd;
 };
 
 /* ---- replies ---- */
@@ -376,6 +369,7 @@ json_t *http_json_body(struct http_ctx *ctx)
  * other error. integration/test_orders.py checks that it does. */
 void evhttp_send_error(struct evhttp_request *req, int error, const char *reason)
 {
+    http_conn_request(req); /* the request's deadline stops */
     const char *code = error == 413 ? "payload_too_large"
                        : error == 400 ? "bad_request"
                        : error == 405 || error == 501 ? "method_not_allowed"
@@ -387,37 +381,6 @@ void evhttp_send_error(struct evhttp_request *req, int error, const char *reason
     evhttp_clear_headers(h);
     evhttp_add_header(h, "Connection", "close");
     send_json(req, error, error_body(code, message));
-}
-
-/* ---- connection accounting ---- */
-
-static void on_conn_close(struct evhttp_connection *evcon, void *arg)
-{
-    struct http_server *srv = arg;
-    int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
-    if (fd >= 0 && (size_t)fd < srv->max_fd) {
-        struct evhttp_connection *expect = evcon;
-        if (atomic_compare_exchange_strong(&srv->conn_by_fd[fd], &expect, NULL))
-            atomic_fetch_sub(&srv->connections, 1);
-    }
-}
-
-/* Count the request's connection if it is new; false when over the cap. */
-static bool admit_connection(struct http_server *srv, struct evhttp_request *req)
-{
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
-    if (fd < 0 || (size_t)fd >= srv->max_fd)
-        return false;
-    if (atomic_load(&srv->conn_by_fd[fd]) == evcon)
-        return true;
-    if (atomic_fetch_add(&srv->connections, 1) >= srv->cfg->max_connections) {
-        atomic_fetch_sub(&srv->connections, 1);
-        return false;
-    }
-    atomic_store(&srv->conn_by_fd[fd], evcon);
-    evhttp_connection_set_closecb(evcon, on_conn_close, srv);
-    return true;
 }
 
 /* ---- dispatch ---- */
@@ -462,11 +425,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     ctx->worker = w;
     w->inflight++;
 
-    if (!admit_connection(srv, req)) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-        http_reply_error(ctx, 503, "too_many_connections", "the relay is at its connection limit; retry shortly");
-        return;
-    }
+    http_conn_request(req);
     if (w->draining) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
         http_reply_error(ctx, 503, "shutting_down", "the relay is shutting down; retry shortly");
@@ -604,6 +563,7 @@ static int start_worker(struct http_server *srv, struct worker *w, char *err, si
     evhttp_set_flags(w->http, EVHTTP_SERVER_LINGERING_CLOSE);
     evhttp_set_default_content_type(w->http, "application/json");
     evhttp_set_gencb(w->http, on_request, w);
+    http_conns_watch(w->http);
     int fd = dup(srv->listen_fd);
     w->bound = fd >= 0 ? evhttp_accept_socket_with_handle(w->http, fd) : NULL;
     if (!w->bound) {
@@ -635,11 +595,7 @@ struct http_server *http_start(const struct config *cfg, struct store *st, struc
     srv->blobs = blobs;
     srv->routes = routes;
     srv->n_routes = n_routes;
-    struct rlimit rl;
-    srv->max_fd = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (1u << 20)
-                      ? (size_t)rl.rlim_cur
-                      : (1u << 20);
-    srv->conn_by_fd = xcalloc(srv->max_fd, sizeof *srv->conn_by_fd);
+    http_conns_init(cfg);
     srv->listen_fd = open_listener(cfg, err, errlen);
     if (srv->listen_fd < 0)
         goto fail;
@@ -687,6 +643,6 @@ void http_free(struct http_server *srv)
     if (srv->listen_fd >= 0)
         close(srv->listen_fd);
     free(srv->workers);
-    free((void *)srv->conn_by_fd);
+    http_conns_free();
     free(srv);
 }
