@@ -2,7 +2,8 @@
  *
  * Owns the listening socket (each worker accepts on its own dup of it) and
  * the worker threads. What happens to a connection before evhttp hands a
- * request over (the connection cap, the request deadline) is http_conn.c's. */
+ * request over (the connection cap, the request deadline, the framing
+ * checks) is http_conn.c's. */
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -10,6 +11,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h> /* req->major, req->minor */
 #include <event2/keyvalq_struct.h>
 #include <event2/thread.h>
 #include <netdb.h>
@@ -74,14 +76,18 @@ static const char *reason_for(int status)
     switch (status) {
     case 200: return "OK";
     case 201: return "Created";
+    case 202: return "Accepted";
     case 204: return "No Content";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     default: return status < 400 ? "OK" : "Error";
     }
@@ -92,11 +98,23 @@ static json_t *error_body(const char *code, const char *message)
     return json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
 }
 
+/* The reply: text (JSON) if any, after what a handler put in the output
+ * buffer. Every reply says HTTP/1.1: evhttp echoes the request's version,
+ * HTTP/0.0 when it could not read one; a client that did not speak HTTP/1.1
+ * gets the connection closed after. */
 static void send_text(struct evhttp_request *req, int status, const char *text)
 {
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+    struct evbuffer *out = evhttp_request_get_output_buffer(req);
+    if (req->major != 1 || req->minor != 1) {
+        req->major = 1;
+        req->minor = 1;
+        evhttp_remove_header(headers, "Connection");
+        evhttp_add_header(headers, "Connection", "close");
+    }
     if (text) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
-        evbuffer_add(evhttp_request_get_output_buffer(req), text, strlen(text));
+        evhttp_add_header(headers, "Content-Type", "application/json");
+        evbuffer_add(out, text, strlen(text));
     }
     evhttp_send_reply(req, status, reason_for(status), NULL);
 }
@@ -363,20 +381,28 @@ json_t *http_json_body(struct http_ctx *ctx)
 
 /* libevent answers some requests itself, before any handler runs: a body
  * over max_body (413), a malformed request or oversized headers (400), a
- * method it does not take (405/501). It does so through evhttp_send_error,
+ * method it does not take (501). It does so through evhttp_send_error,
  * which writes an HTML page; libevent's own calls reach it through the PLT,
  * so this definition takes its place and those answers are JSON like every
- * other error. integration/test_orders.py checks that it does. */
+ * other error (integration/test_http_strict.py checks that they are). A
+ * request http_framing refused gets that verdict instead (libevent answers a
+ * malformed chunk size 413, for one). The connection is closed after. */
 void evhttp_send_error(struct evhttp_request *req, int error, const char *reason)
 {
-    http_conn_request(req); /* the request's deadline stops */
+    const struct http_framing *bad = http_conn_request(req);
     const char *code = error == 413 ? "payload_too_large"
                        : error == 400 ? "bad_request"
-                       : error == 405 || error == 501 ? "method_not_allowed"
-                                                       : "http_error";
+                       : error == 501 ? "not_implemented"
+                                      : "http_error";
     const char *message = error == 413 ? "the request body is larger than this relay accepts ([server] max_body)"
                           : error == 400 ? "the request could not be read as HTTP/1.1 (malformed, or headers too large)"
+                          : error == 501 ? "the method is not one this relay implements"
                                          : reason ? reason : reason_for(error);
+    if (bad) {
+        error = bad->status;
+        code = bad->code;
+        message = bad->message;
+    }
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_clear_headers(h);
     evhttp_add_header(h, "Connection", "close");
@@ -425,7 +451,12 @@ static void on_request(struct evhttp_request *req, void *arg)
     ctx->worker = w;
     w->inflight++;
 
-    http_conn_request(req);
+    const struct http_framing *bad = http_conn_request(req);
+    if (bad) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        http_reply_error(ctx, bad->status, bad->code, "%s", bad->message);
+        return;
+    }
     if (w->draining) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
         http_reply_error(ctx, 503, "shutting_down", "the relay is shutting down; retry shortly");

@@ -1,5 +1,5 @@
-/* http_conn: connection accounting and request deadlines around evhttp.
- * See http_conn.h.
+/* http_conn: connection accounting, request deadlines and framing checks
+ * around evhttp. See http_conn.h.
  *
  * libevent 2.1 has no hook at accept; evhttp_set_bevcb comes closest: it is
  * called for each accepted connection, before evhttp builds its connection
@@ -12,9 +12,9 @@
  * the deadline.
  *
  * The conn watches the bufferevent's input buffer: its callback sees each
- * read before evhttp's read callback parses it, and starts the deadline of a
- * request on its first byte. A request evhttp hands to http.c is found again
- * by its connection's descriptor (by_fd). */
+ * read before evhttp's read callback parses it, starts the deadline of a
+ * request on its first byte, and feeds http_framing. A request evhttp hands
+ * to http.c is found again by its connection's descriptor (by_fd). */
 #include "http_conn.h"
 
 #include <event2/buffer.h>
@@ -41,8 +41,10 @@ struct conn {
     bool counted;                    /* against max_connections; uncounted on close */
     bool busy;                       /* a request is with http.c, or its reply is being written */
     bool deadline_armed;
+    unsigned long requests;          /* handed to http.c (or answered by evhttp) so far */
     struct evbuffer_cb_entry *watch; /* on the input buffer */
     struct event *kick, *deadline;
+    struct http_framing framing;
 };
 
 static const struct config *cfg;
@@ -55,7 +57,9 @@ static _Atomic(struct conn *) *by_fd;
 static const char *reason(int status)
 {
     switch (status) {
+    case 400: return "Bad Request";
     case 408: return "Request Timeout";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     default: return "Error";
     }
@@ -153,12 +157,14 @@ static bool conn_settle(struct conn *c)
     return true;
 }
 
-/* Settle a new connection. */
+/* Settle a new connection; answer a refused request evhttp is still reading. */
 static void conn_kick(evutil_socket_t fd, short what, void *arg)
 {
     struct conn *c = arg;
-    if (!c->evcon)
-        conn_settle(c);
+    if (!c->evcon && !conn_settle(c))
+        return;
+    if (!c->busy && c->framing.status && c->framing.request == c->requests + 1)
+        conn_abort(c, c->framing.status, c->framing.code, c->framing.message);
 }
 
 static void conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
@@ -168,6 +174,25 @@ static void conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info
         return;
     if (c->evcon && !c->busy && !c->deadline_armed)
         conn_arm(c);
+    if (c->framing.status)
+        return;
+    /* The bytes just read are the last n_added of the buffer. */
+    struct evbuffer_ptr pos;
+    size_t left = info->n_added;
+    if (evbuffer_ptr_set(buf, &pos, evbuffer_get_length(buf) - left, EVBUFFER_PTR_SET) != 0)
+        return;
+    while (left && !c->framing.status) {
+        struct evbuffer_iovec v[8];
+        int n = evbuffer_peek(buf, (ev_ssize_t)left, &pos, v, 8);
+        for (int i = 0; i < n && i < 8 && left; i++) {
+            size_t len = v[i].iov_len < left ? v[i].iov_len : left;
+            http_framing_feed(&c->framing, v[i].iov_base, len);
+            left -= len;
+            evbuffer_ptr_set(buf, &pos, len, EVBUFFER_PTR_ADD);
+        }
+    }
+    if (c->framing.status)
+        event_active(c->kick, EV_TIMEOUT, 1);
 }
 
 static struct bufferevent *conn_new(struct event_base *base, void *arg)
@@ -181,6 +206,7 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
         fprintf(stderr, "out of memory\n");
         abort();
     }
+    http_framing_init(&c->framing);
     c->watch = evbuffer_add_cb(bufferevent_get_input(c->bev), conn_input, c);
     event_active(c->kick, EV_TIMEOUT, 1);
     return c->bev;
@@ -192,20 +218,24 @@ static void conn_request_done(struct evhttp_request *req, void *arg)
     c->busy = false;
     if (evbuffer_get_length(bufferevent_get_input(c->bev))) /* the next request, pipelined */
         conn_arm(c);
+    if (c->framing.status && c->framing.request == c->requests + 1)
+        event_active(c->kick, EV_TIMEOUT, 1);
 }
 
-void http_conn_request(struct evhttp_request *req)
+const struct http_framing *http_conn_request(struct evhttp_request *req)
 {
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
     int fd = evcon ? bufferevent_getfd(evhttp_connection_get_bufferevent(evcon)) : -1;
     struct conn *c = fd >= 0 && (size_t)fd < max_fd ? atomic_load(&by_fd[fd]) : NULL;
     if (!c || c->evcon != evcon)
-        return;
+        return NULL;
+    c->requests++;
     c->busy = true;
     if (c->deadline_armed)
         event_del(c->deadline);
     c->deadline_armed = false;
     evhttp_request_set_on_complete_cb(req, conn_request_done, c);
+    return c->framing.status && c->framing.request == c->requests ? &c->framing : NULL;
 }
 
 /* ---- setup ---- */

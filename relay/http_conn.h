@@ -11,6 +11,10 @@
  *   between requests is [server] timeout's, evhttp's read timeout). Past it
  *   the client gets 408 request_timeout and the connection is closed. A
  *   request handed to http.c has no deadline until its reply is written.
+ * - Framing: every byte read is also read by http_framing (see there); a
+ *   request it refuses is answered with its verdict, by http.c when evhttp
+ *   hands the request over (or answers it itself), from here when evhttp is
+ *   still waiting for bytes of it.
  * Replies sent from here are written straight to the socket, best effort,
  * and the connection is closed without reading further (a client still
  * sending may see a reset instead).
@@ -22,6 +26,7 @@
 #define SHIPRELAY_HTTP_CONN_H
 
 #include "config.h"
+#include "http_framing.h"
 
 struct evhttp;
 struct evhttp_request;
@@ -33,7 +38,9 @@ void http_conns_watch(struct evhttp *http);
 void http_conns_free(void);
 
 /* evhttp has read req (or gives up on it and answers it itself): the
- * connection's deadline stops until req's reply is written. */
-void http_conn_request(struct evhttp_request *req);
+ * connection's deadline stops until req's reply is written. Returns the
+ * framing verdict on req when it is refused (status set), else NULL;
+ * borrowed until the reply. */
+const struct http_framing *http_conn_request(struct evhttp_request *req);
 
 #endif
