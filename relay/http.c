@@ -427,8 +427,6 @@ static const char *method_name(enum evhttp_cmd_type m)
 
 static bool json_content_type(const char *ct)
 {
-    if (!ct)
-        return false;
     size_t len = strcspn(ct, ";");
     while (len && (ct[len - 1] == ' ' || ct[len - 1] == '\t'))
         len--;
@@ -516,7 +514,9 @@ static void on_request(struct evhttp_request *req, void *arg)
     struct evbuffer *body = evhttp_request_get_input_buffer(req);
     ctx->body_len = evbuffer_get_length(body);
     ctx->body = ctx->body_len ? (const char *)evbuffer_pullup(body, -1) : "";
-    if (ctx->body_len && !(route->flags & HTTP_RAW_BODY) && !json_content_type(evhttp_find_header(in, "Content-Type"))) {
+    /* No Content-Type means JSON (seed 004); any other type is refused. */
+    const char *type = evhttp_find_header(in, "Content-Type");
+    if (ctx->body_len && !(route->flags & HTTP_RAW_BODY) && type && !json_content_type(type)) {
         http_reply_error(ctx, 415, "unsupported_media_type", "the body must be sent as Content-Type: application/json");
         return;
     }

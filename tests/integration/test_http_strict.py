@@ -1,6 +1,6 @@
 """Strict HTTP over raw sockets: framing a proxy could read differently
 (request smuggling) is refused with a JSON error, every error reply has an
-HTTP/1.1 status line."""
+HTTP/1.1 status line, and a body without Content-Type is read as JSON."""
 import json
 import re
 import socket
@@ -114,6 +114,14 @@ class StrictHttpTest(unittest.TestCase):
                        b"Connection: close\r\n\r\n")
         self.assertEqual([r[0] for r in responses(out)],
                          ["HTTP/1.1 200 OK", "HTTP/1.1 201 Created", "HTTP/1.1 200 OK"])
+
+    def test_content_type_defaults_to_json(self):
+        r = self.relay.request("POST", "/orders", raw=json.dumps(order_body("PO-NO-TYPE")).encode())
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(self.relay.get("/orders/PO-NO-TYPE?key=partner_order_reference").status, 200)
+        r = self.relay.request("POST", "/orders", raw=json.dumps(order_body("PO-TEXT")).encode(),
+                               headers={"Content-Type": "text/plain"})
+        self.assertEqual((r.status, r.json["error"]["code"]), (415, "unsupported_media_type"))
 
 
 if __name__ == "__main__":
