@@ -99,9 +99,11 @@ static json_t *error_body(const char *code, const char *message)
 }
 
 /* The reply: text (JSON) if any, after what a handler put in the output
- * buffer. Every reply says HTTP/1.1: evhttp echoes the request's version,
- * HTTP/0.0 when it could not read one; a client that did not speak HTTP/1.1
- * gets the connection closed after. */
+ * buffer. A reply to HEAD keeps the headers and Content-Length of the body it
+ * stands for and leaves the body out (evhttp 2.1 would send it). Every reply
+ * says HTTP/1.1: evhttp echoes the request's version, HTTP/0.0 when it could
+ * not read one; a client that did not speak HTTP/1.1 gets the connection
+ * closed after. */
 static void send_text(struct evhttp_request *req, int status, const char *text)
 {
     struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
@@ -115,6 +117,13 @@ static void send_text(struct evhttp_request *req, int status, const char *text)
     if (text) {
         evhttp_add_header(headers, "Content-Type", "application/json");
         evbuffer_add(out, text, strlen(text));
+    }
+    if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+        char len[24];
+        snprintf(len, sizeof len, "%zu", evbuffer_get_length(out));
+        evhttp_remove_header(headers, "Content-Length");
+        evhttp_add_header(headers, "Content-Length", len);
+        evbuffer_drain(out, evbuffer_get_length(out));
     }
     evhttp_send_reply(req, status, reason_for(status), NULL);
 }
@@ -480,11 +489,15 @@ static void on_request(struct evhttp_request *req, void *arg)
     const struct route *route = NULL;
     char allow[64];
     const char *method = method_name(evhttp_request_get_command(req));
-    switch (route_match(srv->routes, srv->n_routes, method, ctx->path, &route, &ctx->params, allow, sizeof allow)) {
+    bool head = evhttp_request_get_command(req) == EVHTTP_REQ_HEAD; /* HEAD is GET without the body */
+    switch (route_match(srv->routes, srv->n_routes, head ? "GET" : method, ctx->path, &route, &ctx->params, allow,
+                        sizeof allow)) {
     case ROUTE_NOT_FOUND:
         http_reply_error(ctx, 404, "not_found", "no route for %s %s", method, path);
         return;
     case ROUTE_METHOD_NOT_ALLOWED:
+        if (strstr(allow, "GET") && strlen(allow) + 7 < sizeof allow)
+            strcat(allow, ", HEAD");
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
         http_reply_error(ctx, 405, "method_not_allowed", "%s is not allowed here; allowed: %s", method, allow);
         return;

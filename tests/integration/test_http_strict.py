@@ -1,6 +1,7 @@
 """Strict HTTP over raw sockets: framing a proxy could read differently
 (request smuggling) is refused with a JSON error, every error reply has an
-HTTP/1.1 status line, and a body without Content-Type is read as JSON."""
+HTTP/1.1 status line, HEAD answers like GET without the body, and a body
+without Content-Type is read as JSON."""
 import json
 import re
 import socket
@@ -29,8 +30,9 @@ def exchange(port, data, timeout=5):
     return out
 
 
-def responses(raw):
-    """Split a byte stream into (status line, headers, body) by Content-Length."""
+def responses(raw, heads=0):
+    """Split a byte stream into (status line, headers, body) by Content-Length;
+    the first `heads` replies answer HEAD (no body whatever the length says)."""
     out = []
     while raw:
         head, sep, rest = raw.partition(b"\r\n\r\n")
@@ -40,7 +42,7 @@ def responses(raw):
         for line in lines[1:]:
             k, _, v = line.partition(":")
             headers[k.strip().lower()] = v.strip()
-        n = int(headers.get("content-length", "0"))
+        n = int(headers.get("content-length", "0")) if len(out) >= heads else 0
         body, raw = rest[:n], rest[n:]
         out.append((lines[0], headers, body))
     return out
@@ -95,7 +97,8 @@ class StrictHttpTest(unittest.TestCase):
         self.assertRefused(POST + b"Content-Length : 2\r\n\r\n{}", 400, "bad_request")
         self.assertRefused(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n", 400, "bad_request")
         out = exchange(self.relay.port, b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
-        self.assertTrue(out.startswith(b"HTTP/1.1 400 Bad Request\r\n"), out)
+        (line, headers, body), = responses(out, heads=1)  # a reply to HEAD has no body, even an error
+        self.assertEqual((line, headers["connection"]), ("HTTP/1.1 400 Bad Request", "close"))
 
     def test_every_error_has_an_http_1_1_status_line(self):
         self.assertRefused(b"THIS IS NOT HTTP\r\n\r\n", 400, "bad_request")
@@ -114,6 +117,30 @@ class StrictHttpTest(unittest.TestCase):
                        b"Connection: close\r\n\r\n")
         self.assertEqual([r[0] for r in responses(out)],
                          ["HTTP/1.1 200 OK", "HTTP/1.1 201 Created", "HTTP/1.1 200 OK"])
+
+    def test_head_is_get_without_the_body(self):
+        ref = "PO-HEAD"
+        self.assertEqual(self.relay.post("/orders", order_body(ref)).status, 201)
+        path = b"/orders/%s?key=partner_order_reference" % ref.encode()
+        for target, auth in ((b"/healthz", b"Host: x\r\n"), (path, AUTH), (b"/metrics", b"Host: x\r\n")):
+            out = exchange(self.relay.port,
+                           b"HEAD " + target + b" HTTP/1.1\r\n" + auth + b"\r\n" +
+                           b"GET " + target + b" HTTP/1.1\r\n" + auth + b"Connection: close\r\n\r\n")
+            (head_line, head_headers, head_body), (get_line, get_headers, get_body) = responses(out, heads=1)
+            self.assertEqual(head_body, b"", target)
+            self.assertEqual(head_line, get_line, target)
+            for h in ("date", "x-correlation-id", "connection"):
+                head_headers.pop(h, None)
+                get_headers.pop(h, None)
+            self.assertEqual(head_headers, get_headers, target)
+            self.assertEqual(int(head_headers["content-length"]), len(get_body), target)
+        self.assertEqual(self.relay.request("HEAD", path.decode()).status, 200)
+        r = self.relay.request("HEAD", "/orders")
+        self.assertEqual((r.status, r.headers["allow"], r.raw), (405, "POST", b""))
+        r = self.relay.request("HEAD", "/nowhere")
+        self.assertEqual((r.status, r.raw), (404, b""))
+        r = self.relay.request("DELETE", "/healthz", auth=False)
+        self.assertEqual((r.status, r.headers["allow"]), (405, "GET, HEAD"))
 
     def test_content_type_defaults_to_json(self):
         r = self.relay.request("POST", "/orders", raw=json.dumps(order_body("PO-NO-TYPE")).encode())
