@@ -45,9 +45,15 @@ static const struct key keys[] = {
     {"server", "max_header", KEY_INT, OFF(max_header), "16384", 1024, 1048576,
      "Largest request line plus headers in bytes.", NULL},
     {"server", "timeout", KEY_INT, OFF(timeout), "30", 1, 3600,
-     "Seconds a connection may stay idle or take to send a request.", NULL},
+     "Seconds a connection may stay idle between requests, or a read or write stall,\n"
+     "before the connection is closed.", NULL},
+    {"server", "request_timeout", KEY_INT, OFF(request_deadline), "30", 1, 3600,
+     "Seconds a client has to send a whole request (line, headers and body), counted from\n"
+     "the accept for a connection's first request and from the first byte of each later\n"
+     "one. Past it the relay answers 408 and closes the connection.", NULL},
     {"server", "max_connections", KEY_INT, OFF(max_connections), "4096", 1, 1000000,
-     "Open client connections served at once; requests beyond get 503 and a close.", NULL},
+     "Open client connections at once, counted from the accept. A connection beyond them\n"
+     "is answered 503 at once and closed, before its request is read.", NULL},
     {"server", "shutdown_timeout", KEY_INT, OFF(shutdown_timeout), "10", 0, 600,
      "Seconds SIGTERM waits for in-flight requests before exiting anyway.", NULL},
     {"storage", "dir", KEY_STRING, OFF(storage_dir), "shiprelay-data", 0, 0,

@@ -31,7 +31,8 @@ struct config {
     long threads;
     long max_body;
     long max_header;
-    long timeout;
+    long timeout;          /* idle, between requests */
+    long request_deadline; /* [server] request_timeout: a whole request */
     long max_connections;
     long shutdown_timeout;
     /* [storage] */

@@ -1,35 +1,33 @@
 /* http: workers, limits, dispatch and JSON replies. See http.h.
  *
- * Owns the listening socket (each worker accepts on its own dup of it), the
- * worker threads, and the connection count behind [server] max_connections.
- * libevent 2.1 has no per-connection hook at accept time, so a connection is
- * counted at its first request (by fd) and uncounted when evhttp closes it;
- * connections that never send a request are bounded by [server] timeout. */
+ * Owns the listening socket (each worker accepts on its own dup of it) and
+ * the worker threads. What happens to a connection before evhttp hands a
+ * request over (the connection cap, the request deadline, the framing
+ * checks) is http_conn.c's. */
 #include "http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h> /* req->major, req->minor */
 #include <event2/keyvalq_struct.h>
 #include <event2/thread.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/queue.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "auth.h"
+#include "http_conn.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "store.h"
@@ -58,9 +56,6 @@ struct http_server {
     int listen_fd;
     struct worker *workers;
     size_t n_workers;
-    atomic_long connections;
-    size_t max_fd;
-    _Atomic(struct evhttp_connection *) *conn_by_fd;
 };
 
 /* ---- replies ---- */
@@ -81,14 +76,18 @@ static const char *reason_for(int status)
     switch (status) {
     case 200: return "OK";
     case 201: return "Created";
+    case 202: return "Accepted";
     case 204: return "No Content";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     default: return status < 400 ? "OK" : "Error";
     }
@@ -99,11 +98,32 @@ static json_t *error_body(const char *code, const char *message)
     return json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
 }
 
+/* The reply: text (JSON) if any, after what a handler put in the output
+ * buffer. A reply to HEAD keeps the headers and Content-Length of the body it
+ * stands for and leaves the body out (evhttp 2.1 would send it). Every reply
+ * says HTTP/1.1: evhttp echoes the request's version, HTTP/0.0 when it could
+ * not read one; a client that did not speak HTTP/1.1 gets the connection
+ * closed after. */
 static void send_text(struct evhttp_request *req, int status, const char *text)
 {
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+    struct evbuffer *out = evhttp_request_get_output_buffer(req);
+    if (req->major != 1 || req->minor != 1) {
+        req->major = 1;
+        req->minor = 1;
+        evhttp_remove_header(headers, "Connection");
+        evhttp_add_header(headers, "Connection", "close");
+    }
     if (text) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
-        evbuffer_add(evhttp_request_get_output_buffer(req), text, strlen(text));
+        evhttp_add_header(headers, "Content-Type", "application/json");
+        evbuffer_add(out, text, strlen(text));
+    }
+    if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+        char len[24];
+        snprintf(len, sizeof len, "%zu", evbuffer_get_length(out));
+        evhttp_remove_header(headers, "Content-Length");
+        evhttp_add_header(headers, "Content-Length", len);
+        evbuffer_drain(out, evbuffer_get_length(out));
     }
     evhttp_send_reply(req, status, reason_for(status), NULL);
 }
@@ -381,54 +401,32 @@ json_t *http_json_body(struct http_ctx *ctx)
 
 /* libevent answers some requests itself, before any handler runs: a body
  * over max_body (413), a malformed request or oversized headers (400), a
- * method it does not take (405/501). It does so through evhttp_send_error,
+ * method it does not take (501). It does so through evhttp_send_error,
  * which writes an HTML page; libevent's own calls reach it through the PLT,
  * so this definition takes its place and those answers are JSON like every
- * other error. integration/test_orders.py checks that it does. */
+ * other error (integration/test_http_strict.py checks that they are). A
+ * request http_framing refused gets that verdict instead (libevent answers a
+ * malformed chunk size 413, for one). The connection is closed after. */
 void evhttp_send_error(struct evhttp_request *req, int error, const char *reason)
 {
+    const struct http_framing *bad = http_conn_request(req);
     const char *code = error == 413 ? "payload_too_large"
                        : error == 400 ? "bad_request"
-                       : error == 405 || error == 501 ? "method_not_allowed"
-                                                       : "http_error";
+                       : error == 501 ? "not_implemented"
+                                      : "http_error";
     const char *message = error == 413 ? "the request body is larger than this relay accepts ([server] max_body)"
                           : error == 400 ? "the request could not be read as HTTP/1.1 (malformed, or headers too large)"
+                          : error == 501 ? "the method is not one this relay implements"
                                          : reason ? reason : reason_for(error);
+    if (bad) {
+        error = bad->status;
+        code = bad->code;
+        message = bad->message;
+    }
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_clear_headers(h);
     evhttp_add_header(h, "Connection", "close");
     send_json(req, error, error_body(code, message));
-}
-
-/* ---- connection accounting ---- */
-
-static void on_conn_close(struct evhttp_connection *evcon, void *arg)
-{
-    struct http_server *srv = arg;
-    int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
-    if (fd >= 0 && (size_t)fd < srv->max_fd) {
-        struct evhttp_connection *expect = evcon;
-        if (atomic_compare_exchange_strong(&srv->conn_by_fd[fd], &expect, NULL))
-            atomic_fetch_sub(&srv->connections, 1);
-    }
-}
-
-/* Count the request's connection if it is new; false when over the cap. */
-static bool admit_connection(struct http_server *srv, struct evhttp_request *req)
-{
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
-    if (fd < 0 || (size_t)fd >= srv->max_fd)
-        return false;
-    if (atomic_load(&srv->conn_by_fd[fd]) == evcon)
-        return true;
-    if (atomic_fetch_add(&srv->connections, 1) >= srv->cfg->max_connections) {
-        atomic_fetch_sub(&srv->connections, 1);
-        return false;
-    }
-    atomic_store(&srv->conn_by_fd[fd], evcon);
-    evhttp_connection_set_closecb(evcon, on_conn_close, srv);
-    return true;
 }
 
 /* ---- dispatch ---- */
@@ -449,8 +447,6 @@ static const char *method_name(enum evhttp_cmd_type m)
 
 static bool json_content_type(const char *ct)
 {
-    if (!ct)
-        return false;
     size_t len = strcspn(ct, ";");
     while (len && (ct[len - 1] == ' ' || ct[len - 1] == '\t'))
         len--;
@@ -473,9 +469,10 @@ static void on_request(struct evhttp_request *req, void *arg)
     ctx->worker = w;
     w->inflight++;
 
-    if (!admit_connection(srv, req)) {
+    const struct http_framing *bad = http_conn_request(req);
+    if (bad) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-        http_reply_error(ctx, 503, "too_many_connections", "the relay is at its connection limit; retry shortly");
+        http_reply_error(ctx, bad->status, bad->code, "%s", bad->message);
         return;
     }
     if (w->draining) {
@@ -503,11 +500,15 @@ static void on_request(struct evhttp_request *req, void *arg)
     const struct route *route = NULL;
     char allow[64];
     const char *method = method_name(evhttp_request_get_command(req));
-    switch (route_match(srv->routes, srv->n_routes, method, ctx->path, &route, &ctx->params, allow, sizeof allow)) {
+    bool head = evhttp_request_get_command(req) == EVHTTP_REQ_HEAD; /* HEAD is GET without the body */
+    switch (route_match(srv->routes, srv->n_routes, head ? "GET" : method, ctx->path, &route, &ctx->params, allow,
+                        sizeof allow)) {
     case ROUTE_NOT_FOUND:
         http_reply_error(ctx, 404, "not_found", "no route for %s %s", method, path);
         return;
     case ROUTE_METHOD_NOT_ALLOWED:
+        if (strstr(allow, "GET") && strlen(allow) + 7 < sizeof allow)
+            strcat(allow, ", HEAD");
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
         http_reply_error(ctx, 405, "method_not_allowed", "%s is not allowed here; allowed: %s", method, allow);
         return;
@@ -537,7 +538,9 @@ static void on_request(struct evhttp_request *req, void *arg)
     struct evbuffer *body = evhttp_request_get_input_buffer(req);
     ctx->body_len = evbuffer_get_length(body);
     ctx->body = ctx->body_len ? (const char *)evbuffer_pullup(body, -1) : "";
-    if (ctx->body_len && !(route->flags & HTTP_RAW_BODY) && !json_content_type(evhttp_find_header(in, "Content-Type"))) {
+    /* No Content-Type means JSON (seed 004); any other type is refused. */
+    const char *type = evhttp_find_header(in, "Content-Type");
+    if (ctx->body_len && !(route->flags & HTTP_RAW_BODY) && type && !json_content_type(type)) {
         http_reply_error(ctx, 415, "unsupported_media_type", "the body must be sent as Content-Type: application/json");
         return;
     }
@@ -616,6 +619,7 @@ static int start_worker(struct http_server *srv, struct worker *w, char *err, si
     evhttp_set_flags(w->http, EVHTTP_SERVER_LINGERING_CLOSE);
     evhttp_set_default_content_type(w->http, "application/json");
     evhttp_set_gencb(w->http, on_request, w);
+    http_conns_watch(w->http);
     int fd = dup(srv->listen_fd);
     w->bound = fd >= 0 ? evhttp_accept_socket_with_handle(w->http, fd) : NULL;
     if (!w->bound) {
@@ -647,11 +651,7 @@ struct http_server *http_start(const struct config *cfg, struct store *st, struc
     srv->blobs = blobs;
     srv->routes = routes;
     srv->n_routes = n_routes;
-    struct rlimit rl;
-    srv->max_fd = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (1u << 20)
-                      ? (size_t)rl.rlim_cur
-                      : (1u << 20);
-    srv->conn_by_fd = xcalloc(srv->max_fd, sizeof *srv->conn_by_fd);
+    http_conns_init(cfg);
     srv->listen_fd = open_listener(cfg, err, errlen);
     if (srv->listen_fd < 0)
         goto fail;
@@ -702,6 +702,6 @@ void http_free(struct http_server *srv)
     if (srv->listen_fd >= 0)
         close(srv->listen_fd);
     free(srv->workers);
-    free((void *)srv->conn_by_fd);
+    http_conns_free();
     free(srv);
 }

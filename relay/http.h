@@ -1,10 +1,13 @@
 /* http: the HTTP front door. libevent evhttp, N worker threads each with its
  * own event_base and store reader, all accepting on one listening socket.
  *
- * For every request the server enforces the limits (body, headers, timeouts,
- * open connections), matches the route table, checks the tenant API key
- * (every route but those flagged HTTP_PUBLIC) and the JSON content type of
- * bodies, then calls the route's handler with a context.
+ * Before a handler sees a request, the server has enforced the limits (body,
+ * headers, open connections, the request deadline and idle timeout: see
+ * http_conn.h) and refused ambiguous framing (http_framing.h), matched the
+ * route table (HEAD matches the GET routes; its reply leaves the body out),
+ * checked the tenant API key (every route but those flagged HTTP_PUBLIC) and
+ * that a body is JSON (no Content-Type counts as JSON; routes flagged
+ * HTTP_RAW_BODY take any type). Every reply has an HTTP/1.1 status line.
  *
  * Contract with handlers: each request gets exactly one reply, either now
  * through one of the http_reply_* calls, or from a write (http_submit). The
