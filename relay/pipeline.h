@@ -1,9 +1,9 @@
 /* pipeline: one canonical inbound event through the store, inside a store
  * job (so it commits with everything else of the request):
  *
- *   dedupe   the source's event id, and (tracking number or fulfillment
- *            order, raw status, sub-status, event time): a repeat changes
- *            nothing and still succeeds;
+ *   dedupe   by event_key (event_key.h): the source's own event id when
+ *            there is one, else everything naming the target and the
+ *            event; a repeat changes nothing and still succeeds;
  *   find     the order by the shipment's tracking number, else its
  *            partner_shipment_reference, else the partner_order_reference
  *            the event carries;

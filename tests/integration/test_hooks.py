@@ -213,6 +213,30 @@ class HooksTest(unittest.TestCase):
         self.assertEqual((second.status, second.json["duplicates"]), (200, 1))
         self.assertEqual(self.relay.get("/orders/PO-TWICE-HOOK/change-logs?key=partner_order_reference").json, logs)
 
+    def test_two_orders_events_are_never_merged(self):
+        # Carriyo hooks for two orders' shipments: different event-id headers, no tracking number, no date
+        for ref in ("PO-DD-1", "PO-DD-2"):
+            self.create_order_for(ref, shipments_psr="S-" + ref)
+        for n, ref in enumerate(("PO-DD-1", "PO-DD-2")):
+            b = json.dumps({"references": {"partner_order_reference": ref, "partner_shipment_reference": "S-" + ref},
+                            "post_shipping_info": {"status": "in_transit"}}).encode()
+            r = self.post_hook("carriyo", b, dict(self.signed("carriyo", b)[0], **{"event-id": "cy-dd-%d" % n}))
+            self.assertEqual((r.status, r.json["applied"], r.json["duplicates"]), (200, 1, 0), (ref, r))
+            ship = [s for s in self.order(ref)["shipments"] if s.get("partner_shipment_reference") == "S-" + ref][0]
+            self.assertEqual(ship["status"], "in_transit", ref)
+        # the same event id again is a duplicate
+        r = self.post_hook("carriyo", b, dict(self.signed("carriyo", b)[0], **{"event-id": "cy-dd-1"}))
+        self.assertEqual(r.json["duplicates"], 1, r)
+        # warehouse events for two orders that both have FO-1: same type and date, different event ids
+        for ref in ("PO-WD-1", "PO-WD-2"):
+            self.create_order_for(ref, fo="FO-1")
+        for n, ref in enumerate(("PO-WD-1", "PO-WD-2")):
+            b = json.dumps({"partner_order_reference": ref, "fulfillment_order_id": "FO-1-B", "type": "PACKED",
+                            "date": "2026-11-20T10:00:00Z", "event_id": "wd-%d" % n}).encode()
+            r = self.post_hook("wms", b, self.signed("wms", b)[0])
+            self.assertEqual((r.status, r.json["applied"], r.json["duplicates"]), (200, 1, 0), (ref, r))
+            self.assertEqual(self.order(ref)["line_items"][1]["status"], "pack_in_progress", ref)
+
     def test_callback_before_its_order_is_parked_then_applied(self):
         body = json.dumps({"event": "tracking_update", "event_id": "early-1", "msg": {
             "tracking_number": "AS-EARLY-1", "tag": "Delivered", "subtag": "Delivered_001",
