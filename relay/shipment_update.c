@@ -27,15 +27,17 @@ static const char *ship_key(const json_t *ship)
     return "(unidentified)";
 }
 
-/* A payload naming no shipment at all is about the order's one shipment
- * that has no identifier either, so repeats land on the same record. */
-static json_t *find_unidentified(const json_t *ships)
+/* A payload naming a shipment only by its fulfillment order (or items) is
+ * about the one shipment of that fulfillment order that has no identifier
+ * either, so repeats land on the same record. */
+static json_t *find_unidentified(const json_t *ships, const char *fo_id)
 {
     size_t i;
     json_t *s;
     json_array_foreach(ships, i, s)
     {
-        if (strcmp(ship_key(s), "(unidentified)") == 0)
+        const char *fo = json_string_value(json_object_get(s, "fulfillment_order_id"));
+        if (strcmp(ship_key(s), "(unidentified)") == 0 && (!fo_id || (fo && strcmp(fo, fo_id) == 0)))
             return s;
     }
     return NULL;
@@ -136,7 +138,7 @@ static json_t *find_or_add_shipment(json_t *order, const json_t *ev, json_t *cha
     if (!ship && sid)
         ship = ju_find_by(ships, "shipment_id", sid);
     if (!ship && !psr && !trk && !sid)
-        ship = find_unidentified(ships);
+        ship = find_unidentified(ships, ev_str(ev, "fulfillment_order_id"));
     if (ship) {
         /* Learn identifiers the shipment did not have yet (a tracking number
          * assigned after creation, say). */

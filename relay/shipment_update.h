@@ -9,7 +9,8 @@
  *
  * The event is matched to a shipment of the order by
  * partner_shipment_reference, else tracking_no, else shipment_id (an event
- * naming none of them is about the order's one unidentified shipment). A
+ * naming none of them, only a fulfillment order or items, is about that
+ * fulfillment order's one unidentified shipment). A
  * shipment seen for the first time is added and linked to line items: by the
  * fulfillment order the event names, else by matching items[].sku against
  * the order's lines not yet carried by another shipment and not closed or

@@ -11,6 +11,7 @@
 #include "order.h"
 #include "carriyo.h"
 #include "shipment_update.h"
+#include "timeutil.h"
 
 #define NOW "2026-01-01T00:00:00.000Z"
 
@@ -185,17 +186,25 @@ static void matches_by_tracking_number_and_learns_ids(void **state)
     json_decref(ch);
 }
 
-static void unidentified_payloads_share_one_shipment(void **state)
+static void fulfillment_order_only_payloads_share_that_orders_shipment(void **state)
 {
     json_t *o = make_order(), *ch = json_array();
-    assert_true(apply(o, "{\"references\":{\"partner_order_reference\":\"P\"},\"post_shipping_info\":{\"status\":\"in_transit\"}}",
+    assert_true(apply(o, "{\"references\":{\"partner_order_reference\":\"P\",\"fulfillment_order_id\":\"F2\"},"
+                         "\"post_shipping_info\":{\"status\":\"in_transit\"}}",
                       true, ch));
-    assert_true(apply(o, "{\"references\":{\"partner_order_reference\":\"P\"},\"post_shipping_info\":{\"status\":\"delivered\"}}",
+    assert_true(apply(o, "{\"references\":{\"partner_order_reference\":\"P\",\"fulfillment_order_id\":\"F2\"},"
+                         "\"post_shipping_info\":{\"status\":\"delivered\"}}",
                       true, ch));
     assert_int_equal(json_array_size(json_object_get(o, "shipments")), 2);
     assert_string_equal(ju_path_str(shipment(o, 1), "status"), "delivered");
-    /* nothing linked, so nothing closed */
-    assert_string_equal(ju_path_str(o, "status"), "fulfilled");
+    assert_string_equal(line_status(o, "L3"), "closed");
+    /* another fulfillment order's unnamed shipment is another shipment */
+    assert_true(apply(o, "{\"references\":{\"partner_order_reference\":\"P\",\"fulfillment_order_id\":\"F1\"},"
+                         "\"post_shipping_info\":{\"status\":\"in_transit\"}}",
+                      true, ch));
+    assert_int_equal(json_array_size(json_object_get(o, "shipments")), 3);
+    assert_string_equal(ju_path_str(shipment(o, 1), "status"), "delivered");
+    assert_string_equal(ju_path_str(shipment(o, 2), "status"), "in_transit");
     json_decref(o);
     json_decref(ch);
 }
@@ -213,6 +222,22 @@ static void validation(void **state)
          "post_shipping_info.status is required (a non-empty string of at most 64 bytes)"},
         {"{\"references\":{\"partner_order_reference\":\"P\"},\"post_shipping_info\":{\"status\":true}}",
          "post_shipping_info.status is required (a non-empty string of at most 64 bytes)"},
+        {"{\"references\":{\"partner_order_reference\":\"P\"},\"post_shipping_info\":{\"status\":\"delivered\"},"
+         "\"items\":[{\"quantity\":1}]}",
+         "the payload names no shipment: give references.partner_shipment_reference, shipment_id, "
+         "post_shipping_info.tracking_no, references.fulfillment_order_id or items[].sku"},
+        {"{\"references\":{\"partner_order_reference\":\"P\",\"partner_shipment_reference\":\"S\"},"
+         "\"post_shipping_info\":{\"status\":\"delivered\",\"status_date\":\"yesterday\"}}",
+         "post_shipping_info.status_date must be an ISO 8601 date or date-time (e.g. 2026-11-22T10:15:00Z)"},
+        {"{\"references\":{\"partner_order_reference\":\"P\",\"partner_shipment_reference\":\"S\"},"
+         "\"post_shipping_info\":{\"status\":\"delivered\",\"status_date\":20261122}}",
+         "post_shipping_info.status_date must be an ISO 8601 date or date-time (e.g. 2026-11-22T10:15:00Z)"},
+        {"{\"references\":{\"partner_order_reference\":\"P\",\"partner_shipment_reference\":\"S\"},"
+         "\"post_shipping_info\":{\"status\":\"delivered\",\"status_date\":\"2026-02-29T10:00:00Z\"}}",
+         "post_shipping_info.status_date must be an ISO 8601 date or date-time (e.g. 2026-11-22T10:15:00Z)"},
+        {"{\"references\":{\"partner_order_reference\":\"P\",\"partner_shipment_reference\":\"S\"},"
+         "\"post_shipping_info\":{\"status\":\"delivered\"},\"update_date\":\"2026-11-22T25:00:00Z\"}",
+         "update_date must be an ISO 8601 date or date-time (e.g. 2026-11-22T10:15:00Z)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *p = json_loads(cases[i].body, JSON_DECODE_ANY, NULL);
@@ -221,6 +246,18 @@ static void validation(void **state)
         assert_string_equal(err, cases[i].want);
         json_decref(p);
     }
+    /* Dates as the sources write them pass. */
+    static const char *const good[] = {"2026-11-22", "2026-11-22T10:15:00Z", "2026-11-22T10:15:00.123456Z",
+                                       "2026-11-22T10:15:00+04:00", "2026-11-22 10:15", "2028-02-29T00:00:00-0530",
+                                       "2026-11-20T15:41:26.000000Z"};
+    static const char *const bad[] = {"", "2026-11-22T", "2026-13-01", "2026-11-31", "22/11/2026", "2026-11-22T10",
+                                      "2026-11-22T10:15:00ZZ", "2026-11-22T10:15:00+4", "2026-11-22T10:15:00."};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        if (!time_iso_valid(good[i]))
+            fail_msg("%s refused", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (time_iso_valid(bad[i]))
+            fail_msg("%s accepted", bad[i]);
 }
 
 int main(void)
@@ -232,7 +269,7 @@ int main(void)
         cmocka_unit_test(excluded_source_records_but_never_closes),
         cmocka_unit_test(late_and_unknown_statuses_are_history),
         cmocka_unit_test(matches_by_tracking_number_and_learns_ids),
-        cmocka_unit_test(unidentified_payloads_share_one_shipment),
+        cmocka_unit_test(fulfillment_order_only_payloads_share_that_orders_shipment),
         cmocka_unit_test(validation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
