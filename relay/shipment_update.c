@@ -171,19 +171,24 @@ static json_t *find_or_add_shipment(json_t *order, const json_t *ev, json_t *cha
     return ship;
 }
 
-/* Events are the same when they carry the same status (or, unmapped, the
- * same raw status) for the same event time. */
-static bool same_event(const json_t *entry, const char *key, const char *event_date)
+/* The status an entry records (or, unmapped, its raw status). */
+static const char *entry_key(const json_t *entry)
 {
     const char *st = json_string_value(json_object_get(entry, "status"));
-    if (!st)
-        st = json_string_value(json_object_get(entry, "raw_status"));
+    return st ? st : json_string_value(json_object_get(entry, "raw_status"));
+}
+
+/* Is the event already in this history entry: the same source event id, or
+ * the same status (or, unmapped, raw status) at the same event time? Events
+ * without a time are never the same as an older entry by this rule. */
+static bool same_event(const json_t *entry, const char *key, const char *event_date, const char *event_id)
+{
+    const char *id = json_string_value(json_object_get(entry, "source_event_id"));
+    if (event_id && id && strcmp(id, event_id) == 0)
+        return true;
+    const char *st = entry_key(entry);
     const char *d = json_string_value(json_object_get(entry, "event_date"));
-    if (!st || strcmp(st, key) != 0)
-        return false;
-    if (!d || !event_date)
-        return !d && !event_date;
-    return strcmp(d, event_date) == 0;
+    return st && strcmp(st, key) == 0 && d && event_date && strcmp(d, event_date) == 0;
 }
 
 static void copy_if_present(json_t *to, const json_t *ev, const char *key)
@@ -206,12 +211,19 @@ bool shipment_update_apply(json_t *order, const json_t *ev, bool autoclose, cons
     json_t *ship = find_or_add_shipment(order, ev, changes);
     const char *current = json_string_value(json_object_get(ship, "status"));
     json_t *history = json_object_get(ship, "status_history");
+    /* A repeat: the current status again, an event already in the history,
+     * or (without a time to tell them apart) the latest entry again. */
     bool repeat = status && current && strcmp(current, status) == 0;
-    size_t i;
+    const char *event_id = ev_str(ev, "source_event_id");
+    size_t i, n = json_array_size(history);
     json_t *entry;
     json_array_foreach(history, i, entry)
     {
-        repeat = repeat || same_event(entry, key, event_date);
+        repeat = repeat || same_event(entry, key, event_date, event_id);
+    }
+    if (!event_date && n) {
+        const char *latest = entry_key(json_array_get(history, n - 1));
+        repeat = repeat || (latest && strcmp(latest, key) == 0);
     }
     if (repeat)
         return json_array_size(changes) > changes_before;

@@ -17,9 +17,12 @@
  * cancelled. The link is stored on the shipment (`line_items`,
  * `link_source`).
  *
- * The status and its history are always recorded. A repeat (the shipment's
- * current status again, or an event already in its history) changes
- * nothing. A status the shipment may not move to (see shipment_status.h) is
+ * The status and its history are always recorded. A repeat changes
+ * nothing: the shipment's current status again, an event already in its
+ * history (the same source_event_id, or the same status at the same
+ * event_time), or an event without a time that says what the latest history
+ * entry says. So in_transit, delayed, in_transit (no times) leaves the
+ * shipment in_transit. A status the shipment may not move to (see shipment_status.h) is
  * kept as history only, and so is an unmapped one (`"known": false`). When
  * the shipment becomes delivered (or delivery_confirmed) and autoclose is
  * allowed, its linked line items close and the rollup runs. */

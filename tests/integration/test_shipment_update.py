@@ -114,6 +114,14 @@ class ShipmentStatusUpdateTest(unittest.TestCase):
         self.assertEqual(second.json, first.json)
         self.assertEqual(change_logs(self.relay, "PO-TWICE"), logs)
 
+    def test_a_status_that_comes_back_without_a_date_is_applied(self):
+        self.create("PO-BACK")
+        for status in ("in_transit", "delayed", "in_transit"):
+            o = self.relay.post(SSU, shipment_update("PO-BACK", status, "S-PO-BACK")).json
+        s = o["shipments"][0]
+        self.assertEqual(s["status"], "in_transit")
+        self.assertEqual([h["status"] for h in s["status_history"]], ["in_transit", "delayed", "in_transit"])
+
     def test_late_status_after_delivered_is_history(self):
         self.create("PO-LATE")
         body = shipment_update("PO-LATE", "delivered", "S-PO-LATE")

@@ -172,6 +172,43 @@ static void late_and_unknown_statuses_are_history(void **state)
     json_decref(ch);
 }
 
+/* Without event times, a status that comes back is a new event: only the
+ * current status (or, unmapped, the latest entry) again is a repeat. */
+static void dateless_repeats_are_not_merged(void **state)
+{
+    json_t *o = make_order(), *ch = json_array();
+    const char *ref = "{\"references\":{\"partner_order_reference\":\"P\",\"partner_shipment_reference\":\"S1\"},"
+                      "\"post_shipping_info\":{\"status\":\"%s\"}}";
+    static const char *const seq[] = {"in_transit", "delayed", "in_transit"};
+    char p[512];
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, ref, seq[i]);
+        assert_true(apply(o, p, true, ch));
+    }
+    json_t *s = shipment(o, 0);
+    assert_string_equal(ju_path_str(s, "status"), "in_transit");
+    assert_int_equal(json_array_size(json_object_get(s, "status_history")), 3);
+    /* in_transit once more: the current status, a repeat */
+    assert_false(apply(o, p, true, ch));
+    /* unmapped statuses: the latest again is a repeat, an older one is not */
+    static const char *const odd[] = {"Odd_A", "Odd_A", "Odd_B", "Odd_A"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, ref, odd[i]);
+        assert_int_equal(apply(o, p, true, ch), i != 1);
+    }
+    assert_int_equal(json_array_size(json_object_get(s, "status_history")), 6);
+    /* the same source event id is a repeat whatever else it says */
+    json_t *ev = json_pack("{s:s,s:s,s:s,s:s}", "kind", "shipment", "status", "delayed", "partner_shipment_reference",
+                           "S1", "source_event_id", "e-1");
+    assert_true(shipment_update_apply(o, ev, true, NOW, ch));
+    json_object_set_new(ev, "status", json_string("out_for_delivery"));
+    assert_false(shipment_update_apply(o, ev, true, NOW, ch));
+    assert_string_equal(ju_path_str(s, "status"), "delayed");
+    json_decref(ev);
+    json_decref(o);
+    json_decref(ch);
+}
+
 static void matches_by_tracking_number_and_learns_ids(void **state)
 {
     json_t *o = make_order(), *ch = json_array();
@@ -270,6 +307,7 @@ int main(void)
         cmocka_unit_test(late_and_unknown_statuses_are_history),
         cmocka_unit_test(matches_by_tracking_number_and_learns_ids),
         cmocka_unit_test(fulfillment_order_only_payloads_share_that_orders_shipment),
+        cmocka_unit_test(dateless_repeats_are_not_merged),
         cmocka_unit_test(validation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
