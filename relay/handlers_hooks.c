@@ -2,7 +2,8 @@
  * adapter normalize → one store job running the pipeline for every event →
  * 200 once committed. Nothing downstream is waited for.
  *
- * Replies: 200 {"received", "applied", "unchanged", "duplicates", "parked"};
+ * Replies: 200 {"received", "applied", "history_only", "unchanged",
+ * "duplicates", "parked"}, each event counted once (pipeline.h says which);
  * 404 unknown tenant or source; 401 bad credentials (logged, nothing
  * applied); 400 malformed JSON or payload; 503 when the store fails. */
 #include "handlers_hooks.h"
@@ -58,7 +59,7 @@ static const struct adapter_source *find_source(struct http_ctx *ctx)
 static int hook_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct hook_job *j = arg;
-    int counts[4] = {0}; /* by enum pipeline_outcome */
+    int counts[PIPELINE__COUNT] = {0};
     size_t i;
     json_t *ev;
     json_array_foreach(j->events, i, ev)
@@ -71,9 +72,10 @@ static int hook_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
         counts[outcome]++;
     }
     http_job_reply(ctx, 200,
-                   json_pack("{s:i,s:i,s:i,s:i,s:i}", "received", (int)json_array_size(j->events), "applied",
-                             counts[PIPELINE_APPLIED], "unchanged", counts[PIPELINE_UNCHANGED], "duplicates",
-                             counts[PIPELINE_DUPLICATE], "parked", counts[PIPELINE_PARKED]));
+                   json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "received", (int)json_array_size(j->events), "applied",
+                             counts[PIPELINE_APPLIED], "history_only", counts[PIPELINE_HISTORY], "unchanged",
+                             counts[PIPELINE_UNCHANGED], "duplicates", counts[PIPELINE_DUPLICATE], "parked",
+                             counts[PIPELINE_PARKED]));
     return STORE_OK;
 }
 

@@ -175,7 +175,8 @@ static int ssu_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     bool autoclose = !config_source_skips_autoclose(ctx->cfg, ju_path_str(order, "creation_source.source_type"));
     json_t *before = json_deep_copy(order), *changes = json_array();
     int rc = STORE_OK;
-    if (shipment_update_apply(order, j->body, autoclose, j->now, changes)) /* else a repeat: nothing to write */
+    shipment_update_apply(order, j->body, autoclose, j->now, changes);
+    if (json_array_size(changes)) /* else a repeat: nothing to write */
         rc = pipeline_store_order(txn, ctx->cfg, ctx->tenant, before, order, changes, "SHIPMENT_STATUS_UPDATE",
                                   ctx->correlation_id, j->now);
     if (rc == STORE_OK)

@@ -22,13 +22,20 @@ static const char *str(const json_t *ev, const char *key)
     return s ? s : "";
 }
 
-bool pipeline_apply(const struct config *cfg, json_t *order, const json_t *event, const char *now_iso,
-                    json_t *changes)
+enum pipeline_outcome pipeline_apply(const struct config *cfg, json_t *order, const json_t *event,
+                                     const char *now_iso, json_t *changes)
 {
     if (strcmp(str(event, "kind"), "fulfillment") == 0)
-        return fulfillment_event_apply(order, event, now_iso, changes);
+        return fulfillment_event_apply(order, event, now_iso, changes) ? PIPELINE_APPLIED : PIPELINE_HISTORY;
     bool autoclose = !config_source_skips_autoclose(cfg, ju_path_str(order, "creation_source.source_type"));
-    return shipment_update_apply(order, event, autoclose, now_iso, changes);
+    switch (shipment_update_apply(order, event, autoclose, now_iso, changes)) {
+    case SHIPMENT_UPDATE_APPLIED:
+        return PIPELINE_APPLIED;
+    case SHIPMENT_UPDATE_HISTORY:
+        return PIPELINE_HISTORY;
+    default:
+        return PIPELINE_UNCHANGED;
+    }
 }
 
 /* 0 new, 1 duplicate, STORE_EIO. The key is event_key's (event_key.h);
@@ -74,12 +81,11 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
     json_t *before = json_deep_copy(order);
     json_t *changes = json_array();
     int rc = STORE_OK;
-    *outcome = PIPELINE_UNCHANGED;
-    if (pipeline_apply(cfg, order, event, now_iso, changes)) {
+    *outcome = pipeline_apply(cfg, order, event, now_iso, changes);
+    if (json_array_size(changes)) {
         char *label = xasprintf("hook:%s", source);
         rc = pipeline_store_order(txn, cfg, tenant, before, order, changes, label, correlation_id, now_iso);
         free(label);
-        *outcome = PIPELINE_APPLIED;
     }
     json_decref(changes);
     json_decref(before);

@@ -198,7 +198,8 @@ static void copy_if_present(json_t *to, const json_t *ev, const char *key)
         json_object_set_new(to, key, json_string(v));
 }
 
-bool shipment_update_apply(json_t *order, const json_t *ev, bool autoclose, const char *now_iso, json_t *changes)
+enum shipment_update_result shipment_update_apply(json_t *order, const json_t *ev, bool autoclose, const char *now_iso,
+                                                  json_t *changes)
 {
     const char *status = ev_str(ev, "status");
     if (status && !shipment_status_known(status))
@@ -207,7 +208,6 @@ bool shipment_update_apply(json_t *order, const json_t *ev, bool autoclose, cons
     const char *key = status ? status : raw ? raw : "";
     const char *event_date = ev_str(ev, "event_time");
 
-    size_t changes_before = json_array_size(changes);
     json_t *ship = find_or_add_shipment(order, ev, changes);
     const char *current = json_string_value(json_object_get(ship, "status"));
     json_t *history = json_object_get(ship, "status_history");
@@ -226,7 +226,7 @@ bool shipment_update_apply(json_t *order, const json_t *ev, bool autoclose, cons
         repeat = repeat || (latest && strcmp(latest, key) == 0);
     }
     if (repeat)
-        return json_array_size(changes) > changes_before;
+        return SHIPMENT_UPDATE_REPEAT;
 
     bool moves = status && shipment_status_may_move(current, status);
     json_t *h = json_object();
@@ -247,7 +247,7 @@ bool shipment_update_apply(json_t *order, const json_t *ev, bool autoclose, cons
         order_change(changes, status ? "SHIPMENT_STATUS_HISTORY" : "SHIPMENT_STATUS_UNKNOWN", "shipment",
                      ship_key(ship), "status_history", NULL, nv);
         json_decref(nv);
-        return true;
+        return SHIPMENT_UPDATE_HISTORY;
     }
     json_t *nv = json_string(status);
     order_change(changes, "STATUS_CHANGE", "shipment", ship_key(ship), "status", json_object_get(ship, "status"), nv);
@@ -265,5 +265,5 @@ bool shipment_update_apply(json_t *order, const json_t *ev, bool autoclose, cons
         }
         order_recompute(order, changes);
     }
-    return true;
+    return SHIPMENT_UPDATE_APPLIED;
 }

@@ -31,10 +31,17 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-/* Apply event to order. Appends change entries to changes and returns true
- * when the order document changed (the caller stores it and sets
- * update_date), false for a repeat. */
-bool shipment_update_apply(json_t *order, const json_t *event, bool autoclose, const char *now_iso,
-                           json_t *changes);
+/* What applying an event did. */
+enum shipment_update_result {
+    SHIPMENT_UPDATE_REPEAT,  /* a repeat: nothing recorded */
+    SHIPMENT_UPDATE_HISTORY, /* recorded in the history, the status did not move (after a final status, unmapped) */
+    SHIPMENT_UPDATE_APPLIED, /* the status moved */
+};
+
+/* Apply event to order, appending change entries to changes. The order
+ * document changed exactly when entries were appended (even a repeat may
+ * teach a shipment an identifier it lacked): the caller then stores it. */
+enum shipment_update_result shipment_update_apply(json_t *order, const json_t *event, bool autoclose,
+                                                  const char *now_iso, json_t *changes);
 
 #endif

@@ -172,6 +172,30 @@ class HooksTest(unittest.TestCase):
         self.assertEqual([(h["status"], h["applied"]) for h in s["status_history"]],
                          [("delivered", True), ("in_transit", False)])
 
+    def test_replies_count_what_happened(self):
+        src = "aftership"
+        self.create_order_for("PO-COUNT", ["AS-COUNT-1"])
+
+        def post(eid, tag, when, trk="AS-COUNT-1"):
+            b = json.dumps({"event": "tracking_update", "event_id": eid, "msg": {
+                "tracking_number": trk, "tag": tag, "updated_at": when}}).encode()
+            r = self.post_hook(src, b, self.signed(src, b)[0])
+            self.assertEqual(r.status, 200, r)
+            return {k: v for k, v in r.json.items() if v}
+
+        self.assertEqual(post("cnt-1", "Delivered", "2026-11-20T12:00:00Z"), {"received": 1, "applied": 1})
+        # after a final status: recorded in the history, not applied
+        self.assertEqual(post("cnt-2", "InTransit", "2026-11-19T12:00:00Z"), {"received": 1, "history_only": 1})
+        # an unmapped status: history only as well
+        self.assertEqual(post("cnt-3", "Expired", "2026-11-21T12:00:00Z"), {"received": 1, "history_only": 1})
+        self.assertEqual(post("cnt-3", "Expired", "2026-11-21T12:00:00Z"), {"received": 1, "duplicates": 1})
+        # the current status again under a new id: unchanged
+        self.assertEqual(post("cnt-4", "Delivered", "2026-11-22T12:00:00Z"), {"received": 1, "unchanged": 1})
+        self.assertEqual(post("cnt-5", "InTransit", "2026-11-19T12:00:00Z", "AS-COUNT-NONE"),
+                         {"received": 1, "parked": 1})
+        s = self.order("PO-COUNT")["shipments"][0]
+        self.assertEqual([h["applied"] for h in s["status_history"]], [True, False, False])
+
     def test_bad_credentials_are_401_and_apply_nothing(self):
         self.create_order_for("PO-BADSIG", ["AS-BAD-1"])
         body = json.dumps({"event": "tracking_update", "event_id": "bad-1", "msg": {
@@ -278,7 +302,7 @@ class HooksTest(unittest.TestCase):
         self.assertEqual(s["tracking_no"], "AY-UNSEEN-1")  # learnt from the event
         # later events find it by that tracking number
         later = json.dumps({"tracking_number": "AY-UNSEEN-1", "status": "AY-0099", "date_time": "2026-11-21T10:00:00Z"}).encode()
-        self.assertEqual(self.post_hook("aymakan", later, {}).json["applied"], 1)
+        self.assertEqual(self.post_hook("aymakan", later, {}).json["history_only"], 1)  # unmapped: recorded
 
     def test_ups_token_endpoint(self):
         path = "/hooks/acme/ups/oauth/token"
