@@ -150,6 +150,11 @@ static int apply_fields(struct http_ctx *ctx, json_t *ep, const json_t *body, bo
         http_reply_error(ctx, 400, "invalid_field", "secret must be whsec_ followed by base64 of 24 to 64 bytes");
         return -1;
     }
+    json_t *release = json_object_get(body, "release_held");
+    if (release && (creating || !json_is_boolean(release))) {
+        http_reply_error(ctx, 400, "invalid_field", "release_held must be true or false, and only on PATCH");
+        return -1;
+    }
     return 0;
 }
 
@@ -198,12 +203,13 @@ static int ep_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     }
     const char *given = json_string_value(json_object_get(j->body, "secret"));
     char fresh[WEBHOOK_SECRET_MAX];
+    bool was_enabled = true;
     if (j->op == EP_ROTATE) {
         if (!given)
             webhook_secret_new(fresh);
         rotate(ctx->cfg, ep, given ? given : fresh, now);
     } else if (j->op == EP_PATCH) {
-        bool was_enabled = json_integer_value(json_object_get(ep, "enabled"));
+        was_enabled = json_integer_value(json_object_get(ep, "enabled"));
         json_t *en = json_object_get(j->body, "enabled");
         /* apply_fields already validated j->body; apply it for real here. */
         const char *keys[] = {"url", "event_types", "description", "rate_limit", "max_concurrency", "fifo", "headers"};
@@ -220,11 +226,30 @@ static int ep_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
         if (given)
             rotate(ctx->cfg, ep, given, now);
     }
+    bool enabled = json_integer_value(json_object_get(ep, "enabled"));
+    bool release = json_is_true(json_object_get(j->body, "release_held"));
+    if (release && !enabled) {
+        json_decref(ep);
+        http_job_error(ctx, 409, "endpoint_disabled",
+                       "release_held needs the endpoint enabled: PATCH {\"enabled\": true, \"release_held\": true}");
+        return STORE_OK;
+    }
     json_object_set_new(ep, "updated_at", json_integer(now));
     int rc = store_endpoint_put(txn, ep);
-    if (rc == STORE_OK)
-        http_job_reply(ctx, j->op == EP_CREATE ? 201 : 200,
-                       endpoint_view(ep, j->op == EP_CREATE || j->op == EP_ROTATE || json_object_get(j->body, "secret")));
+    /* Disabling holds what waits for the endpoint; release_held lets it go. */
+    int released = 0;
+    if (rc == STORE_OK && j->op == EP_PATCH && was_enabled && !enabled)
+        rc = store_endpoint_hold(txn, tenant, j->id, true, now) < 0 ? STORE_EIO : STORE_OK;
+    if (rc == STORE_OK && release) {
+        released = store_endpoint_hold(txn, tenant, j->id, false, now);
+        rc = released < 0 ? STORE_EIO : STORE_OK;
+    }
+    if (rc == STORE_OK) {
+        json_t *view = endpoint_view(ep, j->op == EP_CREATE || j->op == EP_ROTATE || json_object_get(j->body, "secret"));
+        if (release)
+            json_object_set_new(view, "released", json_integer(released));
+        http_job_reply(ctx, j->op == EP_CREATE ? 201 : 200, view);
+    }
     json_decref(ep);
     return rc;
 }
@@ -345,9 +370,9 @@ void handle_endpoint_get(struct http_ctx *ctx)
 void handle_message_list(struct http_ctx *ctx)
 {
     const char *status = http_query(ctx, "status");
-    if (status && strcmp(status, "pending") && strcmp(status, "delivered") && strcmp(status, "dead") &&
-        strcmp(status, "cancelled")) {
-        http_reply_error(ctx, 400, "invalid_parameter", "status must be pending, delivered, dead or cancelled");
+    if (status && strcmp(status, "pending") && strcmp(status, "held") && strcmp(status, "delivered") &&
+        strcmp(status, "dead") && strcmp(status, "cancelled")) {
+        http_reply_error(ctx, 400, "invalid_parameter", "status must be pending, held, delivered, dead or cancelled");
         return;
     }
     long limit;
@@ -408,23 +433,43 @@ struct requeue_job {
     int64_t since;
 };
 
+/* Recovering an endpoint is asking for delivery: a disabled one is enabled
+ * again (afresh), then its held, dead and failing messages since the time
+ * are sent. */
+static int reenable(struct store_txn *txn, json_t *ep, int64_t now)
+{
+    json_object_set_new(ep, "enabled", json_integer(1));
+    json_object_set_new(ep, "disabled_reason", json_null());
+    json_object_set_new(ep, "failing_since", json_null());
+    json_object_set_new(ep, "updated_at", json_integer(now));
+    return store_endpoint_put(txn, ep);
+}
+
 static int requeue_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct requeue_job *j = arg;
+    int64_t now = time_now_ms();
+    bool reenabled = false;
     if (j->by_endpoint) {
         json_t *ep = store_endpoint_get(txn, ctx->tenant, j->id);
         if (!ep) {
             http_job_error(ctx, 404, "endpoint_not_found", "no such endpoint \"%s\"", j->id);
             return STORE_OK;
         }
+        reenabled = !json_integer_value(json_object_get(ep, "enabled"));
+        int rc = reenabled ? reenable(txn, ep, now) : STORE_OK;
         json_decref(ep);
+        if (rc != STORE_OK)
+            return rc;
     }
     int n = store_message_requeue(txn, ctx->tenant, j->by_endpoint ? NULL : j->id, j->by_endpoint ? j->id : NULL,
-                                  j->since, time_now_ms());
+                                  j->since, now);
     if (n < 0)
         return n;
     if (!j->by_endpoint && n == 0)
         http_job_error(ctx, 404, "message_not_found", "no such message \"%s\"", j->id);
+    else if (j->by_endpoint)
+        http_job_reply(ctx, 202, json_pack("{s:i,s:b}", "requeued", n, "reenabled", reenabled));
     else
         http_job_reply(ctx, 202, json_pack("{s:i}", "requeued", n));
     return STORE_OK;

@@ -156,5 +156,10 @@ const char *const store_migrations[] = {
     "UPDATE orders SET status = COALESCE(json_extract(doc, '$.status'), '');"
     "CREATE INDEX orders_by_status ON orders (status, update_date);"
     "CREATE INDEX orders_by_tenant_status ON orders (tenant, status, update_date);",
+
+    /* 8 (issue 10, held messages): a message of a disabled endpoint is `held`, never
+     * pending; what waited pending for an endpoint already disabled is held now. */
+    "UPDATE webhook_messages SET status = 'held' WHERE status = 'pending' AND "
+    "endpoint_id IN (SELECT id FROM webhook_endpoints WHERE enabled = 0);",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);
