@@ -18,6 +18,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "store.h"
+#include "syslog.h"
 #include "timeutil.h"
 #include "ups.h"
 #include "xmalloc.h"
@@ -54,6 +55,19 @@ static const struct adapter_source *find_source(struct http_ctx *ctx)
     ctx->log_source_type = src->kind;
     ctx->log_source_id = src->name;
     return src;
+}
+
+/* The header a source's token travels in may have any name (the source's
+ * `header`): whatever it is called, its value never reaches the system log. */
+static void hide_token_header(struct http_ctx *ctx, const struct adapter_source *src, const struct adapter *a)
+{
+    const char *name = adapter_token_header(src, a);
+    struct evkeyvalq *h = evhttp_request_get_input_headers(ctx->req);
+    if (!name || !evhttp_find_header(h, name))
+        return;
+    while (evhttp_remove_header(h, name) == 0)
+        ;
+    evhttp_add_header(h, name, SYSLOG_REDACTED);
 }
 
 static int hook_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
@@ -101,7 +115,9 @@ void handle_hook(struct http_ctx *ctx)
         .now = time_now_ms() / 1000,
     };
     char err[256] = "";
-    if (a->verify(src, &req, err, sizeof err) != ADAPTER_OK) {
+    int verified = a->verify(src, &req, err, sizeof err);
+    hide_token_header(ctx, src, a);
+    if (verified != ADAPTER_OK) {
         log_warn("hook %s/%s: refused: %s", src->tenant, src->name, err);
         http_reply_error(ctx, 401, "invalid_signature", "%s", err);
         return;

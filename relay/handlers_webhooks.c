@@ -2,7 +2,9 @@
  * endpoints inside store jobs, and the message views.
  *
  * Endpoints are shown without their secrets; the secret is returned once,
- * when it is made (creation, rotation). Times in replies are ISO 8601. */
+ * when it is made (creation, rotation). URLs carrying credentials
+ * (user:password@) are refused; custom headers whose names speak of
+ * credentials are shown redacted. Times in replies are ISO 8601. */
 #include "handlers_webhooks.h"
 
 #include <curl/curl.h>
@@ -14,6 +16,7 @@
 #include "crypto.h"
 #include "jsonutil.h"
 #include "store.h"
+#include "syslog.h"
 #include "timeutil.h"
 #include "webhook_events.h"
 #include "webhook_sign.h"
@@ -31,10 +34,19 @@ static void iso_member(json_t *o, const char *key)
     }
 }
 
-/* The public view of a stored endpoint (a new reference). */
+/* The public view of a stored endpoint (a new reference): never the
+ * userinfo of its URL (endpoints stored before URLs with credentials were
+ * refused keep delivering with them) nor the values of custom headers whose
+ * names speak of credentials. */
 static json_t *endpoint_view(const json_t *row, bool with_secret)
 {
     json_t *v = json_deep_copy(row);
+    char *url = syslog_redact_url(json_string_value(json_object_get(v, "url")));
+    json_object_set_new(v, "url", json_string(url));
+    free(url);
+    json_t *headers = json_object_get(v, "headers");
+    if (json_is_object(headers))
+        json_object_set_new(v, "headers", syslog_redact_headers(headers));
     json_object_del(v, "tenant");
     json_object_del(v, "old_secret");
     json_object_del(v, "old_secret_until");
@@ -59,16 +71,27 @@ static int apply_fields(struct http_ctx *ctx, json_t *ep, const json_t *body, bo
     if (url || creating) {
         const char *u = json_string_value(url);
         CURLU *h = curl_url();
-        char *scheme = NULL, *host = NULL;
+        char *scheme = NULL, *host = NULL, *user = NULL, *password = NULL;
         bool ok = u && strlen(u) <= 2048 && curl_url_set(h, CURLUPART_URL, u, 0) == CURLUE_OK &&
                   curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
                   curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
                   (!strcasecmp(scheme, "https") || !strcasecmp(scheme, "http"));
+        /* Credentials in a URL end up wherever the URL is shown or logged. */
+        bool userinfo = ok && (curl_url_get(h, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+                               curl_url_get(h, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK);
         curl_free(scheme);
         curl_free(host);
+        curl_free(user);
+        curl_free(password);
         curl_url_cleanup(h);
         if (!ok) {
             http_reply_error(ctx, 400, "invalid_field", "url must be an http or https URL of at most 2048 bytes");
+            return -1;
+        }
+        if (userinfo) {
+            http_reply_error(ctx, 400, "invalid_field",
+                             "url must not carry credentials (user:password@); send them in a header instead, "
+                             "e.g. \"headers\": {\"Authorization\": \"Basic ...\"}");
             return -1;
         }
         json_object_set(ep, "url", url);

@@ -161,5 +161,15 @@ const char *const store_migrations[] = {
      * pending; what waited pending for an endpoint already disabled is held now. */
     "UPDATE webhook_messages SET status = 'held' WHERE status = 'pending' AND "
     "endpoint_id IN (SELECT id FROM webhook_endpoints WHERE enabled = 0);",
+
+    /* 9 (issue 10, secrets in logs): system-log URLs lose the userinfo of their authority
+     * ("http://user:pass@host/x" → "http://host/x"), as syslog_redact_url now does. */
+    "UPDATE system_logs SET request_url = substr(request_url, 1, instr(request_url, '://') + 2) || "
+    "substr(request_url, instr(request_url, '@') + 1) "
+    "WHERE instr(request_url, '://') > 0 AND instr(request_url, '@') > 0 "
+    "AND instr(request_url, '@') < instr(substr(request_url, instr(request_url, '://') + 3) || '/', '/') + "
+    "instr(request_url, '://') + 2 "
+    "AND (instr(request_url, '?') = 0 OR instr(request_url, '?') > instr(request_url, '@')) "
+    "AND (instr(request_url, '#') = 0 OR instr(request_url, '#') > instr(request_url, '@'));",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);
