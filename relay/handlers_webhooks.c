@@ -60,8 +60,75 @@ static json_t *endpoint_view(const json_t *row, bool with_secret)
     return v;
 }
 
-static const char *reserved_headers[] = {"content-type", "content-length", "host", "user-agent", "trigger",
-                                         "event-id", "transfer-encoding", "connection", "expect"};
+/* Headers the relay sets or HTTP itself owns; webhook-* is reserved too. */
+static const char *reserved_headers[] = {
+    "content-type", "content-length", "host", "user-agent", "trigger", "event-id", "x-correlation-id",
+    "transfer-encoding", "connection", "expect", "te", "trailer", "upgrade", "keep-alive", "proxy-connection",
+    "proxy-authorization", "content-encoding",
+};
+
+/* Is name an RFC 7230 token (1*tchar)? */
+static bool header_token(const char *name)
+{
+    if (!*name)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr("!#$%&'*+-.^_`|~", *p)))
+            return false;
+    return true;
+}
+
+/* A field value: visible characters, spaces and tabs, nothing that could end the line. */
+static bool header_value(const char *v)
+{
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* Check a custom headers object; on a bad one, the reason in why. */
+static bool headers_valid(const json_t *headers, char *why, size_t whylen)
+{
+    if (!json_is_object(headers) || json_object_size(headers) > 20) {
+        snprintf(why, whylen, "headers must be an object of at most 20 string values");
+        return false;
+    }
+    const char *name, *other;
+    json_t *v, *w;
+    json_object_foreach((json_t *)headers, name, v)
+    {
+        if (strlen(name) >= 128 || !header_token(name)) {
+            snprintf(why, whylen, "headers: \"%.64s\" is not a header name (an RFC 7230 token of at most 127 "
+                                  "characters: letters, digits and !#$%%&'*+-.^_`|~)", name);
+            return false;
+        }
+        if (!json_is_string(v) || strlen(json_string_value(v)) >= 1024 || !header_value(json_string_value(v))) {
+            snprintf(why, whylen, "headers: the value of \"%s\" must be a string of at most 1023 characters "
+                                  "without control characters", name);
+            return false;
+        }
+        bool reserved = strncasecmp(name, "webhook-", 8) == 0;
+        for (size_t k = 0; !reserved && k < sizeof reserved_headers / sizeof reserved_headers[0]; k++)
+            reserved = strcasecmp(name, reserved_headers[k]) == 0;
+        if (reserved) {
+            snprintf(why, whylen, "headers: \"%s\" is set by the relay (webhook-*, Content-Type, Content-Length, "
+                                  "Host, User-Agent, trigger, event-id, x-correlation-id and HTTP's own)", name);
+            return false;
+        }
+        json_object_foreach((json_t *)headers, other, w)
+        {
+            if (other == name)
+                break;
+            if (strcasecmp(other, name) == 0) {
+                snprintf(why, whylen, "headers: \"%s\" is given twice (header names ignore case)", name);
+                return false;
+            }
+        }
+    }
+    return true;
+}
 
 /* Apply the fields of body onto ep (the stored form); on a bad field reply
  * 400 and return -1. creating: url is required. */
@@ -149,21 +216,9 @@ static int apply_fields(struct http_ctx *ctx, json_t *ep, const json_t *body, bo
     }
     json_t *headers = json_object_get(body, "headers");
     if (headers) {
-        const char *name;
-        json_t *v;
-        bool ok = json_is_object(headers) && json_object_size(headers) <= 20;
-        json_object_foreach(headers, name, v)
-        {
-            ok = ok && json_is_string(v) && *name && strlen(name) < 128 && strlen(json_string_value(v)) < 1024 &&
-                 strncasecmp(name, "webhook-", 8) != 0 && !strpbrk(name, ": \r\n") &&
-                 !strpbrk(json_string_value(v), "\r\n");
-            for (size_t k = 0; ok && k < sizeof reserved_headers / sizeof reserved_headers[0]; k++)
-                ok = strcasecmp(name, reserved_headers[k]) != 0;
-        }
-        if (!ok) {
-            http_reply_error(ctx, 400, "invalid_field",
-                             "headers must be an object of at most 20 string values, none of them webhook-*, "
-                             "Content-Type, Host, trigger, event-id or other headers the relay sets");
+        char why[300];
+        if (!headers_valid(headers, why, sizeof why)) {
+            http_reply_error(ctx, 400, "invalid_field", "%s", why);
             return -1;
         }
         json_object_set(ep, "headers", headers);

@@ -77,6 +77,27 @@ class WebhooksTest(unittest.TestCase):
         self.assertEqual(self.relay.get("/webhooks/endpoints/" + ep["id"]).status, 404)
         self.assertEqual(self.relay.request("DELETE", "/webhooks/endpoints/" + ep["id"]).status, 404)
 
+    def test_custom_header_names(self):
+        url = self.receiver.url("/named")
+        bad = [({"X(Bad)": "v"}, "not a header name"), ({"X-Tab\t": "v"}, "not a header name"),
+               ({"": "v"}, "not a header name"), ({"X-\u00e9": "v"}, "not a header name"),
+               ({"X-Merchant": "a", "x-merchant": "b"}, "given twice"),
+               ({"TE": "trailers"}, "set by the relay"), ({"Upgrade": "h2c"}, "set by the relay"),
+               ({"X-Correlation-Id": "c"}, "set by the relay"), ({"Webhook-Id": "x"}, "set by the relay"),
+               ({"content-length": "1"}, "set by the relay"), ({"X-Ok": "a\u0001b"}, "control characters"),
+               ({"X-Ok": 5}, "must be a string")]
+        for headers, why in bad:
+            r = self.relay.post("/webhooks/endpoints", {"url": url, "headers": headers})
+            self.assertEqual((r.status, r.json["error"]["code"]), (400, "invalid_field"), (headers, r))
+            self.assertIn(why, r.json["error"]["message"], headers)
+        ep = self.endpoint("/named", event_types=["order.created"], headers={"X-Merchant": "m1", "X_ok!#~": "tab\tok"})
+        r = self.relay.request("PATCH", "/webhooks/endpoints/" + ep["id"], body={"headers": {"A": "1", "a": "2"}})
+        self.assertEqual(r.status, 400, r)
+        self.relay.post("/orders", order_body("PO-NAMED"))
+        got = self.receiver.wait_for("/named", 1)[0]
+        self.assertEqual((got["headers"]["x-merchant"], got["headers"]["x_ok!#~"]), ("m1", "tab\tok"))
+        self.relay.request("DELETE", "/webhooks/endpoints/" + ep["id"])
+
     # -- delivery --
 
     def test_events_are_delivered_signed_and_complete(self):
