@@ -95,6 +95,9 @@ class OrdersTest(unittest.TestCase):
             ({"partner_order_reference": "P", "line_items": [{"line_item_id": "L", "sku": "S", "quantity": 1}],
               "fulfillment_orders": [{"fulfillment_order_id": "F", "line_items": ["NOPE"]}]},
              "fulfillment_orders[0].line_items[0] must name a line item of this order"),
+            ({"partner_order_reference": "P", "line_items": [{"line_item_id": "L", "sku": "S", "quantity": 2}],
+              "fulfillment_orders": [{"fulfillment_order_id": "F", "line_items": [{"line_item_id": "L", "quantity": 3}]}]},
+             'fulfillment_orders[0].line_items[0].quantity is 3, more than line item "L" has (2)'),
         ]
         for body, message in cases:
             r = self.relay.post("/orders", body)
