@@ -273,7 +273,7 @@ class SecretsTest(unittest.TestCase):
             try:
                 with open(path, "rb") as f:
                     data = f.read()
-            except FileNotFoundError:  # a body being moved into place as we walk: read it under its final name
+            except FileNotFoundError:  # a body moved into place as we walk: the stopped pass reads it
                 continue
             for name, secret in self.config_secrets().items():
                 self.assertFalse(secret.encode() in data, "%s: %s found in %s" % (when, name, path))
