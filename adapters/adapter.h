@@ -29,6 +29,7 @@
 #ifndef SHIPRELAY_ADAPTER_H
 #define SHIPRELAY_ADAPTER_H
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,7 @@ struct adapter_source {
     char *header;        /* header = … (the header the token travels in) */
     char *client_id;     /* OAuth2 client credentials */
     char *client_secret;
+    bool allow_unauthenticated; /* allow_unauthenticated = yes: a header-token source without a token */
 };
 
 /* What an adapter may look at of the request. Lookups are case-insensitive
@@ -97,7 +99,9 @@ const char *adapter_map_status(const struct adapter_status_map *map, size_t n, c
 /* The header the source's token travels in (its `header`, else the kind's). */
 const char *adapter_token_header(const struct adapter_source *src, const struct adapter *a);
 /* Constant-time check that the request carries src->token in that header;
- * ADAPTER_OK or ADAPTER_UNAUTHORIZED. */
+ * ADAPTER_OK or ADAPTER_UNAUTHORIZED. A source without a token passes only
+ * when it was configured allow_unauthenticated (config.h refuses it
+ * otherwise). */
 int adapter_check_token(const struct adapter_source *src, const struct adapter *a, const struct adapter_request *req,
                         char *err, size_t errlen);
 /* Does any of src's secrets give `mac` as HMAC-SHA256 over msg? `encode`

@@ -1,10 +1,11 @@
 /* aymakan: AyMakan shipment status webhooks (their developer docs,
  * "Web Hooks").
  *
- * Auth: optional. AyMakan sends a custom header name and value configured
- * with the webhook; when the source sets a `token`, the callback must carry
- * it in the source's `header` (default x-api-key). Without one, the URL is
- * the secret (AyMakan leaves the endpoint's security to the merchant).
+ * Auth: AyMakan sends a custom header name and value configured with the
+ * webhook; the callback must carry the source's `token` in the source's
+ * `header` (default x-api-key). A source without a token is refused at
+ * start unless it says allow_unauthenticated = yes (AyMakan leaves the
+ * endpoint's security to the merchant; then the URL is the only secret).
  * Body: tracking_number (older payloads: tracking), reference (the
  * shipment reference given when the shipment was created), status (the
  * AY-nnnn code), status_label or description (its text), reason and
@@ -28,8 +29,6 @@ static const struct adapter_status_map map[] = {
 
 static int verify(const struct adapter_source *src, const struct adapter_request *req, char *err, size_t errlen)
 {
-    if (!src->token)
-        return ADAPTER_OK;
     return adapter_check_token(src, &adapter_aymakan, req, err, errlen);
 }
 
@@ -62,7 +61,7 @@ static int normalize(const json_t *body, const struct adapter_request *req, json
 
 const struct adapter adapter_aymakan = {
     .kind = "aymakan",
-    .needs = 0,
+    .needs = ADAPTER_NEEDS_TOKEN,
     .default_header = "x-api-key",
     .verify = verify,
     .normalize = normalize,

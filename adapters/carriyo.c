@@ -8,11 +8,13 @@
 #include "carriyo.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "adapter.h"
 #include "jsonutil.h"
 #include "shipment_status.h"
+#include "timeutil.h"
 
 #define MAX_STATUS_LEN 64
 
@@ -40,6 +42,34 @@ json_t *carriyo_shipment_event(const json_t *payload, char *err, size_t errlen)
     if (!raw || !*raw || strlen(raw) > MAX_STATUS_LEN) {
         snprintf(err, errlen, "post_shipping_info.status is required (a non-empty string of at most %d bytes)",
                  MAX_STATUS_LEN);
+        return NULL;
+    }
+    /* Dates the event may be timed by must be dates. */
+    static const char *const dates[] = {"post_shipping_info.status_date", "post_shipping_info.update_date",
+                                        "update_date"};
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+        json_t *d = ju_path(payload, dates[i]);
+        if (d && !json_is_null(d) && (!json_is_string(d) || !time_iso_valid(json_string_value(d)))) {
+            snprintf(err, errlen, "%s must be an ISO 8601 date or date-time (e.g. 2026-11-22T10:15:00Z)", dates[i]);
+            return NULL;
+        }
+    }
+    /* Something must say which shipment this is, or the update would make
+     * (and keep reusing) a shipment nobody can name. */
+    bool named = first(payload, "references.partner_shipment_reference", "partner_shipment_reference") ||
+                 first(payload, "post_shipping_info.tracking_no", "tracking_no") || first(payload, "shipment_id", NULL) ||
+                 first(payload, "references.fulfillment_order_id", "fulfillment_order_id");
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(payload, "items"), i, item)
+    {
+        const char *sku = ju_path_str(item, "sku");
+        named = named || (sku && *sku);
+    }
+    if (!named) {
+        snprintf(err, errlen,
+                 "the payload names no shipment: give references.partner_shipment_reference, shipment_id, "
+                 "post_shipping_info.tracking_no, references.fulfillment_order_id or items[].sku");
         return NULL;
     }
     char status[MAX_STATUS_LEN + 1];

@@ -49,6 +49,12 @@ const char *adapter_token_header(const struct adapter_source *src, const struct 
 int adapter_check_token(const struct adapter_source *src, const struct adapter *a, const struct adapter_request *req,
                         char *err, size_t errlen)
 {
+    if (!src->token) {
+        if (src->allow_unauthenticated)
+            return ADAPTER_OK;
+        snprintf(err, errlen, "this source has no token configured");
+        return ADAPTER_UNAUTHORIZED;
+    }
     const char *name = adapter_token_header(src, a);
     const char *given = name ? req->header(req->ctx, name) : NULL;
     if (!given) {

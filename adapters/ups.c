@@ -91,6 +91,11 @@ static int verify(const struct adapter_source *src, const struct adapter_request
         snprintf(err, errlen, "the bearer token has expired; fetch a new one");
         return ADAPTER_UNAUTHORIZED;
     }
+    if (expiry > req->now + UPS_TOKEN_TTL + UPS_TOKEN_SKEW) {
+        snprintf(err, errlen, "the bearer token claims a lifetime longer than the %d s this relay issues",
+                 UPS_TOKEN_TTL);
+        return ADAPTER_UNAUTHORIZED;
+    }
     return ADAPTER_OK;
 }
 

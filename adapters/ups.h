@@ -4,7 +4,9 @@
  *
  * Tokens are stateless: "v1.<expiry>.<hex HMAC-SHA256(client_secret,
  * "TENANT/NAME/<expiry>")>", so only tokens this relay issued for this source,
- * with the current client secret, unexpired, are accepted. */
+ * with the current client secret, unexpired, are accepted; and only for the
+ * lifetime the relay issues (an expiry further away than UPS_TOKEN_TTL plus
+ * UPS_TOKEN_SKEW from now is refused, however it was signed). */
 #ifndef SHIPRELAY_ADAPTER_UPS_H
 #define SHIPRELAY_ADAPTER_UPS_H
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include "adapter.h"
 
 #define UPS_TOKEN_TTL 3600
+#define UPS_TOKEN_SKEW 60 /* clocks of relays sharing a source may differ this much */
 #define UPS_TOKEN_MAX 128
 
 /* Check an `Authorization: Basic …` value against the source's client

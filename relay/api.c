@@ -44,8 +44,9 @@ const struct route api_routes[] = {
     {"GET", "/webhooks/messages/{id}/attempts", H(handle_message_attempts), 0, "WEBHOOK_ATTEMPTS"},
     {"POST", "/webhooks/messages/{id}/retry", H(handle_message_retry), 0, "WEBHOOK_RETRY"},
     {"POST", "/hooks/{tenant}/{source}", H(handle_hook), HTTP_PUBLIC | HTTP_RAW_BODY | LOG, "HOOK"},
-    {"POST", "/hooks/{tenant}/{source}/oauth/token", H(handle_hook_token), HTTP_PUBLIC | HTTP_RAW_BODY | LOG,
-     "HOOK_TOKEN"},
+    /* Not logged: its request may carry client credentials and its reply is a live bearer
+     * token; it changes no order. Refusals go to the daemon's log. */
+    {"POST", "/hooks/{tenant}/{source}/oauth/token", H(handle_hook_token), HTTP_PUBLIC | HTTP_RAW_BODY, "HOOK_TOKEN"},
     {"GET", "/bodies/{identifier}/{part}", H(handle_body_download), HTTP_PUBLIC, "BODY_DOWNLOAD"},
 };
 

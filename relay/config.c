@@ -280,15 +280,46 @@ struct parse_state {
     int line;     /* the line inih is on (counted by read_line) */
     int msg_line; /* where msg was found; 0 when none yet */
     char msg[256];
+    /* [tenant "ID"] headers as written (inih reports no empty section). */
+    char **tenant_sections;
+    int *tenant_lines;
+    size_t n_tenant_sections;
 };
+
+static bool parse_named_section(const char *section, const char *kind, char *out, size_t outlen);
+
+/* Note a [tenant "ID"] header on this line, so a tenant without keys can be named. */
+static void note_section(struct parse_state *st, const char *line)
+{
+    line += strspn(line, " \t");
+    if (*line != '[')
+        return;
+    size_t len = strcspn(line + 1, "]");
+    char inner[192], id[160];
+    if (line[1 + len] != ']' || len >= sizeof inner)
+        return;
+    memcpy(inner, line + 1, len);
+    inner[len] = '\0';
+    if (!parse_named_section(inner, "tenant", id, sizeof id))
+        return;
+    for (size_t i = 0; i < st->n_tenant_sections; i++)
+        if (strcmp(st->tenant_sections[i], id) == 0)
+            return;
+    st->tenant_sections = xrealloc(st->tenant_sections, (st->n_tenant_sections + 1) * sizeof *st->tenant_sections);
+    st->tenant_lines = xrealloc(st->tenant_lines, (st->n_tenant_sections + 1) * sizeof *st->tenant_lines);
+    st->tenant_sections[st->n_tenant_sections] = xstrdup(id);
+    st->tenant_lines[st->n_tenant_sections++] = st->line;
+}
 
 /* inih's line reader, counting lines so errors can name theirs. */
 static char *read_line(char *buf, int size, void *arg)
 {
     struct parse_state *st = arg;
     char *r = fgets(buf, size, st->f);
-    if (r)
+    if (r) {
         st->line++;
+        note_section(st, r);
+    }
     return r;
 }
 
@@ -358,29 +389,65 @@ static int on_source_entry(struct parse_state *st, const char *id, const char *n
         src->secrets[src->n_secrets++] = xstrdup(value);
         return 1;
     }
+    if (!strcmp(name, "allow_unauthenticated")) {
+        bool yes = !strcasecmp(value, "yes") || !strcasecmp(value, "true");
+        if (!yes && strcasecmp(value, "no") && strcasecmp(value, "false"))
+            return refuse(st, "[source \"%s\"] allow_unauthenticated must be yes or no", id);
+        src->allow_unauthenticated = yes;
+        return 1;
+    }
     return refuse(st, "unknown key \"%s\" in [source \"%s\"] (known: adapter, secret, token, header, client_id, "
-                      "client_secret)",
+                      "client_secret, allow_unauthenticated)",
                   name, id);
 }
 
-/* What each source's adapter needs, once the whole file is read. */
+/* Every [tenant] has a key, once the whole file is read. */
+static int check_tenants(const struct config *cfg, const struct parse_state *st, const char *path, char *err,
+                         size_t errlen)
+{
+    for (size_t i = 0; i < st->n_tenant_sections; i++)
+        if (!config_find_tenant(cfg, st->tenant_sections[i])) {
+            snprintf(err, errlen, "%s:%d: [tenant \"%s\"] has no api_key", path, st->tenant_lines[i],
+                     st->tenant_sections[i]);
+            return -1;
+        }
+    return 0;
+}
+
+/* Each source belongs to a configured tenant and has what its adapter needs
+ * to authenticate callers, once the whole file is read. A header-token
+ * source may go without a token only when it says so
+ * (allow_unauthenticated = yes). */
 static int check_sources(const struct config *cfg, const char *path, char *err, size_t errlen)
 {
     for (size_t i = 0; i < cfg->n_sources; i++) {
         const struct adapter_source *s = &cfg->sources[i];
         const struct adapter *a = adapter_find(s->kind);
+        bool by_token = a && (a->needs & ADAPTER_NEEDS_TOKEN);
+        bool open = by_token && s->allow_unauthenticated && !s->token;
         const char *missing = !a                                                 ? "adapter"
                               : (a->needs & ADAPTER_NEEDS_SECRET) && !s->n_secrets ? "secret"
-                              : (a->needs & ADAPTER_NEEDS_TOKEN) && !s->token      ? "token"
-                              : (a->needs & ADAPTER_NEEDS_HEADER) && !s->header    ? "header"
+                              : by_token && !s->token && !s->allow_unauthenticated
+                                  ? "token (or allow_unauthenticated = yes to accept callbacks from anyone who "
+                                    "knows its URL)"
+                              : (a->needs & ADAPTER_NEEDS_HEADER) && !s->header && !open ? "header"
                               : (a->needs & ADAPTER_NEEDS_CLIENT) && !s->client_id ? "client_id"
                               : (a->needs & ADAPTER_NEEDS_CLIENT) && !s->client_secret ? "client_secret"
                               : !a->needs && !strcmp(a->kind, "shippo") && !s->token && !s->n_secrets
                                   ? "token or secret"
                                   : NULL;
-        if (missing) {
-            snprintf(err, errlen, "%s:%d: [source \"%s/%s\"] needs %s", path, cfg->source_lines[i], s->tenant, s->name,
-                     missing);
+        const char *wrong = missing ? NULL
+                            : !config_find_tenant(cfg, s->tenant) ? "belongs to no configured tenant (add its "
+                                                                     "[tenant] section with an api_key)"
+                            : s->allow_unauthenticated && !by_token
+                                ? "allow_unauthenticated is only for sources authenticated by a header token "
+                                  "(aymakan, dhl, carriyo-carrier, carriyo, wms)"
+                            : s->allow_unauthenticated && s->token
+                                ? "has a token and allow_unauthenticated = yes: remove one"
+                                : NULL;
+        if (missing || wrong) {
+            snprintf(err, errlen, "%s:%d: [source \"%s/%s\"] %s%s", path, cfg->source_lines[i], s->tenant, s->name,
+                     missing ? "needs " : "", missing ? missing : wrong);
             return -1;
         }
     }
@@ -402,6 +469,15 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         }
         if (strlen(value) < 16) {
             return refuse(st, "tenant \"%s\" api_key must be at least 16 characters", id);
+        }
+        /* A key names its tenant: the same key on two tenants would let one act as the other. */
+        for (size_t i = 0; i < st->cfg->n_tenants; i++) {
+            const struct config_tenant *t = &st->cfg->tenants[i];
+            for (size_t k = 0; strcmp(t->id, id) != 0 && k < t->n_api_keys; k++)
+                if (strcmp(t->api_keys[k], value) == 0)
+                    return refuse(st, "tenant \"%s\" api_key is already a key of tenant \"%s\"; each tenant needs "
+                                      "its own keys",
+                                  id, t->id);
         }
         add_tenant_key(st->cfg, id, value);
         return 1;
@@ -512,10 +588,19 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
     struct parse_state st = {.cfg = cfg, .f = f};
     int line = ini_parse_stream(read_line, &st, on_entry, &st);
     fclose(f);
+    int rc = 0;
     if (line != 0) {
         snprintf(err, errlen, "%s:%d: %s", path, line, st.msg_line == line ? st.msg : "syntax error");
-        return -1;
+        rc = -1;
+    } else {
+        rc = check_tenants(cfg, &st, path, err, errlen);
     }
+    for (size_t i = 0; i < st.n_tenant_sections; i++)
+        free(st.tenant_sections[i]);
+    free(st.tenant_sections);
+    free(st.tenant_lines);
+    if (rc != 0)
+        return -1;
     char msg[256];
     if (parse_listen(cfg, msg, sizeof msg) != 0) {
         snprintf(err, errlen, "%s:0: %s", path, msg);
@@ -637,7 +722,12 @@ void config_print_annotated(FILE *out)
           "; secret: HMAC key (aftership, easypost, shippo); may be repeated during a rotation.\n"
           "; token, header: a shared token and the header it travels in (dhl needs both;\n"
           ";   carriyo-carrier defaults to api-key, carriyo, wms and aymakan to x-api-key;\n"
-          ";   shippo takes the token as the ?token= query parameter; aymakan's is optional).\n"
+          ";   shippo takes the token as the ?token= query parameter).\n"
+          "; allow_unauthenticated = yes: a header-token source (aymakan, dhl, carriyo-carrier,\n"
+          ";   carriyo, wms) without a token, accepting callbacks from anyone who knows its URL;\n"
+          ";   without it such a source is refused. Logged as a warning on every start.\n"
+          "; Every source's tenant needs its [tenant] section; every tenant needs an api_key of\n"
+          ";   its own (a key on two tenants is refused).\n"
           "; client_id, client_secret: OAuth2 client credentials (ups); UPS fetches a bearer token\n"
           ";   from POST /hooks/TENANT/NAME/oauth/token.\n"
           ";[source \"acme/aftership\"]\n"

@@ -84,7 +84,7 @@ bool fulfillment_event_apply(json_t *order, const json_t *ev, const char *now_is
         json_array_append_new(unmatched, entry);
         order_change(changes, "FULFILLMENT_EVENT_UNMATCHED", "fulfillment_order", fo_id, "events", NULL,
                      json_object_get(ev, "event"));
-        return true;
+        return false;
     }
 
     json_t *trail = json_object_get(fo, "events");
@@ -127,5 +127,5 @@ bool fulfillment_event_apply(json_t *order, const json_t *ev, const char *now_is
     order_change(changes, "FULFILLMENT_EVENT", "fulfillment_order", fo_id, "events", NULL, json_object_get(ev, "event"));
     if (moved)
         order_recompute(order, changes);
-    return true;
+    return moved > 0;
 }

@@ -28,7 +28,8 @@
 /* The type's own level (NORMAL, WARNING, ERROR), or NULL for an unknown type. */
 const char *fulfillment_event_level(const char *type);
 /* Apply a canonical fulfillment event; appends change entries. Always
- * changes the order (the trail grows), so returns true. */
+ * changes the order (the trail grows). Returns true when the event moved
+ * something (lines, or the hold), false when it is recorded only. */
 bool fulfillment_event_apply(json_t *order, const json_t *event, const char *now_iso, json_t *changes);
 
 #endif

@@ -2,7 +2,8 @@
  * adapter normalize → one store job running the pipeline for every event →
  * 200 once committed. Nothing downstream is waited for.
  *
- * Replies: 200 {"received", "applied", "unchanged", "duplicates", "parked"};
+ * Replies: 200 {"received", "applied", "history_only", "unchanged",
+ * "duplicates", "parked"}, each event counted once (pipeline.h says which);
  * 404 unknown tenant or source; 401 bad credentials (logged, nothing
  * applied); 400 malformed JSON or payload; 503 when the store fails. */
 #include "handlers_hooks.h"
@@ -17,6 +18,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "store.h"
+#include "syslog.h"
 #include "timeutil.h"
 #include "ups.h"
 #include "xmalloc.h"
@@ -55,10 +57,23 @@ static const struct adapter_source *find_source(struct http_ctx *ctx)
     return src;
 }
 
+/* The header a source's token travels in may have any name (the source's
+ * `header`): whatever it is called, its value never reaches the system log. */
+static void hide_token_header(struct http_ctx *ctx, const struct adapter_source *src, const struct adapter *a)
+{
+    const char *name = adapter_token_header(src, a);
+    struct evkeyvalq *h = evhttp_request_get_input_headers(ctx->req);
+    if (!name || !evhttp_find_header(h, name))
+        return;
+    while (evhttp_remove_header(h, name) == 0)
+        ;
+    evhttp_add_header(h, name, SYSLOG_REDACTED);
+}
+
 static int hook_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct hook_job *j = arg;
-    int counts[4] = {0}; /* by enum pipeline_outcome */
+    int counts[PIPELINE__COUNT] = {0};
     size_t i;
     json_t *ev;
     json_array_foreach(j->events, i, ev)
@@ -71,9 +86,10 @@ static int hook_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
         counts[outcome]++;
     }
     http_job_reply(ctx, 200,
-                   json_pack("{s:i,s:i,s:i,s:i,s:i}", "received", (int)json_array_size(j->events), "applied",
-                             counts[PIPELINE_APPLIED], "unchanged", counts[PIPELINE_UNCHANGED], "duplicates",
-                             counts[PIPELINE_DUPLICATE], "parked", counts[PIPELINE_PARKED]));
+                   json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "received", (int)json_array_size(j->events), "applied",
+                             counts[PIPELINE_APPLIED], "history_only", counts[PIPELINE_HISTORY], "unchanged",
+                             counts[PIPELINE_UNCHANGED], "duplicates", counts[PIPELINE_DUPLICATE], "parked",
+                             counts[PIPELINE_PARKED]));
     return STORE_OK;
 }
 
@@ -99,7 +115,9 @@ void handle_hook(struct http_ctx *ctx)
         .now = time_now_ms() / 1000,
     };
     char err[256] = "";
-    if (a->verify(src, &req, err, sizeof err) != ADAPTER_OK) {
+    int verified = a->verify(src, &req, err, sizeof err);
+    hide_token_header(ctx, src, a);
+    if (verified != ADAPTER_OK) {
         log_warn("hook %s/%s: refused: %s", src->tenant, src->name, err);
         http_reply_error(ctx, 401, "invalid_signature", "%s", err);
         return;

@@ -287,8 +287,8 @@ void handle_metrics(struct http_ctx *ctx)
     }
     evbuffer_add_printf(out, "# HELP shiprelay_webhook_messages Outbox messages by status.\n"
                              "# TYPE shiprelay_webhook_messages gauge\n");
-    static const char *mstat[] = {"pending", "delivered", "dead", "cancelled"};
-    for (size_t k = 0; k < 4; k++) {
+    static const char *mstat[] = {"pending", "held", "delivered", "dead", "cancelled"};
+    for (size_t k = 0; k < sizeof mstat / sizeof mstat[0]; k++) {
         json_int_t n = 0;
         size_t i;
         json_t *r;

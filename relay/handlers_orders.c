@@ -175,7 +175,8 @@ static int ssu_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     bool autoclose = !config_source_skips_autoclose(ctx->cfg, ju_path_str(before, "creation_source.source_type"));
     json_t *order = json_deep_copy(before), *changes = json_array();
     int rc = STORE_OK;
-    bool changed = shipment_update_apply(order, j->body, autoclose, j->now, changes);
+    shipment_update_apply(order, j->body, autoclose, j->now, changes);
+    bool changed = json_array_size(changes) > 0;
     if (changed) /* else a repeat: nothing to write */
         rc = pipeline_store_order(txn, ctx->cfg, ctx->tenant, before, order, changes, "SHIPMENT_STATUS_UPDATE",
                                   ctx->correlation_id, j->now);

@@ -181,7 +181,10 @@ void handle_body_download(struct http_ctx *ctx)
         http_reply_error(ctx, 404, "not_found", "the body is no longer available");
         return;
     }
-    evhttp_add_header(evhttp_request_get_output_headers(ctx->req), "Content-Type", "application/octet-stream");
+    /* Bytes someone else sent: never to be sniffed into HTML or script by a browser. */
+    struct evkeyvalq *out = evhttp_request_get_output_headers(ctx->req);
+    evhttp_add_header(out, "Content-Type", "application/octet-stream");
+    evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
     evbuffer_add(evhttp_request_get_output_buffer(ctx->req), body, len);
     free(body);
     http_reply_json(ctx, 200, NULL);

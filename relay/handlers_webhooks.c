@@ -2,7 +2,9 @@
  * endpoints inside store jobs, and the message views.
  *
  * Endpoints are shown without their secrets; the secret is returned once,
- * when it is made (creation, rotation). Times in replies are ISO 8601. */
+ * when it is made (creation, rotation). URLs carrying credentials
+ * (user:password@) are refused; custom headers whose names speak of
+ * credentials are shown redacted. Times in replies are ISO 8601. */
 #include "handlers_webhooks.h"
 
 #include <curl/curl.h>
@@ -14,6 +16,7 @@
 #include "crypto.h"
 #include "jsonutil.h"
 #include "store.h"
+#include "syslog.h"
 #include "timeutil.h"
 #include "webhook_events.h"
 #include "webhook_sign.h"
@@ -31,10 +34,19 @@ static void iso_member(json_t *o, const char *key)
     }
 }
 
-/* The public view of a stored endpoint (a new reference). */
+/* The public view of a stored endpoint (a new reference): never the
+ * userinfo of its URL (endpoints stored before URLs with credentials were
+ * refused keep delivering with them) nor the values of custom headers whose
+ * names speak of credentials. */
 static json_t *endpoint_view(const json_t *row, bool with_secret)
 {
     json_t *v = json_deep_copy(row);
+    char *url = syslog_redact_url(json_string_value(json_object_get(v, "url")));
+    json_object_set_new(v, "url", json_string(url));
+    free(url);
+    json_t *headers = json_object_get(v, "headers");
+    if (json_is_object(headers))
+        json_object_set_new(v, "headers", syslog_redact_headers(headers));
     json_object_del(v, "tenant");
     json_object_del(v, "old_secret");
     json_object_del(v, "old_secret_until");
@@ -48,8 +60,75 @@ static json_t *endpoint_view(const json_t *row, bool with_secret)
     return v;
 }
 
-static const char *reserved_headers[] = {"content-type", "content-length", "host", "user-agent", "trigger",
-                                         "event-id", "transfer-encoding", "connection", "expect"};
+/* Headers the relay sets or HTTP itself owns; webhook-* is reserved too. */
+static const char *reserved_headers[] = {
+    "content-type", "content-length", "host", "user-agent", "trigger", "event-id", "x-correlation-id",
+    "transfer-encoding", "connection", "expect", "te", "trailer", "upgrade", "keep-alive", "proxy-connection",
+    "proxy-authorization", "content-encoding",
+};
+
+/* Is name an RFC 7230 token (1*tchar)? */
+static bool header_token(const char *name)
+{
+    if (!*name)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr("!#$%&'*+-.^_`|~", *p)))
+            return false;
+    return true;
+}
+
+/* A field value: visible characters, spaces and tabs, nothing that could end the line. */
+static bool header_value(const char *v)
+{
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* Check a custom headers object; on a bad one, the reason in why. */
+static bool headers_valid(const json_t *headers, char *why, size_t whylen)
+{
+    if (!json_is_object(headers) || json_object_size(headers) > 20) {
+        snprintf(why, whylen, "headers must be an object of at most 20 string values");
+        return false;
+    }
+    const char *name, *other;
+    json_t *v, *w;
+    json_object_foreach((json_t *)headers, name, v)
+    {
+        if (strlen(name) >= 128 || !header_token(name)) {
+            snprintf(why, whylen, "headers: \"%.64s\" is not a header name (an RFC 7230 token of at most 127 "
+                                  "characters: letters, digits and !#$%%&'*+-.^_`|~)", name);
+            return false;
+        }
+        if (!json_is_string(v) || strlen(json_string_value(v)) >= 1024 || !header_value(json_string_value(v))) {
+            snprintf(why, whylen, "headers: the value of \"%s\" must be a string of at most 1023 characters "
+                                  "without control characters", name);
+            return false;
+        }
+        bool reserved = strncasecmp(name, "webhook-", 8) == 0;
+        for (size_t k = 0; !reserved && k < sizeof reserved_headers / sizeof reserved_headers[0]; k++)
+            reserved = strcasecmp(name, reserved_headers[k]) == 0;
+        if (reserved) {
+            snprintf(why, whylen, "headers: \"%s\" is set by the relay (webhook-*, Content-Type, Content-Length, "
+                                  "Host, User-Agent, trigger, event-id, x-correlation-id and HTTP's own)", name);
+            return false;
+        }
+        json_object_foreach((json_t *)headers, other, w)
+        {
+            if (other == name)
+                break;
+            if (strcasecmp(other, name) == 0) {
+                snprintf(why, whylen, "headers: \"%s\" is given twice (header names ignore case)", name);
+                return false;
+            }
+        }
+    }
+    return true;
+}
 
 /* Apply the fields of body onto ep (the stored form); on a bad field reply
  * 400 and return -1. creating: url is required. */
@@ -59,16 +138,27 @@ static int apply_fields(struct http_ctx *ctx, json_t *ep, const json_t *body, bo
     if (url || creating) {
         const char *u = json_string_value(url);
         CURLU *h = curl_url();
-        char *scheme = NULL, *host = NULL;
+        char *scheme = NULL, *host = NULL, *user = NULL, *password = NULL;
         bool ok = u && strlen(u) <= 2048 && curl_url_set(h, CURLUPART_URL, u, 0) == CURLUE_OK &&
                   curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
                   curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
                   (!strcasecmp(scheme, "https") || !strcasecmp(scheme, "http"));
+        /* Credentials in a URL end up wherever the URL is shown or logged. */
+        bool userinfo = ok && (curl_url_get(h, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+                               curl_url_get(h, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK);
         curl_free(scheme);
         curl_free(host);
+        curl_free(user);
+        curl_free(password);
         curl_url_cleanup(h);
         if (!ok) {
             http_reply_error(ctx, 400, "invalid_field", "url must be an http or https URL of at most 2048 bytes");
+            return -1;
+        }
+        if (userinfo) {
+            http_reply_error(ctx, 400, "invalid_field",
+                             "url must not carry credentials (user:password@); send them in a header instead, "
+                             "e.g. \"headers\": {\"Authorization\": \"Basic ...\"}");
             return -1;
         }
         json_object_set(ep, "url", url);
@@ -126,21 +216,9 @@ static int apply_fields(struct http_ctx *ctx, json_t *ep, const json_t *body, bo
     }
     json_t *headers = json_object_get(body, "headers");
     if (headers) {
-        const char *name;
-        json_t *v;
-        bool ok = json_is_object(headers) && json_object_size(headers) <= 20;
-        json_object_foreach(headers, name, v)
-        {
-            ok = ok && json_is_string(v) && *name && strlen(name) < 128 && strlen(json_string_value(v)) < 1024 &&
-                 strncasecmp(name, "webhook-", 8) != 0 && !strpbrk(name, ": \r\n") &&
-                 !strpbrk(json_string_value(v), "\r\n");
-            for (size_t k = 0; ok && k < sizeof reserved_headers / sizeof reserved_headers[0]; k++)
-                ok = strcasecmp(name, reserved_headers[k]) != 0;
-        }
-        if (!ok) {
-            http_reply_error(ctx, 400, "invalid_field",
-                             "headers must be an object of at most 20 string values, none of them webhook-*, "
-                             "Content-Type, Host, trigger, event-id or other headers the relay sets");
+        char why[300];
+        if (!headers_valid(headers, why, sizeof why)) {
+            http_reply_error(ctx, 400, "invalid_field", "%s", why);
             return -1;
         }
         json_object_set(ep, "headers", headers);
@@ -148,6 +226,11 @@ static int apply_fields(struct http_ctx *ctx, json_t *ep, const json_t *body, bo
     json_t *secret = json_object_get(body, "secret");
     if (secret && !webhook_secret_valid(json_string_value(secret))) {
         http_reply_error(ctx, 400, "invalid_field", "secret must be whsec_ followed by base64 of 24 to 64 bytes");
+        return -1;
+    }
+    json_t *release = json_object_get(body, "release_held");
+    if (release && (creating || !json_is_boolean(release))) {
+        http_reply_error(ctx, 400, "invalid_field", "release_held must be true or false, and only on PATCH");
         return -1;
     }
     return 0;
@@ -198,12 +281,13 @@ static int ep_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     }
     const char *given = json_string_value(json_object_get(j->body, "secret"));
     char fresh[WEBHOOK_SECRET_MAX];
+    bool was_enabled = true;
     if (j->op == EP_ROTATE) {
         if (!given)
             webhook_secret_new(fresh);
         rotate(ctx->cfg, ep, given ? given : fresh, now);
     } else if (j->op == EP_PATCH) {
-        bool was_enabled = json_integer_value(json_object_get(ep, "enabled"));
+        was_enabled = json_integer_value(json_object_get(ep, "enabled"));
         json_t *en = json_object_get(j->body, "enabled");
         /* apply_fields already validated j->body; apply it for real here. */
         const char *keys[] = {"url", "event_types", "description", "rate_limit", "max_concurrency", "fifo", "headers"};
@@ -220,11 +304,30 @@ static int ep_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
         if (given)
             rotate(ctx->cfg, ep, given, now);
     }
+    bool enabled = json_integer_value(json_object_get(ep, "enabled"));
+    bool release = json_is_true(json_object_get(j->body, "release_held"));
+    if (release && !enabled) {
+        json_decref(ep);
+        http_job_error(ctx, 409, "endpoint_disabled",
+                       "release_held needs the endpoint enabled: PATCH {\"enabled\": true, \"release_held\": true}");
+        return STORE_OK;
+    }
     json_object_set_new(ep, "updated_at", json_integer(now));
     int rc = store_endpoint_put(txn, ep);
-    if (rc == STORE_OK)
-        http_job_reply(ctx, j->op == EP_CREATE ? 201 : 200,
-                       endpoint_view(ep, j->op == EP_CREATE || j->op == EP_ROTATE || json_object_get(j->body, "secret")));
+    /* Disabling holds what waits for the endpoint; release_held lets it go. */
+    int released = 0;
+    if (rc == STORE_OK && j->op == EP_PATCH && was_enabled && !enabled)
+        rc = store_endpoint_hold(txn, tenant, j->id, true, now) < 0 ? STORE_EIO : STORE_OK;
+    if (rc == STORE_OK && release) {
+        released = store_endpoint_hold(txn, tenant, j->id, false, now);
+        rc = released < 0 ? STORE_EIO : STORE_OK;
+    }
+    if (rc == STORE_OK) {
+        json_t *view = endpoint_view(ep, j->op == EP_CREATE || j->op == EP_ROTATE || json_object_get(j->body, "secret"));
+        if (release)
+            json_object_set_new(view, "released", json_integer(released));
+        http_job_reply(ctx, j->op == EP_CREATE ? 201 : 200, view);
+    }
     json_decref(ep);
     return rc;
 }
@@ -345,9 +448,9 @@ void handle_endpoint_get(struct http_ctx *ctx)
 void handle_message_list(struct http_ctx *ctx)
 {
     const char *status = http_query(ctx, "status");
-    if (status && strcmp(status, "pending") && strcmp(status, "delivered") && strcmp(status, "dead") &&
-        strcmp(status, "cancelled")) {
-        http_reply_error(ctx, 400, "invalid_parameter", "status must be pending, delivered, dead or cancelled");
+    if (status && strcmp(status, "pending") && strcmp(status, "held") && strcmp(status, "delivered") &&
+        strcmp(status, "dead") && strcmp(status, "cancelled")) {
+        http_reply_error(ctx, 400, "invalid_parameter", "status must be pending, held, delivered, dead or cancelled");
         return;
     }
     long limit;
@@ -408,23 +511,43 @@ struct requeue_job {
     int64_t since;
 };
 
+/* Recovering an endpoint is asking for delivery: a disabled one is enabled
+ * again (afresh), then its held, dead and failing messages since the time
+ * are sent. */
+static int reenable(struct store_txn *txn, json_t *ep, int64_t now)
+{
+    json_object_set_new(ep, "enabled", json_integer(1));
+    json_object_set_new(ep, "disabled_reason", json_null());
+    json_object_set_new(ep, "failing_since", json_null());
+    json_object_set_new(ep, "updated_at", json_integer(now));
+    return store_endpoint_put(txn, ep);
+}
+
 static int requeue_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct requeue_job *j = arg;
+    int64_t now = time_now_ms();
+    bool reenabled = false;
     if (j->by_endpoint) {
         json_t *ep = store_endpoint_get(txn, ctx->tenant, j->id);
         if (!ep) {
             http_job_error(ctx, 404, "endpoint_not_found", "no such endpoint \"%s\"", j->id);
             return STORE_OK;
         }
+        reenabled = !json_integer_value(json_object_get(ep, "enabled"));
+        int rc = reenabled ? reenable(txn, ep, now) : STORE_OK;
         json_decref(ep);
+        if (rc != STORE_OK)
+            return rc;
     }
     int n = store_message_requeue(txn, ctx->tenant, j->by_endpoint ? NULL : j->id, j->by_endpoint ? j->id : NULL,
-                                  j->since, time_now_ms());
+                                  j->since, now);
     if (n < 0)
         return n;
     if (!j->by_endpoint && n == 0)
         http_job_error(ctx, 404, "message_not_found", "no such message \"%s\"", j->id);
+    else if (j->by_endpoint)
+        http_job_reply(ctx, 202, json_pack("{s:i,s:b}", "requeued", n, "reenabled", reenabled));
     else
         http_job_reply(ctx, 202, json_pack("{s:i}", "requeued", n));
     return STORE_OK;

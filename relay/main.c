@@ -41,6 +41,16 @@ static void usage(FILE *out)
           out);
 }
 
+/* Sources that opted out of authentication, said loudly on every start. */
+static void warn_open_sources(const struct config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_sources; i++)
+        if (cfg->sources[i].allow_unauthenticated)
+            log_warn("SECURITY: [source \"%s/%s\"] has allow_unauthenticated = yes: anyone who knows "
+                     "/hooks/%s/%s can post callbacks that move orders",
+                     cfg->sources[i].tenant, cfg->sources[i].name, cfg->sources[i].tenant, cfg->sources[i].name);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     log_info("received %s, draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -134,8 +144,10 @@ int main(int argc, char **argv)
         int rc = config_load(&cfg, argv[2], err, sizeof err);
         if (rc != 0)
             fprintf(stderr, "%s\n", err);
-        else
+        else {
+            warn_open_sources(&cfg);
             printf("%s: ok\n", argv[2]);
+        }
         config_free(&cfg);
         return rc == 0 ? 0 : 2;
     }
@@ -151,6 +163,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    warn_open_sources(&cfg);
     int rc = run(&cfg);
     config_free(&cfg);
     return rc;

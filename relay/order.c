@@ -160,6 +160,13 @@ static json_t *line_refs(json_t *order, json_t *list, const char *where, json_t 
                 json_decref(o);
                 goto bad;
             }
+            json_int_t has = json_integer_value(json_object_get(line, "quantity"));
+            if (q && json_integer_value(q) > has) {
+                fail(err, errlen, "%s[%zu].quantity is %" JSON_INTEGER_FORMAT ", more than line item \"%s\" has (%"
+                     JSON_INTEGER_FORMAT ")", where, i, json_integer_value(q), id, has);
+                json_decref(o);
+                goto bad;
+            }
             json_object_set(o, "quantity", q ? q : json_object_get(line, "quantity"));
         }
         json_array_append_new(out, o);
@@ -177,7 +184,7 @@ static int take_shipment(json_t *order, json_t *fo, const char *fo_id, json_t *s
         fail(err, errlen, "%s must be an object", where);
         return -1;
     }
-    char at[96];
+    char at[104]; /* where and a dot */
     snprintf(at, sizeof at, "%s.", where);
     int bad = 0;
     const char *psr = id_member(s, "partner_shipment_reference", at, 0, err, errlen, &bad);

@@ -2,7 +2,9 @@
  * lines, then lets order_recompute roll the statuses up. */
 #include "order_ops.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonutil.h"
@@ -22,6 +24,73 @@ static enum line_status line_status(const json_t *line)
 static const char *str(const json_t *o, const char *k)
 {
     return json_string_value(json_object_get(o, k));
+}
+
+/* ---- refusals: each names an operation that is allowed instead ---- */
+
+#define BIT(s) (1u << (s))
+#define NOT_DONE (~(BIT(LINE_FULFILLED) | BIT(LINE_CLOSED) | BIT(LINE_CANCELLED)))
+
+/* The ids of fo's lines (every line of the order when fo is NULL) whose
+ * status is in `want` (bits of enum line_status). A new array. */
+static json_t *ids_where(const json_t *order, const json_t *fo, unsigned want)
+{
+    json_t *ids = json_array();
+    size_t i;
+    json_t *line;
+    json_array_foreach(json_object_get(order, "line_items"), i, line)
+    {
+        const char *id = str(line, "line_item_id");
+        if (fo && !ju_find_by(json_object_get(fo, "line_items"), "line_item_id", id))
+            continue;
+        if (want & BIT(line_status(line)))
+            json_array_append_new(ids, json_string(id));
+    }
+    return ids;
+}
+
+/* The fulfillment order a line belongs to, or NULL. */
+static const char *fo_of_line(const json_t *order, const char *line_id)
+{
+    size_t i;
+    json_t *fo;
+    json_array_foreach(json_object_get(order, "fulfillment_orders"), i, fo)
+    {
+        if (ju_find_by(json_object_get(fo, "line_items"), "line_item_id", line_id))
+            return str(fo, "fulfillment_order_id");
+    }
+    return NULL;
+}
+
+/* Append to a message (truncated at errlen). */
+static void say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *err, size_t errlen, const char *fmt, ...)
+{
+    size_t used = strlen(err);
+    if (used + 1 >= errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err + used, errlen - used, fmt, ap);
+    va_end(ap);
+}
+
+/* Append ids as a JSON list. */
+static void say_ids(char *err, size_t errlen, const json_t *ids)
+{
+    char *text = ju_dump(ids);
+    say(err, errlen, "%s", text);
+    free(text);
+}
+
+/* "; cancel the lines not fulfilled yet: POST …/line-items/cancel …" when there are any. */
+static void say_cancel_lines(char *err, size_t errlen, const json_t *order, const json_t *ids, const char *which)
+{
+    if (!json_array_size(ids))
+        return;
+    say(err, errlen, "; to cancel %s, POST /orders/%s/line-items/cancel with \"line_item_ids\": ", which,
+        str(order, "order_id"));
+    say_ids(err, errlen, ids);
 }
 
 static void note_cancellation(json_t *order, const char *reason, bool late, const char *now, json_t *changes)
@@ -86,13 +155,17 @@ enum ops_result ops_cancel_order(json_t *order, const char *reason, bool force, 
                      "the order is %s: an order can be cancelled only while open, partially_allocated or allocated; "
                      "a late cancellation needs \"force\": true",
                      status);
-        else
+        else {
             snprintf(err, errlen,
                      "an order can be cancelled only while open, partially_allocated or allocated; fulfillment order "
                      "\"%s\" is %s: cancel at the fulfillment-order or line-item level",
                      past ? past : "?", past ? str(ju_find_by(json_object_get(order, "fulfillment_orders"),
                                                             "fulfillment_order_id", past), "status")
                                              : status);
+            json_t *open = ids_where(order, NULL, NOT_DONE);
+            say_cancel_lines(err, errlen, order, open, "what is not fulfilled yet");
+            json_decref(open);
+        }
         return OPS_REFUSED;
     }
     note_cancellation(order, reason, !early, now_iso, changes);
@@ -101,20 +174,40 @@ enum ops_result ops_cancel_order(json_t *order, const char *reason, bool force, 
     return OPS_CHANGED;
 }
 
-/* The first line of fo (or of ids) that is fulfilled or closed, or NULL. */
-static const char *first_done_line(const json_t *order, const json_t *fo, const json_t *ids)
+/* Why fo cannot be cancelled as a whole (some of its lines are fulfilled or
+ * closed), and what can be done instead. */
+static void refuse_fo_cancel(const json_t *order, const json_t *fo, const json_t *fulfilled, const json_t *closed,
+                             char *err, size_t errlen)
 {
-    size_t i;
-    json_t *ref;
-    json_array_foreach(fo ? json_object_get(fo, "line_items") : ids, i, ref)
-    {
-        const char *id = fo ? str(ref, "line_item_id") : json_string_value(ref);
-        json_t *line = order_line(order, id);
-        enum line_status s = line ? line_status(line) : LINE_OPEN;
-        if (s == LINE_FULFILLED || s == LINE_CLOSED)
-            return id;
+    const char *fo_id = str(fo, "fulfillment_order_id"), *oid = str(order, "order_id");
+    json_t *open = ids_where(order, fo, NOT_DONE);
+    err[0] = '\0';
+    say(err, errlen, "fulfillment order \"%s\" is %s: line items ", fo_id, str(fo, "status"));
+    if (!json_array_size(closed)) {
+        say_ids(err, errlen, fulfilled);
+        say(err, errlen, " are fulfilled, and a fulfilled fulfillment order must be unfulfilled before it can be "
+                         "cancelled: POST /orders/%s/fulfillment-orders/%s/unfulfill, then cancel it",
+            oid, fo_id);
+        say_cancel_lines(err, errlen, order, open, "only the lines not fulfilled yet");
+    } else {
+        say_ids(err, errlen, closed);
+        say(err, errlen, " are closed (delivered) and cannot be cancelled, so it cannot be cancelled as a whole");
+        say_cancel_lines(err, errlen, order, open, "the lines not fulfilled yet");
+        if (json_array_size(fulfilled)) {
+            say(err, errlen, "; to cancel the fulfilled ones (");
+            say_ids(err, errlen, fulfilled);
+            say(err, errlen, "), first POST /orders/%s/fulfillment-orders/%s/unfulfill", oid, fo_id);
+        }
+        if (!json_array_size(open) && !json_array_size(fulfilled)) {
+            const char *os = str(order, "status");
+            if (os && (!strcmp(os, "fulfilled") || !strcmp(os, "closed")))
+                say(err, errlen, "; a late cancellation of the whole order remains: POST /orders/%s/cancel with "
+                                 "\"force\": true", oid);
+            else
+                say(err, errlen, "; nothing else in it is left to cancel");
+        }
     }
-    return NULL;
+    json_decref(open);
 }
 
 enum ops_result ops_cancel_fulfillment_order(json_t *order, const char *fo_id, const char *reason, const char *now_iso,
@@ -127,14 +220,14 @@ enum ops_result ops_cancel_fulfillment_order(json_t *order, const char *fo_id, c
     }
     if (!strcmp(str(fo, "status"), "cancelled"))
         return OPS_NOOP;
-    const char *done = first_done_line(order, fo, NULL);
-    if (done) {
-        snprintf(err, errlen,
-                 "fulfillment order \"%s\" is %s (line item \"%s\" is fulfilled or closed): a fulfilled fulfillment "
-                 "order must be unfulfilled before it can be cancelled",
-                 fo_id, str(fo, "status"), done);
+    json_t *fulfilled = ids_where(order, fo, BIT(LINE_FULFILLED)), *closed = ids_where(order, fo, BIT(LINE_CLOSED));
+    bool refused = json_array_size(fulfilled) || json_array_size(closed);
+    if (refused)
+        refuse_fo_cancel(order, fo, fulfilled, closed, err, errlen);
+    json_decref(fulfilled);
+    json_decref(closed);
+    if (refused)
         return OPS_REFUSED;
-    }
     json_t *why = json_string(reason);
     order_change(changes, "CANCELLATION", "fulfillment_order", fo_id, "cancellation_reason",
                  json_object_get(fo, "cancellation_reason"), why);
@@ -161,11 +254,27 @@ enum ops_result ops_cancel_lines(json_t *order, const json_t *line_ids, const ch
     }
     if (!pending)
         return OPS_NOOP;
-    const char *done = first_done_line(order, NULL, line_ids);
-    if (done) {
-        snprintf(err, errlen, "line item \"%s\" is already fulfilled or closed: unfulfill its fulfillment order first",
-                 done);
-        return OPS_REFUSED;
+    json_array_foreach(line_ids, i, v)
+    {
+        const char *id = json_string_value(v);
+        enum line_status s = line_status(order_line(order, id));
+        const char *fo_id = fo_of_line(order, id);
+        if (s == LINE_CLOSED) {
+            snprintf(err, errlen, "line item \"%s\" is closed (delivered) and cannot be cancelled; leave it out of "
+                                  "line_item_ids to cancel the others", id);
+            return OPS_REFUSED;
+        }
+        if (s == LINE_FULFILLED && fo_id) {
+            snprintf(err, errlen, "line item \"%s\" is fulfilled: unfulfill its fulfillment order first (POST "
+                                  "/orders/%s/fulfillment-orders/%s/unfulfill), then cancel it",
+                     id, str(order, "order_id"), fo_id);
+            return OPS_REFUSED;
+        }
+        if (s == LINE_FULFILLED) {
+            snprintf(err, errlen, "line item \"%s\" was fulfilled outside any fulfillment order and cannot be "
+                                  "unfulfilled or cancelled; leave it out of line_item_ids to cancel the others", id);
+            return OPS_REFUSED;
+        }
     }
     json_array_foreach(line_ids, i, v)
     {
@@ -199,13 +308,25 @@ enum ops_result ops_unfulfill(json_t *order, const char *fo_id, const char *now_
         return OPS_NOT_FOUND;
     }
     const char *status = str(fo, "status");
-    if (strcmp(status, "fulfilled") != 0) {
-        /* A repeat of an unfulfill, with nothing moved since, is the same result. */
+    json_t *fulfilled = ids_where(order, fo, BIT(LINE_FULFILLED));
+    size_t n_fulfilled = json_array_size(fulfilled);
+    json_decref(fulfilled);
+    if (!n_fulfilled) {
+        /* A repeat of an unfulfill, with nothing fulfilled since, is the same result. */
         const char *last = str(fo, "last_operation");
-        if (last && !strcmp(last, "unfulfill") && !strcmp(status, "allocated"))
+        if (last && !strcmp(last, "unfulfill"))
             return OPS_NOOP;
-        snprintf(err, errlen, "fulfillment order \"%s\" is %s: only a fulfilled fulfillment order can be unfulfilled%s",
-                 fo_id, status, !strcmp(status, "closed") ? " (its shipments are delivered)" : "");
+        json_t *closed = ids_where(order, fo, BIT(LINE_CLOSED)), *open = ids_where(order, fo, NOT_DONE);
+        snprintf(err, errlen, "fulfillment order \"%s\" is %s: none of its line items is fulfilled, so there is "
+                              "nothing to unfulfill%s",
+                 fo_id, status, json_array_size(closed) ? " (closed ones are delivered and stay closed)" : "");
+        if (json_array_size(closed))
+            say_cancel_lines(err, errlen, order, open, "the others");
+        else if (json_array_size(open))
+            say(err, errlen, "; it can be cancelled as it is: POST /orders/%s/fulfillment-orders/%s/cancel",
+                str(order, "order_id"), fo_id);
+        json_decref(closed);
+        json_decref(open);
         return OPS_REFUSED;
     }
     json_t *unfulfilled = json_object();

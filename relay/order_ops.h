@@ -6,15 +6,18 @@
  *
  *   cancel order       only while the order is open, partially_allocated or
  *                      allocated: every line → cancelled. Refused once a
- *                      fulfillment order is past allocated (naming it).
+ *                      fulfillment order is past allocated (naming it, and
+ *                      the lines that can still be cancelled).
  *   late cancellation  force: an order that is fulfilled or closed is
  *                      cancelled all the same (seed 003); its lines →
  *                      cancelled, `cancellation.late` is true.
  *   cancel FO          its lines → cancelled, unless some line is fulfilled
- *                      or closed (a fulfilled FO must be unfulfilled first).
- *   cancel lines       the named lines → cancelled, refused for lines that
- *                      are fulfilled or closed.
- *   unfulfill FO       only a fulfilled FO: its fulfilled lines →
+ *                      (unfulfill first) or closed (delivered: cancel the
+ *                      other lines instead).
+ *   cancel lines       the named lines → cancelled, refused for a line that
+ *                      is fulfilled (unfulfill its FO first) or closed.
+ *   unfulfill FO       an FO with fulfilled lines (fulfilled, or processing
+ *                      beside lines still being picked): its fulfilled lines →
  *                      allocated; each shipment whose lines all became
  *                      unfulfilled is cancelled if still cancellable (no
  *                      status, draft, pending, booked, error,
@@ -23,8 +26,9 @@
  *   redact             the customer's personal data is replaced, the order
  *                      marked `redacted`, with who asked and when.
  *
- * Every operation is idempotent: repeating it returns OPS_NOOP and changes
- * nothing. */
+ * Every refusal says what is allowed instead (the exact call), and that
+ * call then works. Every operation is idempotent: repeating it returns
+ * OPS_NOOP and changes nothing. */
 #ifndef SHIPRELAY_ORDER_OPS_H
 #define SHIPRELAY_ORDER_OPS_H
 #include <jansson.h>

@@ -2,9 +2,11 @@
 #include "pipeline.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
+#include "event_key.h"
 #include "fulfillment_event.h"
 #include "jsonutil.h"
 #include "shipment_update.h"
@@ -20,35 +22,32 @@ static const char *str(const json_t *ev, const char *key)
     return s ? s : "";
 }
 
-bool pipeline_apply(const struct config *cfg, json_t *order, const json_t *event, const char *now_iso,
-                    json_t *changes)
+enum pipeline_outcome pipeline_apply(const struct config *cfg, json_t *order, const json_t *event,
+                                     const char *now_iso, json_t *changes)
 {
     if (strcmp(str(event, "kind"), "fulfillment") == 0)
-        return fulfillment_event_apply(order, event, now_iso, changes);
+        return fulfillment_event_apply(order, event, now_iso, changes) ? PIPELINE_APPLIED : PIPELINE_HISTORY;
     bool autoclose = !config_source_skips_autoclose(cfg, ju_path_str(order, "creation_source.source_type"));
-    return shipment_update_apply(order, event, autoclose, now_iso, changes);
+    switch (shipment_update_apply(order, event, autoclose, now_iso, changes)) {
+    case SHIPMENT_UPDATE_APPLIED:
+        return PIPELINE_APPLIED;
+    case SHIPMENT_UPDATE_HISTORY:
+        return PIPELINE_HISTORY;
+    default:
+        return PIPELINE_UNCHANGED;
+    }
 }
 
-/* 0 new, 1 duplicate, STORE_EIO. */
+/* 0 new, 1 duplicate, STORE_EIO. The key is event_key's (event_key.h);
+ * the store scopes it by tenant and source. */
 static int dedupe(struct store_txn *txn, const char *tenant, const char *source, const json_t *ev, const char *now)
 {
-    int dup = 0;
-    const char *id = json_string_value(json_object_get(ev, "source_event_id"));
-    if (id) {
-        char *key = xasprintf("id:%s", id);
-        dup = store_event_seen(txn, tenant, source, key, now);
-        free(key);
-        if (dup == STORE_EIO)
-            return STORE_EIO;
-    }
-    const char *subject = json_object_get(ev, "tracking_no") ? str(ev, "tracking_no") : str(ev, "fulfillment_order_id");
-    const char *what = json_object_get(ev, "raw_status") ? str(ev, "raw_status") : str(ev, "event");
-    char *key = xasprintf("ev:%s|%s|%s|%s", subject, what, str(ev, "raw_substatus"), str(ev, "event_time"));
-    int dup2 = store_event_seen(txn, tenant, source, key, now);
+    char *key = event_key(ev);
+    if (!key)
+        return 0;
+    int dup = store_event_seen(txn, tenant, source, key, now);
     free(key);
-    if (dup2 == STORE_EIO)
-        return STORE_EIO;
-    return dup || dup2;
+    return dup;
 }
 
 int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char *tenant, const char *source,
@@ -83,12 +82,11 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
     order = json_deep_copy(before);
     json_t *changes = json_array();
     int rc = STORE_OK;
-    *outcome = PIPELINE_UNCHANGED;
-    if (pipeline_apply(cfg, order, event, now_iso, changes)) {
+    *outcome = pipeline_apply(cfg, order, event, now_iso, changes);
+    if (json_array_size(changes)) {
         char *label = xasprintf("hook:%s", source);
         rc = pipeline_store_order(txn, cfg, tenant, before, order, changes, label, correlation_id, now_iso);
         free(label);
-        *outcome = PIPELINE_APPLIED;
     }
     json_decref(changes);
     json_decref(before);

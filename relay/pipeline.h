@@ -1,9 +1,9 @@
 /* pipeline: one canonical inbound event through the store, inside a store
  * job (so it commits with everything else of the request):
  *
- *   dedupe   the source's event id, and (tracking number or fulfillment
- *            order, raw status, sub-status, event time): a repeat changes
- *            nothing and still succeeds;
+ *   dedupe   by event_key (event_key.h): the source's own event id when
+ *            there is one, else everything naming the target and the
+ *            event; a repeat changes nothing and still succeeds;
  *   find     the order by the shipment's tracking number, else its
  *            partner_shipment_reference, else the partner_order_reference
  *            the event carries;
@@ -26,7 +26,19 @@
 
 struct store_txn;
 
-enum pipeline_outcome { PIPELINE_APPLIED, PIPELINE_UNCHANGED, PIPELINE_DUPLICATE, PIPELINE_PARKED };
+/* What became of one inbound event: applied (the status moved, or a
+ * warehouse event moved lines or the hold), recorded in the history only
+ * (after a final status, unmapped, on hold, no such fulfillment order),
+ * unchanged (a repeat the order already shows), a duplicate (event_key seen
+ * before), or parked (no order yet). */
+enum pipeline_outcome {
+    PIPELINE_APPLIED,
+    PIPELINE_HISTORY,
+    PIPELINE_UNCHANGED,
+    PIPELINE_DUPLICATE,
+    PIPELINE_PARKED,
+    PIPELINE__COUNT
+};
 
 /* STORE_OK with *outcome set (and the order's id in order_id, when given
  * and an order matched), or STORE_EIO. correlation_id is carried to the
@@ -35,10 +47,11 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
                     const char *correlation_id, const json_t *event, const char *now_iso,
                     enum pipeline_outcome *outcome, char order_id[64]);
 
-/* Apply one canonical event to an order in memory (no store access). True
- * when the order changed. */
-bool pipeline_apply(const struct config *cfg, json_t *order, const json_t *event, const char *now_iso,
-                    json_t *changes);
+/* Apply one canonical event to an order in memory (no store access):
+ * PIPELINE_APPLIED, PIPELINE_HISTORY or PIPELINE_UNCHANGED. The order
+ * changed exactly when entries were appended to changes. */
+enum pipeline_outcome pipeline_apply(const struct config *cfg, json_t *order, const json_t *event,
+                                     const char *now_iso, json_t *changes);
 
 /* Store a created (before == NULL) or changed order with everything that
  * goes with it (see above). source labels the change-log rows that carry no

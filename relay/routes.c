@@ -18,7 +18,9 @@ static int hexval(char c)
     return -1;
 }
 
-/* Percent-decode in place; returns -1 on a broken escape or a decoded NUL or '/'. */
+/* Percent-decode one segment in place (the path is already split, so a
+ * decoded '/' is part of the value, never a separator); returns -1 on a
+ * broken escape or a decoded NUL. */
 static int decode_segment(char *s)
 {
     char *w = s;
@@ -28,7 +30,7 @@ static int decode_segment(char *s)
             if (lo < 0)
                 return -1;
             char c = (char)(hi * 16 + lo);
-            if (c == '\0' || c == '/')
+            if (c == '\0')
                 return -1;
             *w++ = c;
             r += 2;

@@ -3,8 +3,10 @@
  * A pattern is a path whose segments are literal or `{name}` (one segment,
  * captured). route_match walks a table and reports the first route whose
  * pattern and method both match, or that the path exists under other methods
- * (405), or that nothing matches (404). Captures point into a copy the caller
- * supplies, so nothing here allocates. */
+ * (405), or that nothing matches (404). The path is split at '/' first,
+ * then each segment is percent-decoded, so any character but NUL reaches a
+ * capture ("/orders/PO%2F7" captures "PO/7"). Captures point into a copy the
+ * caller supplies, so nothing here allocates. */
 #ifndef SHIPRELAY_ROUTES_H
 #define SHIPRELAY_ROUTES_H
 #include <stddef.h>
@@ -14,7 +16,7 @@
 struct route_params {
     size_t n;
     const char *name[ROUTE_MAX_PARAMS]; /* points into the pattern */
-    char *value[ROUTE_MAX_PARAMS];      /* points into the path buffer, percent-decoded */
+    char *value[ROUTE_MAX_PARAMS];      /* points into the path buffer, percent-decoded (%2F included) */
 };
 
 struct route {

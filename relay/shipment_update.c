@@ -27,15 +27,17 @@ static const char *ship_key(const json_t *ship)
     return "(unidentified)";
 }
 
-/* A payload naming no shipment at all is about the order's one shipment
- * that has no identifier either, so repeats land on the same record. */
-static json_t *find_unidentified(const json_t *ships)
+/* A payload naming a shipment only by its fulfillment order (or items) is
+ * about the one shipment of that fulfillment order that has no identifier
+ * either, so repeats land on the same record. */
+static json_t *find_unidentified(const json_t *ships, const char *fo_id)
 {
     size_t i;
     json_t *s;
     json_array_foreach(ships, i, s)
     {
-        if (strcmp(ship_key(s), "(unidentified)") == 0)
+        const char *fo = json_string_value(json_object_get(s, "fulfillment_order_id"));
+        if (strcmp(ship_key(s), "(unidentified)") == 0 && (!fo_id || (fo && strcmp(fo, fo_id) == 0)))
             return s;
     }
     return NULL;
@@ -136,7 +138,7 @@ static json_t *find_or_add_shipment(json_t *order, const json_t *ev, json_t *cha
     if (!ship && sid)
         ship = ju_find_by(ships, "shipment_id", sid);
     if (!ship && !psr && !trk && !sid)
-        ship = find_unidentified(ships);
+        ship = find_unidentified(ships, ev_str(ev, "fulfillment_order_id"));
     if (ship) {
         /* Learn identifiers the shipment did not have yet (a tracking number
          * assigned after creation, say). */
@@ -169,19 +171,24 @@ static json_t *find_or_add_shipment(json_t *order, const json_t *ev, json_t *cha
     return ship;
 }
 
-/* Events are the same when they carry the same status (or, unmapped, the
- * same raw status) for the same event time. */
-static bool same_event(const json_t *entry, const char *key, const char *event_date)
+/* The status an entry records (or, unmapped, its raw status). */
+static const char *entry_key(const json_t *entry)
 {
     const char *st = json_string_value(json_object_get(entry, "status"));
-    if (!st)
-        st = json_string_value(json_object_get(entry, "raw_status"));
+    return st ? st : json_string_value(json_object_get(entry, "raw_status"));
+}
+
+/* Is the event already in this history entry: the same source event id, or
+ * the same status (or, unmapped, raw status) at the same event time? Events
+ * without a time are never the same as an older entry by this rule. */
+static bool same_event(const json_t *entry, const char *key, const char *event_date, const char *event_id)
+{
+    const char *id = json_string_value(json_object_get(entry, "source_event_id"));
+    if (event_id && id && strcmp(id, event_id) == 0)
+        return true;
+    const char *st = entry_key(entry);
     const char *d = json_string_value(json_object_get(entry, "event_date"));
-    if (!st || strcmp(st, key) != 0)
-        return false;
-    if (!d || !event_date)
-        return !d && !event_date;
-    return strcmp(d, event_date) == 0;
+    return st && strcmp(st, key) == 0 && d && event_date && strcmp(d, event_date) == 0;
 }
 
 static void copy_if_present(json_t *to, const json_t *ev, const char *key)
@@ -191,7 +198,8 @@ static void copy_if_present(json_t *to, const json_t *ev, const char *key)
         json_object_set_new(to, key, json_string(v));
 }
 
-bool shipment_update_apply(json_t *order, const json_t *ev, bool autoclose, const char *now_iso, json_t *changes)
+enum shipment_update_result shipment_update_apply(json_t *order, const json_t *ev, bool autoclose, const char *now_iso,
+                                                  json_t *changes)
 {
     const char *status = ev_str(ev, "status");
     if (status && !shipment_status_known(status))
@@ -200,19 +208,25 @@ bool shipment_update_apply(json_t *order, const json_t *ev, bool autoclose, cons
     const char *key = status ? status : raw ? raw : "";
     const char *event_date = ev_str(ev, "event_time");
 
-    size_t changes_before = json_array_size(changes);
     json_t *ship = find_or_add_shipment(order, ev, changes);
     const char *current = json_string_value(json_object_get(ship, "status"));
     json_t *history = json_object_get(ship, "status_history");
+    /* A repeat: the current status again, an event already in the history,
+     * or (without a time to tell them apart) the latest entry again. */
     bool repeat = status && current && strcmp(current, status) == 0;
-    size_t i;
+    const char *event_id = ev_str(ev, "source_event_id");
+    size_t i, n = json_array_size(history);
     json_t *entry;
     json_array_foreach(history, i, entry)
     {
-        repeat = repeat || same_event(entry, key, event_date);
+        repeat = repeat || same_event(entry, key, event_date, event_id);
+    }
+    if (!event_date && n) {
+        const char *latest = entry_key(json_array_get(history, n - 1));
+        repeat = repeat || (latest && strcmp(latest, key) == 0);
     }
     if (repeat)
-        return json_array_size(changes) > changes_before;
+        return SHIPMENT_UPDATE_REPEAT;
 
     bool moves = status && shipment_status_may_move(current, status);
     json_t *h = json_object();
@@ -233,7 +247,7 @@ bool shipment_update_apply(json_t *order, const json_t *ev, bool autoclose, cons
         order_change(changes, status ? "SHIPMENT_STATUS_HISTORY" : "SHIPMENT_STATUS_UNKNOWN", "shipment",
                      ship_key(ship), "status_history", NULL, nv);
         json_decref(nv);
-        return true;
+        return SHIPMENT_UPDATE_HISTORY;
     }
     json_t *nv = json_string(status);
     order_change(changes, "STATUS_CHANGE", "shipment", ship_key(ship), "status", json_object_get(ship, "status"), nv);
@@ -251,5 +265,5 @@ bool shipment_update_apply(json_t *order, const json_t *ev, bool autoclose, cons
         }
         order_recompute(order, changes);
     }
-    return true;
+    return SHIPMENT_UPDATE_APPLIED;
 }

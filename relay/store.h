@@ -124,8 +124,9 @@ int store_park(struct store_txn *txn, const char *tenant, const char *source, co
 json_t *store_unpark(struct store_txn *txn, const char *tenant, const json_t *order);
 
 /* ---- outbound webhooks, inside a job ---- */
-/* One pending message per enabled endpoint of the tenant whose event_types
- * filter takes `type` (empty = all). STORE_OK or STORE_EIO. */
+/* One message per endpoint of the tenant whose event_types filter takes
+ * `type` (empty = all): pending for an enabled endpoint, held for a
+ * disabled one (never sent until released). STORE_OK or STORE_EIO. */
 int store_outbox_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *event_id,
                      const char *type, const char *trigger, const char *payload, const char *correlation_id,
                      int64_t now_ms);
@@ -133,22 +134,28 @@ int store_outbox_add(struct store_txn *txn, const char *tenant, const char *orde
 json_t *store_endpoint_get(struct store_txn *txn, const char *tenant, const char *id);
 /* Insert or replace an endpoint from its stored form. */
 int store_endpoint_put(struct store_txn *txn, const json_t *endpoint);
-/* 1 deleted (its pending messages become cancelled), 0 not found, or STORE_EIO. */
+/* 1 deleted (its pending and held messages become cancelled), 0 not found, or STORE_EIO. */
 int store_endpoint_delete(struct store_txn *txn, const char *tenant, const char *id, int64_t now_ms);
 /* Make messages due now: the one named message_id (any status but
  * cancelled), or else every message of endpoint_id created since since_ms
- * that is dead or has failed. The count, or STORE_EIO. */
+ * that is dead, held or has failed. They become pending when their endpoint
+ * is enabled, held otherwise. The count, or STORE_EIO. */
 int store_message_requeue(struct store_txn *txn, const char *tenant, const char *message_id,
                           const char *endpoint_id, int64_t since_ms, int64_t now_ms);
+/* Hold an endpoint's pending messages (hold: it is being disabled), or
+ * release its held ones (pending, due now). The count, or STORE_EIO. */
+int store_endpoint_hold(struct store_txn *txn, const char *tenant, const char *endpoint_id, bool hold, int64_t now_ms);
 /* Record one delivery attempt ({message_id, at, status_code, error_class,
  * error, dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms,
  * response_body, response_truncated}) and move the message to status
- * (pending with next_attempt_at, delivered, dead). */
+ * (pending with next_attempt_at, delivered, dead; a message held meanwhile
+ * stays held unless delivered or dead). */
 int store_attempt_record(struct store_txn *txn, const json_t *attempt, const char *status, int64_t next_attempt_at);
 /* outcome > 0 success (clears the failing clock), 0 failure (starts it, and
  * disables the endpoint once it has run disable_after_ms), < 0 gone (410:
- * disable now). Returns 1 when this call disabled the endpoint, STORE_OK
- * when not, STORE_EIO on failure. */
+ * disable now). Disabling holds the endpoint's pending messages. Returns 1
+ * when this call disabled the endpoint, STORE_OK when not, STORE_EIO on
+ * failure. */
 int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int outcome, int64_t now_ms,
                           int64_t disable_after_ms);
 

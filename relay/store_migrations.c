@@ -173,5 +173,20 @@ const char *const store_migrations[] = {
     "CREATE INDEX seen_by_date ON seen_events (received_date);"
     "CREATE INDEX parked_by_date ON parked_events (received_date);"
     "CREATE INDEX shipment_keys_by_order ON shipment_keys (tenant, order_id);",
+
+    /* 9 (issue 10, held messages): a message of a disabled endpoint is `held`, never
+     * pending; what waited pending for an endpoint already disabled is held now. */
+    "UPDATE webhook_messages SET status = 'held' WHERE status = 'pending' AND "
+    "endpoint_id IN (SELECT id FROM webhook_endpoints WHERE enabled = 0);",
+
+    /* 10 (issue 10, secrets in logs): system-log URLs lose the userinfo of their authority
+     * ("http://user:pass@host/x" → "http://host/x"), as syslog_redact_url now does. */
+    "UPDATE system_logs SET request_url = substr(request_url, 1, instr(request_url, '://') + 2) || "
+    "substr(request_url, instr(request_url, '@') + 1) "
+    "WHERE instr(request_url, '://') > 0 AND instr(request_url, '@') > 0 "
+    "AND instr(request_url, '@') < instr(substr(request_url, instr(request_url, '://') + 3) || '/', '/') + "
+    "instr(request_url, '://') + 2 "
+    "AND (instr(request_url, '?') = 0 OR instr(request_url, '?') > instr(request_url, '@')) "
+    "AND (instr(request_url, '#') = 0 OR instr(request_url, '#') > instr(request_url, '@'));",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -3,8 +3,13 @@
  *
  * A message is `pending` until it is `delivered`, `dead` (every attempt of
  * the schedule failed) or `cancelled` (its endpoint was deleted); nothing
- * else removes it. In-flight deliveries are not marked here: a crash leaves
- * them pending, so they are sent again under the same id (at least once). */
+ * else removes it. A message of a disabled endpoint is `held` instead of
+ * pending: queued when the endpoint is disabled, or moved there when the
+ * endpoint gets disabled, and back to pending only by an explicit release
+ * (recover, re-enable with release_held, retry once enabled). So a pending
+ * message always belongs to an enabled endpoint. In-flight deliveries are
+ * not marked here: a crash leaves them pending, so they are sent again
+ * under the same id (at least once). */
 #include <stdio.h>
 #include <string.h>
 
@@ -23,8 +28,9 @@ int store_outbox_add(struct store_txn *txn, const char *tenant, const char *orde
     static const char sql[] =
         "INSERT INTO webhook_messages (id, tenant, endpoint_id, event_id, event_type, trigger, order_id, payload, "
         "status, attempts, next_attempt_at, created_at, updated_at, correlation_id) "
-        "SELECT printf('msg_%012x', ?7) || lower(hex(randomblob(6))), ?1, e.id, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7, ?7, ?8 "
-        "FROM webhook_endpoints e WHERE e.tenant = ?1 AND e.enabled = 1 AND (e.event_types = '[]' OR EXISTS "
+        "SELECT printf('msg_%012x', ?7) || lower(hex(randomblob(6))), ?1, e.id, ?2, ?3, ?4, ?5, ?6, "
+        "CASE WHEN e.enabled = 1 THEN 'pending' ELSE 'held' END, 0, ?7, ?7, ?7, ?8 "
+        "FROM webhook_endpoints e WHERE e.tenant = ?1 AND (e.event_types = '[]' OR EXISTS "
         "(SELECT 1 FROM json_each(e.event_types) j WHERE j.value = ?3)) ORDER BY e.created_at";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
     if (!s)
@@ -103,7 +109,7 @@ int store_endpoint_delete(struct store_txn *txn, const char *tenant, const char 
 {
     static const char del[] = "DELETE FROM webhook_endpoints WHERE tenant = ?1 AND id = ?2";
     static const char cancel[] = "UPDATE webhook_messages SET status = 'cancelled', updated_at = ?3 "
-                                 "WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'pending'";
+                                 "WHERE tenant = ?1 AND endpoint_id = ?2 AND status IN ('pending', 'held')";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, del);
     if (!s)
         return STORE_EIO;
@@ -126,14 +132,18 @@ int store_endpoint_delete(struct store_txn *txn, const char *tenant, const char 
 int store_message_requeue(struct store_txn *txn, const char *tenant, const char *message_id,
                           const char *endpoint_id, int64_t since_ms, int64_t now_ms)
 {
-    /* One message by id, or every failed one of an endpoint since a time:
-     * dead ones, and pending ones that have failed at least once. */
-    static const char one[] = "UPDATE webhook_messages SET status = 'pending', next_attempt_at = ?3, updated_at = ?3 "
-                              "WHERE tenant = ?1 AND id = ?2 AND status != 'cancelled'";
+    /* One message by id, or every failed or held one of an endpoint since a
+     * time: dead ones, held ones, and pending ones that have failed at least
+     * once. Pending only while the endpoint is enabled; held otherwise. */
+    static const char one[] =
+        "UPDATE webhook_messages SET status = CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints e WHERE "
+        "e.id = webhook_messages.endpoint_id AND e.enabled = 1) THEN 'pending' ELSE 'held' END, "
+        "next_attempt_at = ?3, updated_at = ?3 WHERE tenant = ?1 AND id = ?2 AND status != 'cancelled'";
     static const char many[] =
-        "UPDATE webhook_messages SET status = 'pending', next_attempt_at = ?3, updated_at = ?3 "
+        "UPDATE webhook_messages SET status = CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints e WHERE "
+        "e.id = ?2 AND e.enabled = 1) THEN 'pending' ELSE 'held' END, next_attempt_at = ?3, updated_at = ?3 "
         "WHERE tenant = ?1 AND endpoint_id = ?2 AND created_at >= ?4 AND "
-        "(status = 'dead' OR (status = 'pending' AND attempts > 0))";
+        "(status IN ('dead', 'held') OR (status = 'pending' AND attempts > 0))";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, message_id ? one : many);
     if (!s)
         return STORE_EIO;
@@ -149,15 +159,38 @@ int store_message_requeue(struct store_txn *txn, const char *tenant, const char 
     return n;
 }
 
+int store_endpoint_hold(struct store_txn *txn, const char *tenant, const char *endpoint_id, bool hold, int64_t now_ms)
+{
+    static const char to_held[] = "UPDATE webhook_messages SET status = 'held', updated_at = ?3 "
+                                  "WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'pending'";
+    static const char to_pending[] = "UPDATE webhook_messages SET status = 'pending', next_attempt_at = ?3, "
+                                     "updated_at = ?3 WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'held'";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, hold ? to_held : to_pending);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, endpoint_id);
+    sqlite3_bind_int64(s, 3, now_ms);
+    if (sq_done(s) != STORE_OK)
+        return STORE_EIO;
+    int n = sqlite3_changes(txn->db);
+    if (!hold)
+        txn->job.messages += (unsigned)n;
+    return n;
+}
+
 int store_attempt_record(struct store_txn *txn, const json_t *a, const char *status, int64_t next_attempt_at)
 {
     static const char ins[] =
         "INSERT INTO webhook_attempts (message_id, attempt, at, status_code, error_class, error, dns_ms, connect_ms, "
         "tls_ms, first_byte_ms, total_ms, response_body, response_truncated) "
         "VALUES (?1, (SELECT attempts + 1 FROM webhook_messages WHERE id = ?1), ?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)";
+    /* A message held while its attempt was in flight stays held unless the
+     * attempt settled it (delivered, dead). */
     static const char upd[] =
-        "UPDATE webhook_messages SET attempts = attempts + 1, status = ?2, next_attempt_at = ?3, "
-        "last_status_code = ?4, last_error = ?5, updated_at = ?6 WHERE id = ?1 AND status = 'pending'";
+        "UPDATE webhook_messages SET attempts = attempts + 1, "
+        "status = CASE WHEN status = 'held' AND ?2 = 'pending' THEN 'held' ELSE ?2 END, next_attempt_at = ?3, "
+        "last_status_code = ?4, last_error = ?5, updated_at = ?6 WHERE id = ?1 AND status IN ('pending', 'held')";
     const char *id = json_string_value(json_object_get(a, "message_id"));
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, ins);
     if (!s)
@@ -197,6 +230,8 @@ int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int ou
         "WHERE id = ?1 AND enabled = 1 AND ?2 - failing_since >= ?3";
     static const char gone[] = "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = 'the endpoint answered 410 Gone', "
                                "updated_at = ?2 WHERE id = ?1 AND enabled = 1";
+    static const char hold[] = "UPDATE webhook_messages SET status = 'held', updated_at = ?2 "
+                               "WHERE endpoint_id = ?1 AND status = 'pending'";
     const char *steps[2] = {outcome > 0 ? ok : outcome == 0 ? failing : gone, outcome == 0 ? too_long : NULL};
     int disabled = 0;
     for (int i = 0; i < 2 && steps[i]; i++) {
@@ -213,7 +248,18 @@ int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int ou
         if (steps[i] == too_long || steps[i] == gone)
             disabled |= sqlite3_changes(txn->db) > 0;
     }
-    return disabled ? 1 : STORE_OK;
+    if (!disabled)
+        return STORE_OK;
+    /* Disabled: what was waiting for it is held, not stuck pending. */
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, hold);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, endpoint_id);
+    sqlite3_bind_int64(s, 2, now_ms);
+    if (sq_done(s) != STORE_OK)
+        return STORE_EIO;
+    txn->job.endpoints_changed = true;
+    return 1;
 }
 
 /* ---- reads ---- */

@@ -16,7 +16,8 @@
 
 bool syslog_sensitive(const char *name)
 {
-    static const char *words[] = {"key", "token", "secret", "signature", "hmac", "password", "cookie", "authorization"};
+    static const char *words[] = {"key",    "token",  "secret", "signature", "hmac",
+                                  "pass",   "cookie", "auth",   "credential"};
     char lower[128];
     size_t n = 0;
     for (; name[n] && n < sizeof lower - 1; n++)
@@ -40,11 +41,30 @@ json_t *syslog_redact_headers(const json_t *headers)
     return out;
 }
 
-char *syslog_redact_url(const char *url)
+/* url without the userinfo of its authority ("https://user:pass@host/…" →
+ * "https://host/…"); a new string. */
+static char *strip_userinfo(const char *url)
 {
+    const char *scheme_end = strstr(url, "://");
+    if (!scheme_end)
+        return xstrdup(url);
+    const char *auth = scheme_end + 3;
+    size_t auth_len = strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (const char *p = auth; p < auth + auth_len; p++)
+        if (*p == '@')
+            at = p;
+    if (!at)
+        return xstrdup(url);
+    return xasprintf("%.*s%s", (int)(auth - url), url, at + 1);
+}
+
+char *syslog_redact_url(const char *raw)
+{
+    char *url = strip_userinfo(raw);
     const char *q = strchr(url, '?');
     if (!q)
-        return xstrdup(url);
+        return url;
     size_t cap = strlen(url) * 2 + 32, used = (size_t)(q - url) + 1;
     char *out = xmalloc(cap);
     memcpy(out, url, used);
@@ -68,6 +88,7 @@ char *syslog_redact_url(const char *url)
         }
     }
     out[used] = '\0';
+    free(url);
     return out;
 }
 

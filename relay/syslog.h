@@ -13,7 +13,9 @@
  *
  * Secrets never reach a log: syslog_redact_headers and syslog_redact_url
  * blank every header or query parameter whose name speaks of a key, token,
- * secret, signature, HMAC, password, cookie or authorization. */
+ * secret, signature, HMAC, pass(word), cookie, auth(orization) or
+ * credential, and syslog_redact_url drops the userinfo of a URL
+ * ("https://user:pass@host/" → "https://host/"). */
 #ifndef SHIPRELAY_SYSLOG_H
 #define SHIPRELAY_SYSLOG_H
 #include <jansson.h>
@@ -38,7 +40,8 @@ json_t *syslog_entry(const char *tenant, const char *order_id, const char *corre
                      const char *request_type, const char *source_type, const char *source_id);
 /* Is this header or parameter name one whose value must not be logged? */
 bool syslog_sensitive(const char *name);
-/* Copies with sensitive values replaced by SYSLOG_REDACTED. Caller owns. */
+/* Copies with sensitive values replaced by SYSLOG_REDACTED (and, for a URL,
+ * without userinfo). Caller owns. */
 json_t *syslog_redact_headers(const json_t *headers);
 char *syslog_redact_url(const char *url);
 /* A fresh "cor_…" correlation id. */

@@ -172,6 +172,30 @@ class HooksTest(unittest.TestCase):
         self.assertEqual([(h["status"], h["applied"]) for h in s["status_history"]],
                          [("delivered", True), ("in_transit", False)])
 
+    def test_replies_count_what_happened(self):
+        src = "aftership"
+        self.create_order_for("PO-COUNT", ["AS-COUNT-1"])
+
+        def post(eid, tag, when, trk="AS-COUNT-1"):
+            b = json.dumps({"event": "tracking_update", "event_id": eid, "msg": {
+                "tracking_number": trk, "tag": tag, "updated_at": when}}).encode()
+            r = self.post_hook(src, b, self.signed(src, b)[0])
+            self.assertEqual(r.status, 200, r)
+            return {k: v for k, v in r.json.items() if v}
+
+        self.assertEqual(post("cnt-1", "Delivered", "2026-11-20T12:00:00Z"), {"received": 1, "applied": 1})
+        # after a final status: recorded in the history, not applied
+        self.assertEqual(post("cnt-2", "InTransit", "2026-11-19T12:00:00Z"), {"received": 1, "history_only": 1})
+        # an unmapped status: history only as well
+        self.assertEqual(post("cnt-3", "Expired", "2026-11-21T12:00:00Z"), {"received": 1, "history_only": 1})
+        self.assertEqual(post("cnt-3", "Expired", "2026-11-21T12:00:00Z"), {"received": 1, "duplicates": 1})
+        # the current status again under a new id: unchanged
+        self.assertEqual(post("cnt-4", "Delivered", "2026-11-22T12:00:00Z"), {"received": 1, "unchanged": 1})
+        self.assertEqual(post("cnt-5", "InTransit", "2026-11-19T12:00:00Z", "AS-COUNT-NONE"),
+                         {"received": 1, "parked": 1})
+        s = self.order("PO-COUNT")["shipments"][0]
+        self.assertEqual([h["applied"] for h in s["status_history"]], [True, False, False])
+
     def test_bad_credentials_are_401_and_apply_nothing(self):
         self.create_order_for("PO-BADSIG", ["AS-BAD-1"])
         body = json.dumps({"event": "tracking_update", "event_id": "bad-1", "msg": {
@@ -213,6 +237,30 @@ class HooksTest(unittest.TestCase):
         self.assertEqual((second.status, second.json["duplicates"]), (200, 1))
         self.assertEqual(self.relay.get("/orders/PO-TWICE-HOOK/change-logs?key=partner_order_reference").json, logs)
 
+    def test_two_orders_events_are_never_merged(self):
+        # Carriyo hooks for two orders' shipments: different event-id headers, no tracking number, no date
+        for ref in ("PO-DD-1", "PO-DD-2"):
+            self.create_order_for(ref, shipments_psr="S-" + ref)
+        for n, ref in enumerate(("PO-DD-1", "PO-DD-2")):
+            b = json.dumps({"references": {"partner_order_reference": ref, "partner_shipment_reference": "S-" + ref},
+                            "post_shipping_info": {"status": "in_transit"}}).encode()
+            r = self.post_hook("carriyo", b, dict(self.signed("carriyo", b)[0], **{"event-id": "cy-dd-%d" % n}))
+            self.assertEqual((r.status, r.json["applied"], r.json["duplicates"]), (200, 1, 0), (ref, r))
+            ship = [s for s in self.order(ref)["shipments"] if s.get("partner_shipment_reference") == "S-" + ref][0]
+            self.assertEqual(ship["status"], "in_transit", ref)
+        # the same event id again is a duplicate
+        r = self.post_hook("carriyo", b, dict(self.signed("carriyo", b)[0], **{"event-id": "cy-dd-1"}))
+        self.assertEqual(r.json["duplicates"], 1, r)
+        # warehouse events for two orders that both have FO-1: same type and date, different event ids
+        for ref in ("PO-WD-1", "PO-WD-2"):
+            self.create_order_for(ref, fo="FO-1")
+        for n, ref in enumerate(("PO-WD-1", "PO-WD-2")):
+            b = json.dumps({"partner_order_reference": ref, "fulfillment_order_id": "FO-1-B", "type": "PACKED",
+                            "date": "2026-11-20T10:00:00Z", "event_id": "wd-%d" % n}).encode()
+            r = self.post_hook("wms", b, self.signed("wms", b)[0])
+            self.assertEqual((r.status, r.json["applied"], r.json["duplicates"]), (200, 1, 0), (ref, r))
+            self.assertEqual(self.order(ref)["line_items"][1]["status"], "pack_in_progress", ref)
+
     def test_callback_before_its_order_is_parked_then_applied(self):
         body = json.dumps({"event": "tracking_update", "event_id": "early-1", "msg": {
             "tracking_number": "AS-EARLY-1", "tag": "Delivered", "subtag": "Delivered_001",
@@ -246,7 +294,7 @@ class HooksTest(unittest.TestCase):
     def test_parked_by_shipment_reference(self):
         body = json.dumps({"tracking_number": "AY-UNSEEN-1", "reference": "SHP-EARLY-AY", "status": "AY-0005",
                            "status_label": "Delivered", "date_time": "2026-11-20T10:00:00Z"}).encode()
-        r = self.post_hook("aymakan", body, {})
+        r = self.post_hook("aymakan", body, self.signed("aymakan", body)[0])
         self.assertEqual(r.json["parked"], 1, r)
         o = self.create_order_for("PO-EARLY-AY", shipments_psr="SHP-EARLY-AY")
         s = [s for s in o["shipments"] if s["partner_shipment_reference"] == "SHP-EARLY-AY"][0]
@@ -254,7 +302,7 @@ class HooksTest(unittest.TestCase):
         self.assertEqual(s["tracking_no"], "AY-UNSEEN-1")  # learnt from the event
         # later events find it by that tracking number
         later = json.dumps({"tracking_number": "AY-UNSEEN-1", "status": "AY-0099", "date_time": "2026-11-21T10:00:00Z"}).encode()
-        self.assertEqual(self.post_hook("aymakan", later, {}).json["applied"], 1)
+        self.assertEqual(self.post_hook("aymakan", later, self.signed("aymakan", later)[0]).json["history_only"], 1)  # unmapped: recorded
 
     def test_ups_token_endpoint(self):
         path = "/hooks/acme/ups/oauth/token"

@@ -48,6 +48,40 @@ class CommandLineTest(unittest.TestCase):
         finally:
             os.unlink(f.name)
 
+    def test_unsafe_configs_are_refused(self):
+        acme = '[tenant "acme"]\napi_key = acme-key-0123456789\n'
+        cases = [
+            (acme + '[source "acme/ay"]\nadapter = aymakan\n', ':4: [source "acme/ay"] needs token'),
+            (acme + '[source "ghost/w"]\nadapter = wms\ntoken = t\n', ':4: [source "ghost/w"] belongs to no configured tenant'),
+            (acme + '[tenant "beta"]\napi_key = acme-key-0123456789\n', ':4: tenant "beta" api_key is already a key of tenant "acme"'),
+            (acme + '\n[tenant "nokey"]\n', ':4: [tenant "nokey"] has no api_key'),
+        ]
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "unsafe.conf")
+            for text, want in cases:
+                with open(path, "w") as f:
+                    f.write("[storage]\ndir = %s\n" % os.path.join(d, "state") + text)
+                want = want.replace(want.split(":")[1], str(int(want.split(":")[1]) + 2), 1)
+                for args in (("--check-config", path), ("--config", path)):
+                    r = run(*args)
+                    self.assertEqual(r.returncode, 2, (args, text, r.stderr))
+                    self.assertIn(path + want, r.stderr)
+            # the explicit opt-out runs, and says so loudly on every start
+            with open(path, "w") as f:
+                f.write(acme + '[source "acme/ay"]\nadapter = aymakan\nallow_unauthenticated = yes\n')
+            r = run("--check-config", path)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn('SECURITY: [source "acme/ay"] has allow_unauthenticated = yes', r.stderr)
+            relay = Relay(extra='[source "acme/ay"]\nadapter = aymakan\nallow_unauthenticated = yes\n').start()
+            try:
+                with open(relay.log) as f:
+                    self.assertIn('SECURITY: [source "acme/ay"] has allow_unauthenticated = yes', f.read())
+                body = b'{"tracking_number": "AY-OPEN-1", "status": "AY-0003", "date_time": "2026-11-20T10:00:00Z"}'
+                r = relay.post("/hooks/acme/ay", raw=body, auth=False, headers={"Content-Type": "application/json"})
+                self.assertEqual((r.status, r.json["parked"]), (200, 1), r)
+            finally:
+                relay.close()
+
     def test_shipped_config_is_valid_and_current(self):
         src = os.environ.get("SHIPRELAY_SOURCE", os.path.join(os.path.dirname(__file__), "../.."))
         conf = os.path.join(src, "config/shiprelay.conf")

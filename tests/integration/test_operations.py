@@ -2,6 +2,7 @@
 refusal, the order.* webhooks they emit (and do not emit on repeats),
 stuck orders, redaction, and a cancel racing a delivery."""
 import json
+import re
 import threading
 import time
 import unittest
@@ -116,6 +117,42 @@ class OperationsTest(unittest.TestCase):
         o = self.op("PO-P1", "line-items/cancel", {"line_item_ids": ["L1"], "cancellation_reason": "DAMAGED"})
         self.assertEqual(o["line_items"][0]["status"], "cancelled")
         self.assertEqual(o["status"], "allocated")  # goes on with L2
+
+    def test_every_refusal_names_a_call_that_works(self):
+        # seed 000: a processing fulfillment order, one line fulfilled and one being picked
+        for ref, way in (("PO-WAY-1", "unfulfill"), ("PO-WAY-2", "lines"), ("PO-WAY-3", "line first")):
+            self.relay.post("/orders", body(ref, ("fulfilled", "pick_in_progress")))
+            fo = "FO-" + ref
+            if way == "line first":
+                r = self.relay.post("/orders/%s/line-items/cancel?key=partner_order_reference" % ref,
+                                    {"line_item_ids": ["L1"], "cancellation_reason": "X"})
+            else:
+                r = self.relay.post("/orders/%s/fulfillment-orders/%s/cancel?key=partner_order_reference" % (ref, fo),
+                                    {"cancellation_reason": "X"})
+            self.assertEqual(r.status, 409, r)
+            msg = r.json["error"]["message"]
+            unfulfill = re.search(r"POST (/orders/\S+/fulfillment-orders/%s/unfulfill)" % fo, msg)
+            lines = re.search(r'POST (/orders/\S+/line-items/cancel) with "line_item_ids": (\[[^]]*\])', msg)
+            if way == "lines":
+                self.assertEqual(json.loads(lines.group(2)), ["L2"], msg)
+                r = self.relay.post(lines.group(1), {"line_item_ids": json.loads(lines.group(2)),
+                                                     "cancellation_reason": "X"})
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual([l["status"] for l in r.json["line_items"]], ["fulfilled", "cancelled"])
+                self.assertEqual(r.json["status"], "fulfilled")
+                continue
+            self.assertTrue(unfulfill, msg)
+            r = self.relay.post(unfulfill.group(1), {})
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual([l["status"] for l in r.json["line_items"]], ["allocated", "pick_in_progress"])
+            if way == "unfulfill":  # "then cancel it"
+                r = self.relay.post(unfulfill.group(1).replace("/unfulfill", "/cancel"), {"cancellation_reason": "X"})
+                self.assertEqual((r.status, r.json["status"]), (200, "cancelled"), r)
+            else:
+                r = self.relay.post("/orders/%s/line-items/cancel?key=partner_order_reference" % ref,
+                                    {"line_item_ids": ["L1"], "cancellation_reason": "X"})
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.json["line_items"][0]["status"], "cancelled")
 
     def test_late_cancellation(self):
         self.relay.post("/orders", body("PO-L1", ("fulfilled", "fulfilled")))

@@ -1,6 +1,7 @@
 """POST /orders and GET /orders/{reference}: creation, lookup by either key,
 tenant isolation, and every refusal with its status and JSON error."""
 import http.client
+import urllib.parse
 import unittest
 
 from relay import Relay, order_body
@@ -53,10 +54,18 @@ class OrdersTest(unittest.TestCase):
         self.assertEqual(o["status"], "partially_allocated")
 
     def test_reference_with_reserved_characters(self):
-        r = self.relay.post("/orders", order_body("PO 7/8+9"))
-        self.assertEqual(r.status, 201, r)
-        got = self.relay.get("/orders/PO%207%2F8%2B9?key=partner_order_reference")
-        self.assertEqual(got.status, 404)  # '/' may not be smuggled into one segment
+        # every reference accepted at creation is addressable, percent-encoded in its path segment
+        for ref in ("PO 7/8+9", "A/B/change-logs", "?#%&=;", "ré/f\u00fc", ".."):
+            r = self.relay.post("/orders", order_body(ref))
+            self.assertEqual(r.status, 201, r)
+            path = "/orders/%s" % urllib.parse.quote(ref, safe="")
+            got = self.relay.get(path + "?key=partner_order_reference")
+            self.assertEqual((got.status, got.json["partner_order_reference"]), (200, ref), (ref, got))
+            logs = self.relay.get(path + "/change-logs?key=partner_order_reference")
+            self.assertEqual(logs.status, 200, (ref, logs))
+            self.assertEqual(self.relay.get("/orders/%s" % urllib.parse.quote(r.json["order_id"])).status, 200)
+            op = self.relay.post(path + "/cancel?key=partner_order_reference", {"cancellation_reason": "X"})
+            self.assertEqual(op.status, 409, (ref, op))  # reached the order: it is fulfilled
         r = self.relay.post("/orders", order_body("PO 7+9"))
         got = self.relay.get("/orders/PO%207%2B9?key=partner_order_reference")
         self.assertEqual(got.status, 200, got)
@@ -95,6 +104,9 @@ class OrdersTest(unittest.TestCase):
             ({"partner_order_reference": "P", "line_items": [{"line_item_id": "L", "sku": "S", "quantity": 1}],
               "fulfillment_orders": [{"fulfillment_order_id": "F", "line_items": ["NOPE"]}]},
              "fulfillment_orders[0].line_items[0] must name a line item of this order"),
+            ({"partner_order_reference": "P", "line_items": [{"line_item_id": "L", "sku": "S", "quantity": 2}],
+              "fulfillment_orders": [{"fulfillment_order_id": "F", "line_items": [{"line_item_id": "L", "quantity": 3}]}]},
+             'fulfillment_orders[0].line_items[0].quantity is 3, more than line item "L" has (2)'),
         ]
         for body, message in cases:
             r = self.relay.post("/orders", body)

@@ -77,7 +77,7 @@ class ShipmentStatusUpdateTest(unittest.TestCase):
         self.assertEqual([l["status"] for l in o["line_items"]], ["fulfilled", "closed"])
 
     def test_no_matching_order_is_200_with_empty_body(self):
-        r = self.relay.post(SSU, shipment_update("PO-NOWHERE", "delivered"))
+        r = self.relay.post(SSU, shipment_update("PO-NOWHERE", "delivered", "S-NOWHERE"))
         self.assertEqual(r.status, 200)
         self.assertEqual(r.raw, b"")
         # another tenant's order does not match either
@@ -113,6 +113,14 @@ class ShipmentStatusUpdateTest(unittest.TestCase):
         self.assertEqual(second.status, 200)
         self.assertEqual(second.json, first.json)
         self.assertEqual(change_logs(self.relay, "PO-TWICE"), logs)
+
+    def test_a_status_that_comes_back_without_a_date_is_applied(self):
+        self.create("PO-BACK")
+        for status in ("in_transit", "delayed", "in_transit"):
+            o = self.relay.post(SSU, shipment_update("PO-BACK", status, "S-PO-BACK")).json
+        s = o["shipments"][0]
+        self.assertEqual(s["status"], "in_transit")
+        self.assertEqual([h["status"] for h in s["status_history"]], ["in_transit", "delayed", "in_transit"])
 
     def test_late_status_after_delivered_is_history(self):
         self.create("PO-LATE")
@@ -164,6 +172,26 @@ class ShipmentStatusUpdateTest(unittest.TestCase):
         r = self.relay.request("POST", SSU, raw=b'{"references":', headers={"Content-Type": "application/json"})
         self.assertEqual(r.status, 400)
         self.assertEqual(r.json["error"]["code"], "invalid_json")
+
+    def test_an_update_must_name_its_shipment_and_date(self):
+        before = self.create("PO-NAMELESS")
+        logs = change_logs(self.relay, "PO-NAMELESS")
+        r = self.relay.post(SSU, shipment_update("PO-NAMELESS", "delivered"))
+        self.assertEqual((r.status, r.json["error"]["code"]), (400, "invalid_field"), r)
+        for field in ("partner_shipment_reference", "shipment_id", "tracking_no", "fulfillment_order_id", "items"):
+            self.assertIn(field, r.json["error"]["message"])
+        for date in ("yesterday", "2026-02-30T10:00:00Z", 1795000000):
+            body = shipment_update("PO-NAMELESS", "delivered", "S-PO-NAMELESS")
+            body["post_shipping_info"]["status_date"] = date
+            r = self.relay.post(SSU, body)
+            self.assertEqual(r.status, 400, (date, r))
+            self.assertIn("post_shipping_info.status_date", r.json["error"]["message"])
+        self.assertEqual(by_ref(self.relay, "PO-NAMELESS").json, before)
+        self.assertEqual(change_logs(self.relay, "PO-NAMELESS"), logs)
+        # named by its fulfillment order only, or by items: accepted
+        body = shipment_update("PO-NAMELESS", "in_transit")
+        body["references"]["fulfillment_order_id"] = "FO-PO-NAMELESS"
+        self.assertEqual(self.relay.post(SSU, body).status, 200)
 
 
 if __name__ == "__main__":

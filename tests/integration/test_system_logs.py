@@ -293,6 +293,9 @@ class LocalStoreTest(unittest.TestCase):
             self.assertTrue(one["request_body_url"].startswith("http://localhost:%d/bodies/" % relay.port))
             status, got = fetch(one["request_body_url"])
             self.assertEqual((status, json.loads(got)["partner_order_reference"]), (200, "PO-LOC"))
+            with urllib.request.urlopen(one["request_body_url"], timeout=10) as r:
+                self.assertEqual((r.headers["Content-Type"], r.headers["X-Content-Type-Options"]),
+                                 ("application/octet-stream", "nosniff"))
             self.assertEqual(fetch(one["request_body_url"].replace("signature=", "signature=0"))[0], 403)
             self.assertEqual(fetch(one["request_body_url"].replace("/request?", "/response?"))[0], 403)
             short = relay.get("/orders/PO-LOC/system-logs/%s?key=partner_order_reference&expires=1" % data[0]["identifier"]).json

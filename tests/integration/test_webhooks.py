@@ -77,6 +77,27 @@ class WebhooksTest(unittest.TestCase):
         self.assertEqual(self.relay.get("/webhooks/endpoints/" + ep["id"]).status, 404)
         self.assertEqual(self.relay.request("DELETE", "/webhooks/endpoints/" + ep["id"]).status, 404)
 
+    def test_custom_header_names(self):
+        url = self.receiver.url("/named")
+        bad = [({"X(Bad)": "v"}, "not a header name"), ({"X-Tab\t": "v"}, "not a header name"),
+               ({"": "v"}, "not a header name"), ({"X-\u00e9": "v"}, "not a header name"),
+               ({"X-Merchant": "a", "x-merchant": "b"}, "given twice"),
+               ({"TE": "trailers"}, "set by the relay"), ({"Upgrade": "h2c"}, "set by the relay"),
+               ({"X-Correlation-Id": "c"}, "set by the relay"), ({"Webhook-Id": "x"}, "set by the relay"),
+               ({"content-length": "1"}, "set by the relay"), ({"X-Ok": "a\u0001b"}, "control characters"),
+               ({"X-Ok": 5}, "must be a string")]
+        for headers, why in bad:
+            r = self.relay.post("/webhooks/endpoints", {"url": url, "headers": headers})
+            self.assertEqual((r.status, r.json["error"]["code"]), (400, "invalid_field"), (headers, r))
+            self.assertIn(why, r.json["error"]["message"], headers)
+        ep = self.endpoint("/named", event_types=["order.created"], headers={"X-Merchant": "m1", "X_ok!#~": "tab\tok"})
+        r = self.relay.request("PATCH", "/webhooks/endpoints/" + ep["id"], body={"headers": {"A": "1", "a": "2"}})
+        self.assertEqual(r.status, 400, r)
+        self.relay.post("/orders", order_body("PO-NAMED"))
+        got = self.receiver.wait_for("/named", 1)[0]
+        self.assertEqual((got["headers"]["x-merchant"], got["headers"]["x_ok!#~"]), ("m1", "tab\tok"))
+        self.relay.request("DELETE", "/webhooks/endpoints/" + ep["id"])
+
     # -- delivery --
 
     def test_events_are_delivered_signed_and_complete(self):
@@ -169,10 +190,63 @@ class WebhooksTest(unittest.TestCase):
         self.assertEqual([d["request_type"] for d in internal["data"]], ["WEBHOOK_ENDPOINT_DISABLED"])
         time.sleep(1.5)
         self.assertEqual(len(self.receiver.log("/gone")), 1)  # nothing more while disabled
-        self.assertEqual(self.messages(endpoint_id=ep["id"])[0]["status"], "pending")
+        self.assertEqual(self.messages(endpoint_id=ep["id"])[0]["status"], "held")
         self.receiver.configure("/gone", "ok", [ep["secret"]])
-        self.relay.request("PATCH", "/webhooks/endpoints/" + ep["id"], body={"enabled": True})
+        r = self.relay.request("PATCH", "/webhooks/endpoints/" + ep["id"], body={"enabled": True, "release_held": True})
+        self.assertEqual((r.status, r.json["enabled"], r.json["released"]), (200, True, 1), r)
         self.wait_status(ep["id"], "delivered")
+
+    def test_disabled_endpoints_hold_their_messages(self):
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
+        # disabled by the merchant: events are queued held, never sent
+        off = self.endpoint("/held-off", event_types=["order.created"])
+        r = self.relay.request("PATCH", "/webhooks/endpoints/" + off["id"], body={"enabled": False})
+        self.assertEqual((r.status, r.json["enabled"]), (200, False))
+        # disabled by a 410
+        gone = self.endpoint("/held-gone", "status:410", event_types=["order.created"])
+        self.relay.post("/orders", order_body("PO-HELD-0"))
+        self.receiver.wait_for("/held-gone", 1)
+        deadline = time.time() + 10
+        while self.relay.get("/webhooks/endpoints/" + gone["id"]).json["enabled"] and time.time() < deadline:
+            time.sleep(0.05)
+        for i in (1, 2):
+            self.assertEqual(self.relay.post("/orders", order_body("PO-HELD-%d" % i)).status, 201)
+        time.sleep(1)
+        self.assertEqual(len(self.receiver.log("/held-off")), 0)
+        self.assertEqual(len(self.receiver.log("/held-gone")), 1)
+        self.assertEqual(len(self.messages(endpoint_id=off["id"], status="held")), 3)
+        self.assertEqual(len(self.messages(endpoint_id=gone["id"], status="held")), 3)  # the 410'd one too
+        self.assertEqual(self.messages(endpoint_id=off["id"], status="pending"), [])
+        # release_held needs the endpoint enabled
+        r = self.relay.request("PATCH", "/webhooks/endpoints/" + off["id"], body={"release_held": True})
+        self.assertEqual((r.status, r.json["error"]["code"]), (409, "endpoint_disabled"))
+        self.assertEqual(self.relay.post("/webhooks/endpoints", {"url": self.receiver.url("/x"), "release_held": True}).status, 400)
+        # recover sends them (enabling the endpoint again), signed as ever
+        self.receiver.configure("/held-gone", "ok", [gone["secret"]])
+        for ep, path in ((off, "/held-off"), (gone, "/held-gone")):
+            r = self.relay.post("/webhooks/endpoints/%s/recover" % ep["id"], {"since": since})
+            self.assertEqual((r.status, r.json["requeued"], r.json["reenabled"]), (202, 3, True), r)
+            self.wait_status(ep["id"], "delivered", 3)
+            got = [g for g in self.receiver.log(path) if g["n"] > (1 if path == "/held-gone" else 0)]
+            self.assertEqual(len(got), 3)
+            self.assertTrue(all(g["verified"] for g in got), got)
+            self.assertTrue(self.relay.get("/webhooks/endpoints/" + ep["id"]).json["enabled"])
+        # disabling holds what was pending; re-enabling alone leaves it held
+        slow = self.endpoint("/held-slow", "status:500", event_types=["order.created"])
+        self.relay.post("/orders", order_body("PO-HELD-3"))
+        self.receiver.wait_for("/held-slow", 1)
+        self.relay.request("PATCH", "/webhooks/endpoints/" + slow["id"], body={"enabled": False})
+        self.assertEqual([m["status"] for m in self.messages(endpoint_id=slow["id"])], ["held"])
+        self.receiver.configure("/held-slow", "ok", [slow["secret"]])
+        self.relay.request("PATCH", "/webhooks/endpoints/" + slow["id"], body={"enabled": True})
+        time.sleep(1.5)
+        self.assertEqual([m["status"] for m in self.messages(endpoint_id=slow["id"])], ["held"])
+        r = self.relay.request("PATCH", "/webhooks/endpoints/" + slow["id"], body={"release_held": True})
+        self.assertEqual((r.status, r.json["released"]), (200, 1))
+        self.wait_status(slow["id"], "delivered")
+        self.assertTrue(self.receiver.log("/held-slow")[-1]["verified"])
+        for ep in (off, gone, slow):
+            self.relay.request("DELETE", "/webhooks/endpoints/" + ep["id"])
 
     def test_redirects_are_not_followed(self):
         ep = self.endpoint("/moved", "redirect", event_types=["order.created"])

@@ -13,6 +13,13 @@
 
 static char path[64];
 
+static const char *no_header(const void *ctx, const char *name)
+{
+    (void)ctx;
+    (void)name;
+    return NULL;
+}
+
 static const char *write_conf(const char *text)
 {
     strcpy(path, "/tmp/shiprelay-config-XXXXXX");
@@ -104,8 +111,9 @@ static void sources(void **state)
     const char *p = write_conf("[source \"acme/as\"]\nadapter = aftership\nsecret = one\nsecret = two\n"
                                "[source \"acme/dhl\"]\nadapter = dhl\ntoken = t0k3n\nheader = DHL-API-Key\n"
                                "[source \"acme/ups\"]\nadapter = ups\nclient_id = id\nclient_secret = sec\n"
-                               "[source \"acme/ay\"]\nadapter = aymakan\n"
-                               "[source \"acme/shippo\"]\nadapter = shippo\ntoken = t\n");
+                               "[source \"acme/ay\"]\nadapter = aymakan\ntoken = ay\n"
+                               "[source \"acme/shippo\"]\nadapter = shippo\ntoken = t\n"
+                               "[tenant \"acme\"]\napi_key = acme-key-0123456789\n");
     assert_int_equal(config_load(&c, p, err, sizeof err), 0);
     assert_int_equal(c.n_sources, 5);
     const struct adapter_source *s = config_find_source(&c, "acme", "as");
@@ -126,7 +134,8 @@ static void sources(void **state)
          "carriyo-carrier, carriyo, wms"},
         {"[source \"acme/x\"]\nadapter = dhl\nadapter = dhl\n", "3: [source \"acme/x\"] adapter is given twice"},
         {"[source \"acme/x\"]\nkey = 1\n",
-         "2: unknown key \"key\" in [source \"acme/x\"] (known: adapter, secret, token, header, client_id, client_secret)"},
+         "2: unknown key \"key\" in [source \"acme/x\"] (known: adapter, secret, token, header, client_id, client_secret, "
+         "allow_unauthenticated)"},
         {"\n[source \"acme/x\"]\nadapter = aftership\n", "3: [source \"acme/x\"] needs secret"},
         {"[source \"acme/x\"]\nadapter = dhl\ntoken = t\n", "2: [source \"acme/x\"] needs header"},
         {"[source \"acme/x\"]\nadapter = ups\nclient_id = i\n", "2: [source \"acme/x\"] needs client_secret"},
@@ -142,6 +151,69 @@ static void sources(void **state)
         config_free(&c);
         unlink(p);
     }
+}
+
+/* Configs that would let anyone in, or one tenant act as another, are
+ * refused with their file and line; allow_unauthenticated is the explicit
+ * way out for a header-token source. */
+static void unsafe_configs_refused(void **state)
+{
+#define ACME "[tenant \"acme\"]\napi_key = acme-key-0123456789\n"
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {ACME "[source \"acme/ay\"]\nadapter = aymakan\n",
+         "4: [source \"acme/ay\"] needs token (or allow_unauthenticated = yes to accept callbacks from anyone who "
+         "knows its URL)"},
+        {ACME "[source \"acme/w\"]\nadapter = wms\nheader = X-Seal\n",
+         "4: [source \"acme/w\"] needs token (or allow_unauthenticated = yes to accept callbacks from anyone who "
+         "knows its URL)"},
+        {ACME "[source \"acme/cc\"]\nadapter = carriyo-carrier\n",
+         "4: [source \"acme/cc\"] needs token (or allow_unauthenticated = yes to accept callbacks from anyone who "
+         "knows its URL)"},
+        {ACME "\n[source \"ghost/w\"]\nadapter = wms\ntoken = t\n",
+         "5: [source \"ghost/w\"] belongs to no configured tenant (add its [tenant] section with an api_key)"},
+        {"[source \"acme/w\"]\nadapter = wms\ntoken = t\n" ACME "[source \"beta/w\"]\nadapter = wms\ntoken = t\n",
+         "7: [source \"beta/w\"] belongs to no configured tenant (add its [tenant] section with an api_key)"},
+        {"[tenant \"a\"]\napi_key = shared-key-0123456789\n[tenant \"b\"]\napi_key = b-key-0123456789abc\n"
+         "api_key = shared-key-0123456789\n",
+         "5: tenant \"b\" api_key is already a key of tenant \"a\"; each tenant needs its own keys"},
+        {ACME "\n[tenant \"empty\"]\n[server]\nthreads = 2\n", "4: [tenant \"empty\"] has no api_key"},
+        {"[tenant \"lonely\"]\n", "1: [tenant \"lonely\"] has no api_key"},
+        {ACME "[source \"acme/as\"]\nadapter = aftership\nsecret = s\nallow_unauthenticated = yes\n",
+         "4: [source \"acme/as\"] allow_unauthenticated is only for sources authenticated by a header token "
+         "(aymakan, dhl, carriyo-carrier, carriyo, wms)"},
+        {ACME "[source \"acme/w\"]\nadapter = wms\ntoken = t\nallow_unauthenticated = yes\n",
+         "4: [source \"acme/w\"] has a token and allow_unauthenticated = yes: remove one"},
+        {ACME "[source \"acme/w\"]\nadapter = wms\nallow_unauthenticated = maybe\n",
+         "5: [source \"acme/w\"] allow_unauthenticated must be yes or no"},
+    };
+    struct config c;
+    char err[400], want[500];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *p = write_conf(bad[i].text);
+        assert_int_equal(config_load(&c, p, err, sizeof err), -1);
+        snprintf(want, sizeof want, "%s:%s", p, bad[i].want);
+        assert_string_equal(err, want);
+        config_free(&c);
+        unlink(p);
+    }
+    /* The explicit opt-out: loads, and such a source lets any caller through. */
+    const char *p = write_conf(ACME "[source \"acme/ay\"]\nadapter = aymakan\nallow_unauthenticated = yes\n"
+                                    "[source \"acme/dhl\"]\nadapter = dhl\nallow_unauthenticated = yes\n"
+                                    "[source \"acme/w\"]\nadapter = wms\ntoken = t\nallow_unauthenticated = no\n");
+    assert_int_equal(config_load(&c, p, err, sizeof err), 0);
+    const struct adapter_source *ay = config_find_source(&c, "acme", "ay");
+    assert_true(ay->allow_unauthenticated);
+    assert_false(config_find_source(&c, "acme", "w")->allow_unauthenticated);
+    struct adapter_request req = {.body = "{}", .body_len = 2, .header = no_header, .ctx = NULL};
+    assert_int_equal(adapter_aymakan.verify(ay, &req, err, sizeof err), ADAPTER_OK);
+    assert_int_equal(adapter_dhl.verify(config_find_source(&c, "acme", "dhl"), &req, err, sizeof err), ADAPTER_OK);
+    assert_int_equal(adapter_wms.verify(config_find_source(&c, "acme", "w"), &req, err, sizeof err),
+                     ADAPTER_UNAUTHORIZED);
+    config_free(&c);
+    unlink(p);
+#undef ACME
 }
 
 static void missing_file(void **state)
@@ -187,6 +259,7 @@ int main(void)
         cmocka_unit_test(full_file),
         cmocka_unit_test(errors_name_file_and_line),
         cmocka_unit_test(sources),
+        cmocka_unit_test(unsafe_configs_refused),
         cmocka_unit_test(missing_file),
         cmocka_unit_test(shipped_conf_lists_every_key),
     };

@@ -131,6 +131,9 @@ static void refusals_name_the_field(void **state)
         {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}],"
          "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F\",\"line_items\":[{\"line_item_id\":\"L\",\"quantity\":-1}]}]}",
          "fulfillment_orders[0].line_items[0].quantity must be a positive integer"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":2}],"
+         "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F\",\"line_items\":[{\"line_item_id\":\"L\",\"quantity\":3}]}]}",
+         "fulfillment_orders[0].line_items[0].quantity is 3, more than line item \"L\" has (2)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char err[256] = "";

@@ -162,9 +162,81 @@ static void unfulfill_refusals(void **state)
     json_t *o = make("allocated", "allocated", "closed", NULL), *ch = json_array();
     char err[512];
     assert_int_equal(ops_unfulfill(o, "F1", NOW, ch, err, sizeof err), OPS_REFUSED);
-    assert_non_null(strstr(err, "only a fulfilled fulfillment order can be unfulfilled"));
+    assert_string_equal(err, "fulfillment order \"F1\" is allocated: none of its line items is fulfilled, so there is "
+                             "nothing to unfulfill; it can be cancelled as it is: POST "
+                             "/orders/ord/fulfillment-orders/F1/cancel");
+    assert_int_equal(ops_cancel_fulfillment_order(o, "F1", "X", NOW, ch, err, sizeof err), OPS_CHANGED);
     assert_int_equal(ops_unfulfill(o, "F2", NOW, ch, err, sizeof err), OPS_REFUSED);
     assert_non_null(strstr(err, "delivered"));
+    json_decref(o);
+    json_decref(ch);
+}
+
+/* Seed 000: a processing fulfillment order (one line fulfilled, one being
+ * picked). Every refusal names a call that is allowed, and that call works. */
+static void processing_fulfillment_order_has_a_way_out(void **state)
+{
+    char err[512];
+    json_t *ch = json_array();
+    json_t *o = make("fulfilled", "pick_in_progress", "allocated", NULL);
+    assert_string_equal(fo(o, 0), "processing");
+    json_t *copy1 = json_deep_copy(o), *copy2 = json_deep_copy(o), *copy3 = json_deep_copy(o);
+
+    /* cancel the FO: refused, naming unfulfill and the cancellable line */
+    assert_int_equal(ops_cancel_fulfillment_order(o, "F1", "X", NOW, ch, err, sizeof err), OPS_REFUSED);
+    assert_string_equal(err, "fulfillment order \"F1\" is processing: line items [\"L1\"] are fulfilled, and a "
+                             "fulfilled fulfillment order must be unfulfilled before it can be cancelled: POST "
+                             "/orders/ord/fulfillment-orders/F1/unfulfill, then cancel it; to cancel only the lines "
+                             "not fulfilled yet, POST /orders/ord/line-items/cancel with \"line_item_ids\": [\"L2\"]");
+    /* … the second way works */
+    json_t *ids = json_pack("[s]", "L2");
+    assert_int_equal(ops_cancel_lines(o, ids, "X", NOW, ch, err, sizeof err), OPS_CHANGED);
+    assert_string_equal(fo(o, 0), "fulfilled");
+    json_decref(ids);
+    /* … and so does the first: unfulfill a processing FO, then cancel it */
+    assert_int_equal(ops_unfulfill(copy1, "F1", NOW, ch, err, sizeof err), OPS_CHANGED);
+    assert_string_equal(line(copy1, "L1"), "allocated");
+    assert_string_equal(line(copy1, "L2"), "pick_in_progress");
+    assert_int_equal(ops_unfulfill(copy1, "F1", NOW, ch, err, sizeof err), OPS_NOOP);
+    assert_int_equal(ops_cancel_fulfillment_order(copy1, "F1", "X", NOW, ch, err, sizeof err), OPS_CHANGED);
+    assert_string_equal(fo(copy1, 0), "cancelled");
+
+    /* cancel the fulfilled line: refused, naming unfulfill, which then works */
+    ids = json_pack("[s]", "L1");
+    assert_int_equal(ops_cancel_lines(copy2, ids, "X", NOW, ch, err, sizeof err), OPS_REFUSED);
+    assert_string_equal(err, "line item \"L1\" is fulfilled: unfulfill its fulfillment order first (POST "
+                             "/orders/ord/fulfillment-orders/F1/unfulfill), then cancel it");
+    assert_int_equal(ops_unfulfill(copy2, "F1", NOW, ch, err, sizeof err), OPS_CHANGED);
+    assert_int_equal(ops_cancel_lines(copy2, ids, "X", NOW, ch, err, sizeof err), OPS_CHANGED);
+    assert_string_equal(line(copy2, "L1"), "cancelled");
+    json_decref(ids);
+
+    /* cancel the order: refused, naming the lines that can go; cancelling them works */
+    assert_int_equal(ops_cancel_order(copy3, "X", false, NOW, ch, err, sizeof err), OPS_REFUSED);
+    assert_non_null(strstr(err, "POST /orders/ord/line-items/cancel with \"line_item_ids\": [\"L2\",\"L3\"]"));
+    ids = json_pack("[s,s]", "L2", "L3");
+    assert_int_equal(ops_cancel_lines(copy3, ids, "X", NOW, ch, err, sizeof err), OPS_CHANGED);
+    assert_string_equal(st(copy3, "status"), "fulfilled");
+    json_decref(ids);
+
+    json_decref(copy1);
+    json_decref(copy2);
+    json_decref(copy3);
+    json_decref(o);
+
+    /* a delivered (closed) line cannot be cancelled: the refusal names the others */
+    o = make("closed", "pick_in_progress", "allocated", "delivered");
+    assert_int_equal(ops_cancel_fulfillment_order(o, "F1", "X", NOW, ch, err, sizeof err), OPS_REFUSED);
+    assert_string_equal(err, "fulfillment order \"F1\" is processing: line items [\"L1\"] are closed (delivered) and "
+                             "cannot be cancelled, so it cannot be cancelled as a whole; to cancel the lines not "
+                             "fulfilled yet, POST /orders/ord/line-items/cancel with \"line_item_ids\": [\"L2\"]");
+    ids = json_pack("[s,s]", "L1", "L2");
+    assert_int_equal(ops_cancel_lines(o, ids, "X", NOW, ch, err, sizeof err), OPS_REFUSED);
+    assert_non_null(strstr(err, "leave it out of line_item_ids"));
+    json_array_remove(ids, 0);
+    assert_int_equal(ops_cancel_lines(o, ids, "X", NOW, ch, err, sizeof err), OPS_CHANGED);
+    assert_string_equal(fo(o, 0), "closed");
+    json_decref(ids);
     json_decref(o);
     json_decref(ch);
 }
@@ -194,6 +266,7 @@ int main(void)
         cmocka_unit_test(cancel_whole_order),  cmocka_unit_test(cancel_refused_past_allocated),
         cmocka_unit_test(late_cancellation),   cmocka_unit_test(partial_cancellation),
         cmocka_unit_test(fulfilled_must_be_unfulfilled_first), cmocka_unit_test(unfulfill_refusals),
+        cmocka_unit_test(processing_fulfillment_order_has_a_way_out),
         cmocka_unit_test(redaction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

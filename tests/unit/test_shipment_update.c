@@ -11,6 +11,7 @@
 #include "order.h"
 #include "carriyo.h"
 #include "shipment_update.h"
+#include "timeutil.h"
 
 #define NOW "2026-01-01T00:00:00.000Z"
 
@@ -35,6 +36,9 @@ static json_t *make_order(void)
     return o;
 }
 
+static enum shipment_update_result last_result;
+
+/* Did the payload change the order (append change entries)? Its result is in last_result. */
 static bool apply(json_t *o, const char *payload, bool autoclose, json_t *changes)
 {
     json_t *p = json_loads(payload, 0, NULL);
@@ -42,10 +46,11 @@ static bool apply(json_t *o, const char *payload, bool autoclose, json_t *change
     char err[256];
     json_t *ev = carriyo_shipment_event(p, err, sizeof err);
     assert_non_null(ev);
-    bool changed = shipment_update_apply(o, ev, autoclose, NOW, changes);
+    size_t before = json_array_size(changes);
+    last_result = shipment_update_apply(o, ev, autoclose, NOW, changes);
     json_decref(ev);
     json_decref(p);
-    return changed;
+    return json_array_size(changes) > before;
 }
 
 static const char *line_status(json_t *o, const char *id)
@@ -147,8 +152,10 @@ static void late_and_unknown_statuses_are_history(void **state)
     char p[512];
     snprintf(p, sizeof p, ref, "delivered", "2026-01-02T00:00:00Z");
     assert_true(apply(o, p, true, ch));
+    assert_int_equal(last_result, SHIPMENT_UPDATE_APPLIED);
     snprintf(p, sizeof p, ref, "in_transit", "2026-01-01T00:00:00Z");
     assert_true(apply(o, p, true, ch));
+    assert_int_equal(last_result, SHIPMENT_UPDATE_HISTORY);
     json_t *s = shipment(o, 0);
     assert_string_equal(ju_path_str(s, "status"), "delivered");
     json_t *h = json_array_get(json_object_get(s, "status_history"), 1);
@@ -158,8 +165,10 @@ static void late_and_unknown_statuses_are_history(void **state)
                         "SHIPMENT_STATUS_HISTORY");
     /* the same late event again: a repeat */
     assert_false(apply(o, p, true, ch));
+    assert_int_equal(last_result, SHIPMENT_UPDATE_REPEAT);
     snprintf(p, sizeof p, ref, "Parcel_Teleported", "2026-01-03T00:00:00Z");
     assert_true(apply(o, p, true, ch));
+    assert_int_equal(last_result, SHIPMENT_UPDATE_HISTORY);
     h = json_array_get(json_object_get(s, "status_history"), 2);
     assert_true(json_is_null(json_object_get(h, "status")));
     assert_string_equal(ju_path_str(h, "raw_status"), "Parcel_Teleported");
@@ -167,6 +176,43 @@ static void late_and_unknown_statuses_are_history(void **state)
     assert_string_equal(ju_path_str(s, "status"), "delivered");
     assert_string_equal(ju_path_str(json_array_get(ch, json_array_size(ch) - 1), "change_type"),
                         "SHIPMENT_STATUS_UNKNOWN");
+    json_decref(o);
+    json_decref(ch);
+}
+
+/* Without event times, a status that comes back is a new event: only the
+ * current status (or, unmapped, the latest entry) again is a repeat. */
+static void dateless_repeats_are_not_merged(void **state)
+{
+    json_t *o = make_order(), *ch = json_array();
+    const char *ref = "{\"references\":{\"partner_order_reference\":\"P\",\"partner_shipment_reference\":\"S1\"},"
+                      "\"post_shipping_info\":{\"status\":\"%s\"}}";
+    static const char *const seq[] = {"in_transit", "delayed", "in_transit"};
+    char p[512];
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, ref, seq[i]);
+        assert_true(apply(o, p, true, ch));
+    }
+    json_t *s = shipment(o, 0);
+    assert_string_equal(ju_path_str(s, "status"), "in_transit");
+    assert_int_equal(json_array_size(json_object_get(s, "status_history")), 3);
+    /* in_transit once more: the current status, a repeat */
+    assert_false(apply(o, p, true, ch));
+    /* unmapped statuses: the latest again is a repeat, an older one is not */
+    static const char *const odd[] = {"Odd_A", "Odd_A", "Odd_B", "Odd_A"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, ref, odd[i]);
+        assert_int_equal(apply(o, p, true, ch), i != 1);
+    }
+    assert_int_equal(json_array_size(json_object_get(s, "status_history")), 6);
+    /* the same source event id is a repeat whatever else it says */
+    json_t *ev = json_pack("{s:s,s:s,s:s,s:s}", "kind", "shipment", "status", "delayed", "partner_shipment_reference",
+                           "S1", "source_event_id", "e-1");
+    assert_int_equal(shipment_update_apply(o, ev, true, NOW, ch), SHIPMENT_UPDATE_APPLIED);
+    json_object_set_new(ev, "status", json_string("out_for_delivery"));
+    assert_int_equal(shipment_update_apply(o, ev, true, NOW, ch), SHIPMENT_UPDATE_REPEAT);
+    assert_string_equal(ju_path_str(s, "status"), "delayed");
+    json_decref(ev);
     json_decref(o);
     json_decref(ch);
 }
@@ -185,17 +231,25 @@ static void matches_by_tracking_number_and_learns_ids(void **state)
     json_decref(ch);
 }
 
-static void unidentified_payloads_share_one_shipment(void **state)
+static void fulfillment_order_only_payloads_share_that_orders_shipment(void **state)
 {
     json_t *o = make_order(), *ch = json_array();
-    assert_true(apply(o, "{\"references\":{\"partner_order_reference\":\"P\"},\"post_shipping_info\":{\"status\":\"in_transit\"}}",
+    assert_true(apply(o, "{\"references\":{\"partner_order_reference\":\"P\",\"fulfillment_order_id\":\"F2\"},"
+                         "\"post_shipping_info\":{\"status\":\"in_transit\"}}",
                       true, ch));
-    assert_true(apply(o, "{\"references\":{\"partner_order_reference\":\"P\"},\"post_shipping_info\":{\"status\":\"delivered\"}}",
+    assert_true(apply(o, "{\"references\":{\"partner_order_reference\":\"P\",\"fulfillment_order_id\":\"F2\"},"
+                         "\"post_shipping_info\":{\"status\":\"delivered\"}}",
                       true, ch));
     assert_int_equal(json_array_size(json_object_get(o, "shipments")), 2);
     assert_string_equal(ju_path_str(shipment(o, 1), "status"), "delivered");
-    /* nothing linked, so nothing closed */
-    assert_string_equal(ju_path_str(o, "status"), "fulfilled");
+    assert_string_equal(line_status(o, "L3"), "closed");
+    /* another fulfillment order's unnamed shipment is another shipment */
+    assert_true(apply(o, "{\"references\":{\"partner_order_reference\":\"P\",\"fulfillment_order_id\":\"F1\"},"
+                         "\"post_shipping_info\":{\"status\":\"in_transit\"}}",
+                      true, ch));
+    assert_int_equal(json_array_size(json_object_get(o, "shipments")), 3);
+    assert_string_equal(ju_path_str(shipment(o, 1), "status"), "delivered");
+    assert_string_equal(ju_path_str(shipment(o, 2), "status"), "in_transit");
     json_decref(o);
     json_decref(ch);
 }
@@ -213,6 +267,22 @@ static void validation(void **state)
          "post_shipping_info.status is required (a non-empty string of at most 64 bytes)"},
         {"{\"references\":{\"partner_order_reference\":\"P\"},\"post_shipping_info\":{\"status\":true}}",
          "post_shipping_info.status is required (a non-empty string of at most 64 bytes)"},
+        {"{\"references\":{\"partner_order_reference\":\"P\"},\"post_shipping_info\":{\"status\":\"delivered\"},"
+         "\"items\":[{\"quantity\":1}]}",
+         "the payload names no shipment: give references.partner_shipment_reference, shipment_id, "
+         "post_shipping_info.tracking_no, references.fulfillment_order_id or items[].sku"},
+        {"{\"references\":{\"partner_order_reference\":\"P\",\"partner_shipment_reference\":\"S\"},"
+         "\"post_shipping_info\":{\"status\":\"delivered\",\"status_date\":\"yesterday\"}}",
+         "post_shipping_info.status_date must be an ISO 8601 date or date-time (e.g. 2026-11-22T10:15:00Z)"},
+        {"{\"references\":{\"partner_order_reference\":\"P\",\"partner_shipment_reference\":\"S\"},"
+         "\"post_shipping_info\":{\"status\":\"delivered\",\"status_date\":20261122}}",
+         "post_shipping_info.status_date must be an ISO 8601 date or date-time (e.g. 2026-11-22T10:15:00Z)"},
+        {"{\"references\":{\"partner_order_reference\":\"P\",\"partner_shipment_reference\":\"S\"},"
+         "\"post_shipping_info\":{\"status\":\"delivered\",\"status_date\":\"2026-02-29T10:00:00Z\"}}",
+         "post_shipping_info.status_date must be an ISO 8601 date or date-time (e.g. 2026-11-22T10:15:00Z)"},
+        {"{\"references\":{\"partner_order_reference\":\"P\",\"partner_shipment_reference\":\"S\"},"
+         "\"post_shipping_info\":{\"status\":\"delivered\"},\"update_date\":\"2026-11-22T25:00:00Z\"}",
+         "update_date must be an ISO 8601 date or date-time (e.g. 2026-11-22T10:15:00Z)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *p = json_loads(cases[i].body, JSON_DECODE_ANY, NULL);
@@ -221,6 +291,18 @@ static void validation(void **state)
         assert_string_equal(err, cases[i].want);
         json_decref(p);
     }
+    /* Dates as the sources write them pass. */
+    static const char *const good[] = {"2026-11-22", "2026-11-22T10:15:00Z", "2026-11-22T10:15:00.123456Z",
+                                       "2026-11-22T10:15:00+04:00", "2026-11-22 10:15", "2028-02-29T00:00:00-0530",
+                                       "2026-11-20T15:41:26.000000Z"};
+    static const char *const bad[] = {"", "2026-11-22T", "2026-13-01", "2026-11-31", "22/11/2026", "2026-11-22T10",
+                                      "2026-11-22T10:15:00ZZ", "2026-11-22T10:15:00+4", "2026-11-22T10:15:00."};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        if (!time_iso_valid(good[i]))
+            fail_msg("%s refused", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (time_iso_valid(bad[i]))
+            fail_msg("%s accepted", bad[i]);
 }
 
 int main(void)
@@ -232,7 +314,8 @@ int main(void)
         cmocka_unit_test(excluded_source_records_but_never_closes),
         cmocka_unit_test(late_and_unknown_statuses_are_history),
         cmocka_unit_test(matches_by_tracking_number_and_learns_ids),
-        cmocka_unit_test(unidentified_payloads_share_one_shipment),
+        cmocka_unit_test(fulfillment_order_only_payloads_share_that_orders_shipment),
+        cmocka_unit_test(dateless_repeats_are_not_merged),
         cmocka_unit_test(validation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
