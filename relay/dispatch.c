@@ -9,9 +9,12 @@
  *   - a commit that queued messages or changed endpoints nudges the loop
  *     (dispatch_on_commit, from the writer thread): every endpoint with room
  *     is filled;
- *   - a finished transfer joins the results; one store job records all the
- *     results waiting (attempts, endpoint health, system-log entries); when
- *     it commits, each result's endpoint is filled again at once;
+ *   - a finished transfer frees its endpoint's concurrency slot, which is
+ *     filled again at the end of that loop iteration (once per endpoint);
+ *     it joins the results, and one store job records all the results
+ *     waiting (attempts, endpoint health, system-log entries); when it
+ *     commits, each result's endpoint is filled again (FIFO successors of
+ *     the recorded messages become due then);
  *   - one timer, armed at the earliest future next_attempt_at, wakes the
  *     loop for scheduled retries, and a rate-limited endpoint arms its own
  *     wake-up for its next token.
@@ -43,7 +46,9 @@ struct endpoint {
     char id[64];
     int max_concurrency;
     long rate_limit;
-    int busy;        /* transfers of this endpoint not yet recorded */
+    int sending;     /* HTTP exchanges in flight (max_concurrency counts these) */
+    int unrecorded;  /* transfers of this endpoint not yet recorded (sending included) */
+    bool dirty;      /* a slot freed: fill it at the end of this loop iteration */
     double tokens;   /* rate bucket */
     int64_t last_ms;
     struct event *wake; /* next token, when the bucket ran dry */
@@ -83,7 +88,7 @@ struct dispatcher {
     struct event_base *base;
     pthread_t thread;
     struct curlev *curl;
-    struct event *nudge, *retry_timer, *stop_check;
+    struct event *nudge, *refill, *retry_timer, *stop_check;
     struct transfer **set; /* sent and not yet recorded */
     int n_set;
     struct transfer *results, *results_tail; /* finished, waiting for a record job */
@@ -146,7 +151,7 @@ static void refresh_endpoints(struct dispatcher *d)
     /* Forget idle endpoints that are gone (the array is small: compact it). */
     int w = 0;
     for (int i = 0; i < d->n_eps; i++) {
-        if (!d->eps[i].seen && d->eps[i].busy == 0) {
+        if (!d->eps[i].seen && d->eps[i].unrecorded == 0) {
             if (d->eps[i].wake)
                 event_free(d->eps[i].wake);
             continue;
@@ -333,7 +338,8 @@ static bool start_transfer(struct dispatcher *d, struct endpoint *ep, json_t *ms
         return false;
     }
     d->set[d->n_set++] = t;
-    ep->busy++;
+    ep->sending++;
+    ep->unrecorded++;
     return true;
 }
 
@@ -492,7 +498,7 @@ static void record_done(int rc, void *arg)
             }
         struct endpoint *ep = endpoint_find(d, t->ep_id);
         if (ep) {
-            ep->busy--;
+            ep->unrecorded--;
             bool known = false;
             for (int i = 0; i < n_touched && !known; i++)
                 known = strcmp(touched[i], ep->id) == 0;
@@ -567,6 +573,14 @@ static void on_transfer_done(CURL *easy, CURLcode rc, void *arg)
     }
     curl_easy_cleanup(easy);
     t->easy = NULL;
+    /* The exchange is over: its concurrency slot is free now. The message
+     * itself stays in the set until its result is committed. */
+    struct endpoint *ep = endpoint_find(d, t->ep_id);
+    if (ep) {
+        ep->sending--;
+        ep->dirty = true;
+        event_active(d->refill, EV_TIMEOUT, 0);
+    }
     if (d->results_tail)
         d->results_tail->next_result = t;
     else
@@ -589,13 +603,14 @@ static void fill_endpoint(struct dispatcher *d, struct endpoint *ep, int64_t now
 {
     if (d->stopping || !ep->seen)
         return;
-    int room = ep->max_concurrency - ep->busy;
+    ep->dirty = false;
+    int room = ep->max_concurrency - ep->sending;
     if (room > d->cfg->max_in_flight - d->n_set)
         room = (int)d->cfg->max_in_flight - d->n_set;
     if (room <= 0)
         return;
     /* messages of ours still pending in the store: ask for enough to see past them */
-    json_t *due = store_read_due(d->reader, ep->id, now, room + ep->busy);
+    json_t *due = store_read_due(d->reader, ep->id, now, room + ep->unrecorded);
     size_t i;
     json_t *m;
     json_array_foreach(due, i, m)
@@ -638,6 +653,16 @@ static void arm_retry_timer(struct dispatcher *d, int64_t now)
     evtimer_add(d->retry_timer, &tv);
 }
 
+/* Slots freed during this loop iteration, filled once per endpoint. */
+static void on_refill(evutil_socket_t fd, short kind, void *arg)
+{
+    struct dispatcher *d = arg;
+    int64_t now = time_now_ms();
+    for (int i = 0; i < d->n_eps; i++)
+        if (d->eps[i].dirty)
+            fill_endpoint(d, &d->eps[i], now);
+}
+
 static void on_token(evutil_socket_t fd, short kind, void *arg)
 {
     fill_all(arg);
@@ -677,6 +702,7 @@ struct dispatcher *dispatch_start(const struct config *cfg, struct store *st, ch
     curl_multi_setopt(curlev_multi(d->curl), CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
     d->retry_timer = evtimer_new(d->base, on_nudge, d);
     d->nudge = event_new(d->base, -1, 0, on_nudge, d);
+    d->refill = event_new(d->base, -1, 0, on_refill, d);
     event_active(d->nudge, EV_TIMEOUT, 0); /* whatever is due from before a restart */
     if (pthread_create(&d->thread, NULL, dispatch_main, d) != 0) {
         snprintf(err, errlen, "cannot start the webhook dispatcher thread");
@@ -758,7 +784,7 @@ void dispatch_free(struct dispatcher *d)
     }
     free(d->record);
     curlev_free(d->curl);
-    struct event *evs[] = {d->retry_timer, d->nudge, d->stop_check};
+    struct event *evs[] = {d->retry_timer, d->nudge, d->refill, d->stop_check};
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
         if (evs[i])
             event_free(evs[i]);
