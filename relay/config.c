@@ -29,6 +29,7 @@ struct key {
 };
 
 static int check_schedule(struct config *cfg, const char *value, char *err, size_t errlen);
+static int check_proxy(struct config *cfg, const char *value, char *err, size_t errlen);
 static int check_allow(struct config *cfg, const char *value, char *err, size_t errlen);
 
 #define OFF(f) offsetof(struct config, f)
@@ -127,6 +128,12 @@ static const struct key keys[] = {
      "Seconds a rotated-out endpoint secret keeps signing beside the new one.", NULL},
     {"webhooks", "disable_after", KEY_INT, OFF(disable_after), "432000", 1, 31536000,
      "Seconds an endpoint may fail without a single success before it is disabled.", NULL},
+    {"webhooks", "proxy", KEY_STRING, OFF(proxy), "", 0, 0,
+     "Send deliveries through this HTTP proxy (http://HOST:PORT). The destination is resolved\n"
+     "and vetted by the SSRF guard before the request, and the proxy is asked to connect to\n"
+     "the vetted address. Empty: no proxy. The environment's http_proxy / HTTPS_PROXY are\n"
+     "never used.",
+     check_proxy},
     {"webhooks", "allow_private", KEY_STRING, OFF(allow_private), "", 0, 0,
      "Address ranges (CIDR, space separated) deliveries may reach although they are not\n"
      "global: private, loopback, link-local. Empty: only global addresses.",
@@ -184,6 +191,22 @@ static int check_schedule(struct config *cfg, const char *value, char *err, size
         return -1;
     }
     cfg->n_retry = n;
+    return 0;
+}
+
+static int check_proxy(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    if (!*value)
+        return 0;
+    const char *host = strncmp(value, "http://", 7) == 0 ? value + 7 : NULL;
+    const char *colon = host ? strrchr(host, ':') : NULL;
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : 0;
+    if (!host || !colon || colon == host || !end || (*end && strcmp(end, "/") != 0) || port < 1 || port > 65535 ||
+        strchr(host, '@')) {
+        snprintf(err, errlen, "webhooks.proxy must be http://HOST:PORT, not \"%s\"", value);
+        return -1;
+    }
     return 0;
 }
 

@@ -48,6 +48,7 @@ struct config {
     int n_retry;
     long connect_timeout, request_timeout, max_in_flight, secret_grace, disable_after;
     char *allow_private;
+    char *proxy; /* [webhooks] proxy: http://HOST:PORT, "" for none */
     struct ssrf_cidr allow[16];
     int n_allow;
     /* [s3] (bodies go to <storage>/bodies without it) */

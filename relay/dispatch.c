@@ -33,6 +33,7 @@
 #include "crypto.h"
 #include "curlev.h"
 #include "log.h"
+#include "proxy_vet.h"
 #include "ssrf.h"
 #include "store.h"
 #include "syslog.h"
@@ -66,6 +67,8 @@ struct transfer {
     char response[RESPONSE_MAX];
     size_t response_len;
     bool truncated, blocked;
+    bool via_proxy; /* through [webhooks] proxy: the destination was vetted before (proxy_vet.h) */
+    struct curl_slist *connect_to;
     long retry_after; /* seconds, -1 when absent */
     json_t *sent_headers, *response_headers; /* for the OUTBOUND system-log entry */
     int64_t started_ms, finished_ms;
@@ -88,6 +91,7 @@ struct dispatcher {
     struct event_base *base;
     pthread_t thread;
     struct curlev *curl;
+    struct proxy_vet *vet; /* with [webhooks] proxy */
     struct event *nudge, *refill, *retry_timer, *stop_check;
     struct transfer **set; /* sent and not yet recorded */
     int n_set;
@@ -231,7 +235,9 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
 {
     struct transfer *t = arg;
     const struct config *cfg = t->d->cfg;
-    if (!ssrf_allowed(&addr->addr, cfg->allow, cfg->n_allow)) {
+    /* Through the operator's proxy the socket goes to the proxy; the
+     * destination was vetted before the transfer started. */
+    if (!t->via_proxy && !ssrf_allowed(&addr->addr, cfg->allow, cfg->n_allow)) {
         t->blocked = true;
         return CURL_SOCKET_BAD;
     }
@@ -255,9 +261,45 @@ static void free_transfer(struct transfer *t)
     json_decref(t->response_headers);
     json_decref(t->attempt);
     curl_slist_free_all(t->headers);
+    curl_slist_free_all(t->connect_to);
     json_decref(t->msg);
     free(t->ep_id);
     free(t);
+}
+
+static void finish_transfer(struct dispatcher *d, struct transfer *t, CURLcode rc);
+
+/* Through a proxy: the destination's addresses are vetted, then the
+ * proxy's CONNECT is pinned to the vetted one. */
+static void on_vetted(enum proxy_vet_result result, const char *address, void *arg)
+{
+    struct transfer *t = arg;
+    if (result == PROXY_VET_CANCELLED)
+        return; /* the dispatcher is going away and frees t */
+    if (result == PROXY_VET_OK) {
+        char *host = NULL, *port = NULL;
+        CURLU *u = curl_url();
+        if (curl_url_set(u, CURLUPART_URL, s(t->msg, "url"), 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+            char *pin = xasprintf("%s:%s:%s:%s", host, port, address, port);
+            t->connect_to = curl_slist_append(NULL, pin);
+            free(pin);
+        }
+        curl_free(host);
+        curl_free(port);
+        curl_url_cleanup(u);
+        t->via_proxy = true;
+        curl_easy_setopt(t->easy, CURLOPT_PROXY, t->d->cfg->proxy);
+        curl_easy_setopt(t->easy, CURLOPT_HTTPPROXYTUNNEL, 1L);
+        curl_easy_setopt(t->easy, CURLOPT_CONNECT_TO, t->connect_to);
+        if (t->connect_to && curlev_add(t->d->curl, t->easy) == 0)
+            return;
+        finish_transfer(t->d, t, CURLE_URL_MALFORMAT);
+        return;
+    }
+    t->blocked = result == PROXY_VET_BLOCKED;
+    finish_transfer(t->d, t, result == PROXY_VET_BLOCKED ? CURLE_COULDNT_CONNECT : CURLE_COULDNT_RESOLVE_HOST);
 }
 
 static void sign_headers(struct transfer *t)
@@ -333,13 +375,25 @@ static bool start_transfer(struct dispatcher *d, struct endpoint *ep, json_t *ms
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-    if (curlev_add(d->curl, e) != 0) {
+    if (!d->vet && curlev_add(d->curl, e) != 0) {
         free_transfer(t);
         return false;
     }
     d->set[d->n_set++] = t;
     ep->sending++;
     ep->unrecorded++;
+    if (d->vet) { /* through a proxy: vet the destination first (may finish at once) */
+        char *host = NULL;
+        CURLU *u = curl_url();
+        bool ok = curl_url_set(u, CURLUPART_URL, s(msg, "url"), 0) == CURLUE_OK &&
+                  curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+        curl_url_cleanup(u);
+        if (ok)
+            proxy_vet_start(d->vet, host, on_vetted, t);
+        else
+            finish_transfer(d, t, CURLE_URL_MALFORMAT);
+        curl_free(host);
+    }
     return true;
 }
 
@@ -537,9 +591,16 @@ static void flush_results(struct dispatcher *d)
 
 static void on_transfer_done(CURL *easy, CURLcode rc, void *arg)
 {
-    struct dispatcher *d = arg;
     struct transfer *t;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
+    finish_transfer(arg, t, rc);
+}
+
+/* The outcome of a transfer (run, or refused before it ran), into the
+ * results waiting to be recorded. */
+static void finish_transfer(struct dispatcher *d, struct transfer *t, CURLcode rc)
+{
+    CURL *easy = t->easy;
     long status = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     t->finished_ms = time_now_ms();
@@ -700,6 +761,8 @@ struct dispatcher *dispatch_start(const struct config *cfg, struct store *st, ch
         return NULL;
     }
     curl_multi_setopt(curlev_multi(d->curl), CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+    if (cfg->proxy[0])
+        d->vet = proxy_vet_new(d->base, cfg);
     d->retry_timer = evtimer_new(d->base, on_nudge, d);
     d->nudge = event_new(d->base, -1, 0, on_nudge, d);
     d->refill = event_new(d->base, -1, 0, on_refill, d);
@@ -776,6 +839,7 @@ void dispatch_free(struct dispatcher *d)
      * recorded); a record job still in the store when the dispatcher
      * stopped has been run by store_close, before this, and its done
      * callback never will. */
+    proxy_vet_free(d->vet); /* pending vettings end (cancelled) before their transfers go */
     for (int i = 0; i < d->n_set; i++) {
         struct transfer *t = d->set[i];
         if (t->easy)

@@ -35,7 +35,7 @@ class Response:
 
 
 class Relay:
-    def __init__(self, extra="", threads=2, tenants=TENANTS):
+    def __init__(self, extra="", threads=2, tenants=TENANTS, env=None):
         self.dir = tempfile.mkdtemp(prefix="shiprelay-it-")
         self.port = free_port()
         self.conf = os.path.join(self.dir, "shiprelay.conf")
@@ -46,11 +46,13 @@ class Relay:
                 f.write('[tenant "%s"]\napi_key = %s\n' % (t, k))
             f.write(extra)
         self.proc = None
+        self.env = env  # extra environment variables for the relay process
         self.log = os.path.join(self.dir, "relay.log")
 
     def start(self):
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen([BIN, "--config", self.conf], stdout=log, stderr=subprocess.STDOUT)
+            env = dict(os.environ, **self.env) if self.env else None
+            self.proc = subprocess.Popen([BIN, "--config", self.conf], stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:
