@@ -285,9 +285,9 @@ void handle_metrics(struct http_ctx *ctx)
         }
         evbuffer_add_printf(out, "shiprelay_stuck_orders{status=\"%s\"} %d\n", statuses[k], n);
     }
-    evbuffer_add_printf(out, "# HELP shiprelay_webhook_messages Outbox messages by status.\n"
+    evbuffer_add_printf(out, "# HELP shiprelay_webhook_messages Outbox messages waiting, by status.\n"
                              "# TYPE shiprelay_webhook_messages gauge\n");
-    static const char *mstat[] = {"pending", "held", "delivered", "dead", "cancelled"};
+    static const char *mstat[] = {"pending", "held", "dead"};
     for (size_t k = 0; k < sizeof mstat / sizeof mstat[0]; k++) {
         json_int_t n = 0;
         size_t i;

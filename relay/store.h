@@ -217,7 +217,7 @@ char *store_read_body_ref(struct store_reader *rd, const char *tenant, const cha
  * partner_order_reference, status, since, age_seconds}, oldest first. */
 json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff,
                          const char *late_cutoff);
-/* [{status, n}] over all outbox messages. */
+/* [{status, n}] for the outbox messages that wait: pending, held, dead. */
 json_t *store_read_message_counts(struct store_reader *rd);
 
 /* ---- system logs (store_syslog.c; entries are made with syslog_add) ---- */

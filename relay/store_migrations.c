@@ -172,7 +172,11 @@ const char *const store_migrations[] = {
     "CREATE INDEX change_logs_by_date ON change_logs (log_date);"
     "CREATE INDEX seen_by_date ON seen_events (received_date);"
     "CREATE INDEX parked_by_date ON parked_events (received_date);"
-    "CREATE INDEX shipment_keys_by_order ON shipment_keys (tenant, order_id);",
+    "CREATE INDEX shipment_keys_by_order ON shipment_keys (tenant, order_id);"
+    "ALTER TABLE orders ADD COLUMN customer_key TEXT;"
+    "UPDATE orders SET customer_key = COALESCE(json_extract(doc, '$.customer_key'), "
+    "  json_extract(doc, '$.customer.customer_key'));"
+    "CREATE INDEX orders_by_customer ON orders (tenant, customer_key);",
 
     /* 9 (issue 10, held messages): a message of a disabled endpoint is `held`, never
      * pending; what waited pending for an endpoint already disabled is held now. */

@@ -61,8 +61,32 @@ static int exec(sqlite3 *db, const char *sql)
     return 0;
 }
 
+/* SHIPRELAY_TRACE_SQL=FILE appends every statement the store prepares to
+ * FILE, one per line, so a test can check each one's query plan
+ * (tests/integration/test_query_plans.py). */
+static void trace_sql(const char *sql)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static FILE *out;
+    static bool checked;
+    pthread_mutex_lock(&mu);
+    if (!checked) {
+        const char *path = getenv("SHIPRELAY_TRACE_SQL");
+        out = path && *path ? fopen(path, "a") : NULL;
+        checked = true;
+    }
+    if (out) {
+        for (const char *p = sql; *p; p++)
+            fputc(*p == '\n' ? ' ' : *p, out);
+        fputc('\n', out);
+        fflush(out);
+    }
+    pthread_mutex_unlock(&mu);
+}
+
 static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
 {
+    trace_sql(sql);
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
         log_error("store: prepare %s: %s", sql, sqlite3_errmsg(db));
@@ -338,9 +362,10 @@ static int prepare_writer(struct store_txn *t)
 {
     t->get_by_id = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND order_id=?2");
     t->get_by_ref = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND partner_order_reference=?2");
-    t->insert = prep(t->db, "INSERT INTO orders (tenant, order_id, partner_order_reference, doc, update_date, status) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    t->update = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5 WHERE tenant=?1 AND order_id=?2");
+    t->insert = prep(t->db, "INSERT INTO orders (tenant, order_id, partner_order_reference, doc, update_date, status, "
+                            "customer_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    t->update = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5, customer_key=?6 "
+                            "WHERE tenant=?1 AND order_id=?2");
     t->log = prep(t->db, "INSERT INTO change_logs (tenant, order_id, log_date, change_type, source, entity_type, "
                          "entity_id, field, old_value, new_value) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
     t->key_put = prep(t->db, "INSERT OR REPLACE INTO shipment_keys (tenant, tracking_no, order_id) VALUES (?1,?2,?3)");
@@ -348,9 +373,12 @@ static int prepare_writer(struct store_txn *t)
     t->seen = prep(t->db, "INSERT OR IGNORE INTO seen_events (tenant, source, key, received_date) VALUES (?1,?2,?3,?4)");
     t->park = prep(t->db, "INSERT INTO parked_events (tenant, source, tracking_no, partner_order_reference, event, "
                           "received_date, partner_shipment_reference) VALUES (?1,?2,?3,?4,?5,?6,?7)");
+    /* Three indexed lookups (an OR over them would read all the tenant's parked events). */
     t->parked_for = prep(t->db, "SELECT id, source, event FROM parked_events WHERE tenant=?1 AND "
-                                "(partner_order_reference=?2 OR tracking_no IN (SELECT value FROM json_each(?3)) OR "
-                                "partner_shipment_reference IN (SELECT value FROM json_each(?4))) ORDER BY id");
+                                "partner_order_reference=?2 UNION SELECT id, source, event FROM parked_events "
+                                "WHERE tenant=?1 AND tracking_no IN (SELECT value FROM json_each(?3)) UNION "
+                                "SELECT id, source, event FROM parked_events WHERE tenant=?1 AND "
+                                "partner_shipment_reference IN (SELECT value FROM json_each(?4)) ORDER BY id");
     t->unpark = prep(t->db, "DELETE FROM parked_events WHERE id=?1");
     sqlite3_stmt *all[] = {t->get_by_id, t->get_by_ref, t->insert,     t->update, t->log,
                            t->key_put,   t->get_by_tracking, t->seen, t->park,   t->parked_for, t->unpark};
@@ -570,6 +598,13 @@ static const char *order_status(const json_t *order)
     return st ? st : "";
 }
 
+/* The customer the order belongs to (top level, or in customer), or NULL. */
+static const char *order_customer_key(const json_t *order)
+{
+    const char *k = json_string_value(json_object_get(order, "customer_key"));
+    return k ? k : json_string_value(json_object_get(json_object_get(order, "customer"), "customer_key"));
+}
+
 /* The keys (tracking numbers, "psr:" references) an order's shipments are
  * found by, as an object used as a set. */
 static json_t *shipment_keys(const json_t *order)
@@ -634,6 +669,7 @@ int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *
     sqlite3_bind_text(s, 4, doc, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
     sq_text(s, 6, order_status(order));
+    sq_text(s, 7, order_customer_key(order));
     int rc = step_done(s);
     if (rc == STORE_OK)
         rc = index_shipments(txn, tenant, order, NULL);
@@ -657,6 +693,7 @@ int store_order_update(struct store_txn *txn, const char *tenant, const json_t *
     sqlite3_bind_text(s, 3, doc, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
     sq_text(s, 5, order_status(order));
+    sq_text(s, 6, order_customer_key(order));
     int rc = step_done(s);
     if (rc != STORE_OK || sqlite3_changes(txn->db) != 1)
         rc = STORE_EIO;

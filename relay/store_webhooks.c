@@ -108,8 +108,9 @@ int store_endpoint_put(struct store_txn *txn, const json_t *ep)
 int store_endpoint_delete(struct store_txn *txn, const char *tenant, const char *id, int64_t now_ms)
 {
     static const char del[] = "DELETE FROM webhook_endpoints WHERE tenant = ?1 AND id = ?2";
-    static const char cancel[] = "UPDATE webhook_messages SET status = 'cancelled', updated_at = ?3 "
-                                 "WHERE tenant = ?1 AND endpoint_id = ?2 AND status IN ('pending', 'held')";
+    static const char cancel[] = "UPDATE webhook_messages INDEXED BY messages_due_by_endpoint SET status = "
+                                 "'cancelled', updated_at = ?3 WHERE tenant = ?1 AND endpoint_id = ?2 AND "
+                                 "status IN ('pending', 'held')";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, del);
     if (!s)
         return STORE_EIO;
@@ -140,10 +141,10 @@ int store_message_requeue(struct store_txn *txn, const char *tenant, const char 
         "e.id = webhook_messages.endpoint_id AND e.enabled = 1) THEN 'pending' ELSE 'held' END, "
         "next_attempt_at = ?3, updated_at = ?3 WHERE tenant = ?1 AND id = ?2 AND status != 'cancelled'";
     static const char many[] =
-        "UPDATE webhook_messages SET status = CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints e WHERE "
-        "e.id = ?2 AND e.enabled = 1) THEN 'pending' ELSE 'held' END, next_attempt_at = ?3, updated_at = ?3 "
-        "WHERE tenant = ?1 AND endpoint_id = ?2 AND created_at >= ?4 AND "
-        "(status IN ('dead', 'held') OR (status = 'pending' AND attempts > 0))";
+        "UPDATE webhook_messages INDEXED BY messages_due_by_endpoint SET status = CASE WHEN EXISTS (SELECT 1 "
+        "FROM webhook_endpoints e WHERE e.id = ?2 AND e.enabled = 1) THEN 'pending' ELSE 'held' END, "
+        "next_attempt_at = ?3, updated_at = ?3 WHERE tenant = ?1 AND endpoint_id = ?2 AND created_at >= ?4 AND "
+        "status IN ('dead', 'held', 'pending') AND (status != 'pending' OR attempts > 0)";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, message_id ? one : many);
     if (!s)
         return STORE_EIO;
@@ -161,10 +162,11 @@ int store_message_requeue(struct store_txn *txn, const char *tenant, const char 
 
 int store_endpoint_hold(struct store_txn *txn, const char *tenant, const char *endpoint_id, bool hold, int64_t now_ms)
 {
-    static const char to_held[] = "UPDATE webhook_messages SET status = 'held', updated_at = ?3 "
-                                  "WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'pending'";
-    static const char to_pending[] = "UPDATE webhook_messages SET status = 'pending', next_attempt_at = ?3, "
-                                     "updated_at = ?3 WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'held'";
+    static const char to_held[] = "UPDATE webhook_messages INDEXED BY messages_due_by_endpoint SET status = 'held', "
+                                  "updated_at = ?3 WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'pending'";
+    static const char to_pending[] = "UPDATE webhook_messages INDEXED BY messages_due_by_endpoint SET status = "
+                                     "'pending', next_attempt_at = ?3, updated_at = ?3 WHERE tenant = ?1 AND "
+                                     "endpoint_id = ?2 AND status = 'held'";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, hold ? to_held : to_pending);
     if (!s)
         return STORE_EIO;
@@ -409,9 +411,8 @@ char *store_read_body_ref(struct store_reader *rd, const char *tenant, const cha
 
 json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key)
 {
-    static const char sql[] = "SELECT doc AS doc_json FROM orders WHERE tenant = ?1 AND "
-                              "(json_extract(doc, '$.customer_key') = ?2 OR "
-                              "json_extract(doc, '$.customer.customer_key') = ?2) ORDER BY order_id";
+    static const char sql[] = "SELECT doc AS doc_json FROM orders INDEXED BY orders_by_customer WHERE tenant = ?1 "
+                              "AND customer_key = ?2 ORDER BY order_id";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
     if (!s)
         return NULL;
@@ -510,7 +511,24 @@ json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char
 
 json_t *store_read_message_counts(struct store_reader *rd)
 {
-    static const char sql[] = "SELECT status, COUNT(*) AS n FROM webhook_messages GROUP BY status ORDER BY status";
+    /* The states that wait (bounded by the backlog, each counted through
+     * the status index), not the history of delivered messages. */
+    static const char sql[] = "SELECT COUNT(*) FROM webhook_messages WHERE status = ?1";
+    static const char *states[] = {"pending", "held", "dead"};
     sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
-    return s ? sq_rows(s) : NULL;
+    if (!s)
+        return NULL;
+    json_t *out = json_array();
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
+        sq_text(s, 1, states[i]);
+        long long n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        if (n < 0) {
+            json_decref(out);
+            return NULL;
+        }
+        json_array_append_new(out, json_pack("{s:s,s:I}", "status", states[i], "n", (json_int_t)n));
+    }
+    return out;
 }
