@@ -89,7 +89,7 @@ static const struct key keys[] = {
      "How long dead-lettered messages and their attempts are kept (0: forever).", NULL},
     {"retention", "change_logs", KEY_DURATION, OFF(keep_changelogs), "365d", 0, 315360000,
      "How long change-log entries are kept (0: forever).", NULL},
-    {"retention", "seen_events", KEY_DURATION, OFF(keep_seen), "14d", 3600, 315360000,
+    {"retention", "seen_events", KEY_DURATION, OFF(keep_seen), "14d", 1, 315360000,
      "How long inbound event keys are remembered for deduplication: a carrier's retry of an\n"
      "event older than this is applied again (which changes nothing when it is a repeat).", NULL},
     {"retention", "parked_events", KEY_DURATION, OFF(keep_parked), "30d", 0, 315360000,

@@ -102,6 +102,7 @@ struct dispatcher {
     struct endpoint *eps;
     int n_eps;
     bool eps_stale, stopping;
+    bool starved; /* a fill stopped at max_in_flight: fill every endpoint when room frees */
 };
 
 static const char *s(const json_t *o, const char *k)
@@ -531,6 +532,7 @@ static int record_job(struct store_txn *txn, void *arg)
 
 static void flush_results(struct dispatcher *d);
 static void arm_retry_timer(struct dispatcher *d, int64_t now);
+static void fill_all(struct dispatcher *d);
 
 static void record_done(int rc, void *arg)
 {
@@ -565,12 +567,16 @@ static void record_done(int rc, void *arg)
     }
     free(r);
     d->record = NULL;
-    if (d->eps_stale)
-        refresh_endpoints(d);
-    for (int i = 0; i < n_touched; i++) {
-        struct endpoint *ep = endpoint_find(d, touched[i]);
-        if (ep)
-            fill_endpoint(d, ep, now);
+    if (d->starved) { /* room freed for everyone, not only the endpoints just recorded */
+        fill_all(d);
+    } else {
+        if (d->eps_stale)
+            refresh_endpoints(d);
+        for (int i = 0; i < n_touched; i++) {
+            struct endpoint *ep = endpoint_find(d, touched[i]);
+            if (ep)
+                fill_endpoint(d, ep, now);
+        }
     }
     flush_results(d);
     arm_retry_timer(d, now);
@@ -666,8 +672,10 @@ static void fill_endpoint(struct dispatcher *d, struct endpoint *ep, int64_t now
         return;
     ep->dirty = false;
     int room = ep->max_concurrency - ep->sending;
-    if (room > d->cfg->max_in_flight - d->n_set)
+    if (room > d->cfg->max_in_flight - d->n_set) {
         room = (int)d->cfg->max_in_flight - d->n_set;
+        d->starved = true; /* this endpoint may get less than it could: come back when room frees */
+    }
     if (room <= 0)
         return;
     /* messages of ours still pending in the store: ask for enough to see past them */
@@ -693,7 +701,8 @@ static void fill_all(struct dispatcher *d)
     int64_t now = time_now_ms();
     if (d->eps_stale)
         refresh_endpoints(d);
-    for (int k = 0; k < d->n_eps && d->n_set < d->cfg->max_in_flight; k++)
+    d->starved = false;
+    for (int k = 0; k < d->n_eps; k++)
         fill_endpoint(d, &d->eps[(d->rr + k) % d->n_eps], now);
     d->rr = d->n_eps ? (d->rr + 1) % d->n_eps : 0;
     arm_retry_timer(d, now);

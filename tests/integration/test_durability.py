@@ -1,5 +1,7 @@
 """A 2xx means durable: SIGKILL the relay while 8+ clients post, restart it,
-and find every acknowledged write (orders and shipment updates)."""
+and find every acknowledged write (orders and shipment updates), and every
+change that was committed (acknowledged or not) with its INBOUND
+system-log entry: the change and its entry commit together."""
 import threading
 import time
 import unittest
@@ -13,7 +15,7 @@ class DurabilityTest(unittest.TestCase):
     def test_every_acknowledged_write_survives_sigkill(self):
         relay = Relay(threads=2).start()
         try:
-            acked_orders, acked_updates = [], []
+            acked_orders, acked_updates, tried = [], [], []
             lock = threading.Lock()
             stop = threading.Event()
 
@@ -22,6 +24,8 @@ class DurabilityTest(unittest.TestCase):
                     if stop.is_set():
                         return
                     ref = "PO-K-%d-%d" % (n, i)
+                    with lock:
+                        tried.append(ref)
                     try:
                         if relay.post("/orders", order_body(ref)).status == 201:
                             with lock:
@@ -59,6 +63,19 @@ class DurabilityTest(unittest.TestCase):
                     orders[ref] = relay.get("/orders/%s?key=partner_order_reference" % ref).json
                 refs = {s.get("partner_shipment_reference"): s["status"] for s in orders[ref]["shipments"]}
                 self.assertEqual(refs.get(ship), "in_transit", (ref, ship))
+            # Every committed change has its system-log entry: each order that
+            # exists has its ORDER_CREATE entry, and each shipment an update
+            # created has the update's entry.
+            for ref in tried:
+                o = relay.get("/orders/%s?key=partner_order_reference" % ref)
+                if o.status == 404:
+                    continue
+                logs = relay.get("/orders/%s/system-logs?key=partner_order_reference&event_type=INBOUND&limit=1000"
+                                 % ref).json["data"]
+                kinds = [e["request_type"] for e in logs]
+                self.assertEqual(kinds.count("ORDER_CREATE"), 1, (ref, kinds))
+                made = [s for s in o.json["shipments"] if s.get("partner_shipment_reference", "").startswith("S-" + ref + "-")]
+                self.assertGreaterEqual(kinds.count("ORDER_SHIPMENT_STATUS_UPDATE"), len(made), (ref, kinds))
             # and the relay still works after the crash
             self.assertEqual(relay.post("/orders", order_body("PO-AFTER-CRASH")).status, 201)
         finally:

@@ -1,0 +1,105 @@
+"""Bounded storage (issue 9): with [retention] set to seconds, the sweeper
+removes what has expired: delivered and dead messages with their attempts,
+change logs, system logs and their bodies, remembered event keys (a retry
+of an expired event is applied again), parked events (an order arriving
+later no longer takes them), and closed orders; open orders stay."""
+import base64
+import hashlib
+import hmac
+import json
+import socket
+import time
+import unittest
+
+from relay import Relay, order_body, shipment_update
+from webhooks import Receiver
+
+CONF = """[retention]
+system_logs = 2s
+delivered_messages = 2s
+dead_messages = 2s
+change_logs = 2s
+seen_events = 2s
+parked_events = 2s
+closed_orders = 2s
+sweep_interval = 1s
+[webhooks]
+allow_private = 127.0.0.0/8
+retry_schedule = 0
+[source "acme/as"]
+adapter = aftership
+secret = retention-secret-01
+"""
+
+
+def hook_body(tracking, order_ref, event_id, tag="InTransit"):
+    return json.dumps({"event_id": event_id, "event": "tracking_update",
+                       "msg": {"id": "trk-" + tracking, "tracking_number": tracking, "tag": tag,
+                               "subtag": tag + "_001", "order_id": order_ref,
+                               "updated_at": "2026-11-20T09:00:00+00:00", "checkpoints": []}}).encode()
+
+
+class RetentionTest(unittest.TestCase):
+    def post_hook(self, relay, body):
+        mac = base64.b64encode(hmac.new(b"retention-secret-01", body, hashlib.sha256).digest()).decode()
+        return relay.request("POST", "/hooks/acme/as", auth=False, raw=body,
+                             headers={"aftership-hmac-sha256": mac, "Content-Type": "application/json"})
+
+    def test_expired_rows_go_and_live_ones_stay(self):
+        receiver = Receiver()
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        dead_port = s.getsockname()[1]
+        s.close()
+        relay = Relay(extra=CONF).start()
+        try:
+            ok = relay.post("/webhooks/endpoints", {"url": receiver.url("/r"), "event_types": ["order.created"]}).json
+            receiver.configure("/r", "ok", [ok["secret"]])
+            relay.post("/webhooks/endpoints", {"url": "http://127.0.0.1:%d/" % dead_port,
+                                               "event_types": ["order.created"]})
+            self.assertEqual(relay.post("/orders", order_body("PO-RET-OPEN")).status, 201)
+            closed = order_body("PO-RET-CLOSED")
+            closed["line_items"] = closed["line_items"][:1]
+            closed["fulfillment_orders"][0]["line_items"] = ["L1"]
+            self.assertEqual(relay.post("/orders", closed).status, 201)
+            r = relay.post("/orders/shipment-status-update",
+                           shipment_update("PO-RET-CLOSED", "delivered", "S-PO-RET-CLOSED"))
+            self.assertEqual(r.json["status"], "closed")
+            # a hook for an order that does not exist yet is parked; one for a known order is remembered
+            self.assertEqual(self.post_hook(relay, hook_body("TRK-LATER", "PO-RET-LATER", "ev-1")).json["parked"], 1)
+            known = hook_body("TRK-PO-RET-OPEN", "PO-RET-OPEN", "ev-2")
+            self.assertEqual(self.post_hook(relay, known).status, 200)
+            self.assertEqual(self.post_hook(relay, known).json["duplicates"], 1)
+            receiver.wait_for("/r", 2)
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                msgs = relay.get("/webhooks/messages?limit=100").json["data"]
+                if len(msgs) == 4 and all(m["status"] in ("delivered", "dead") for m in msgs):
+                    break
+                time.sleep(0.1)
+            self.assertEqual(sorted(m["status"] for m in msgs), ["dead", "dead", "delivered", "delivered"])
+            self.assertTrue(relay.get("/orders/PO-RET-OPEN/change-logs?key=partner_order_reference").json)
+            self.assertTrue(relay.get("/orders/PO-RET-OPEN/system-logs?key=partner_order_reference").json["data"])
+
+            time.sleep(4.5)  # everything above is now older than 2 s; the sweeper runs every second
+            self.assertEqual(relay.get("/webhooks/messages?limit=100").json["data"], [])
+            logs = relay.get("/orders/PO-RET-OPEN/change-logs?key=partner_order_reference").json
+            self.assertEqual(logs.get("change_logs", logs), [])
+            self.assertEqual(relay.get("/orders/PO-RET-OPEN/system-logs?key=partner_order_reference").json["data"], [])
+            self.assertEqual(relay.get("/orders/PO-RET-OPEN?key=partner_order_reference").status, 200)
+            self.assertEqual(relay.get("/orders/PO-RET-CLOSED?key=partner_order_reference").status, 404)
+            # the remembered key expired: the same event is taken again (not a duplicate)
+            self.assertEqual(self.post_hook(relay, known).json["duplicates"], 0)
+            # the parked event expired: the order that arrives now does not take it
+            later = order_body("PO-RET-LATER")
+            later["fulfillment_orders"][0]["shipments"][0]["tracking_no"] = "TRK-LATER"
+            o = relay.post("/orders", later).json
+            ship = [x for x in o["shipments"] if x.get("tracking_no") == "TRK-LATER"][0]
+            self.assertEqual(ship.get("status_history", []), [])
+        finally:
+            relay.close()
+            receiver.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
