@@ -163,7 +163,12 @@ static json_t *inbound_entry(struct http_ctx *ctx)
     time_format_iso(ctx->started_ms, started);
     json_object_set_new(e, "request_method", json_string(method_name(evhttp_request_get_command(req))));
     json_object_set_new(e, "request_url", json_string(url));
-    json_object_set_new(e, "request_headers", headers_of(evhttp_request_get_input_headers(req)));
+    /* serialised here, on the worker, rather than in the writer */
+    json_t *rq = headers_of(evhttp_request_get_input_headers(req));
+    char *rq_text = ju_dump(rq);
+    json_decref(rq);
+    json_object_set_new(e, "request_headers", json_string(rq_text));
+    free(rq_text);
     json_object_set_new(e, "response_headers", headers_of(evhttp_request_get_output_headers(req)));
     json_object_set_new(e, "request_time", json_string(started));
     free(url);
@@ -209,19 +214,21 @@ void http_job_error(struct http_ctx *ctx, int status, const char *code, const ch
 static int write_log(struct store_txn *txn, struct submission *sub)
 {
     struct http_ctx *ctx = sub->ctx;
-    json_t *e = json_deep_copy(sub->entry);
-    const char *order_id = ctx->order_id[0] ? ctx->order_id : NULL;
-    if (order_id)
-        json_object_set_new(e, "order_id", json_string(order_id));
+    json_t *e = sub->entry; /* every run sets the same members again */
+    if (ctx->order_id[0])
+        json_object_set_new(e, "order_id", json_string(ctx->order_id));
+    else
+        json_object_del(e, "order_id");
     char now[TIME_ISO_LEN];
     time_format_iso(time_now_ms(), now);
     json_object_set_new(e, "response_code", json_integer(sub->status));
+    json_t *rh = json_object_get(e, "response_headers");
     if (sub->text)
-        json_object_set_new(json_object_get(e, "response_headers"), "Content-Type", json_string("application/json"));
+        json_object_set_new(rh, "Content-Type", json_string("application/json"));
+    else
+        json_object_del(rh, "Content-Type");
     json_object_set_new(e, "response_time", json_string(now));
-    int rc = syslog_add(txn, e, ctx->body, ctx->body_len, sub->text, sub->text ? strlen(sub->text) : 0);
-    json_decref(e);
-    return rc;
+    return syslog_add(txn, e, ctx->body, ctx->body_len, sub->text, sub->text ? strlen(sub->text) : 0);
 }
 
 static void decide(struct submission *sub, int status, json_t *body)

@@ -161,6 +161,7 @@ const char *const store_migrations[] = {
     "DROP TABLE body_spool;"
     "ALTER TABLE spool RENAME TO body_spool;"
     "INSERT INTO counters (name, value) SELECT 'spool_bytes', COALESCE(SUM(len), 0) FROM body_spool;"
+    "INSERT INTO counters (name, value) SELECT 'parked_events', COUNT(*) FROM parked_events;"
     "CREATE INDEX body_spool_due ON body_spool (next_try_at);"
     "ALTER TABLE orders ADD COLUMN status TEXT NOT NULL DEFAULT '';"
     "UPDATE orders SET status = COALESCE(json_extract(doc, '$.status'), '');"

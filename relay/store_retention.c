@@ -90,7 +90,10 @@ int store_sweep_parked(struct store_txn *txn, const char *before_iso, int limit)
 {
     static const char sql[] = "SELECT id FROM parked_events WHERE received_date < ?1 LIMIT ?2";
     static const char del[] = "DELETE FROM parked_events WHERE id = ?1";
-    return sweep_dated(txn, sql, del, before_iso, limit);
+    int n = sweep_dated(txn, sql, del, before_iso, limit);
+    if (n > 0)
+        txn->job.parked_delta -= n;
+    return n;
 }
 
 int store_sweep_orders(struct store_txn *txn, const char *before_iso, int limit)

@@ -253,6 +253,7 @@ static void add_effects(struct txn_effects *into, const struct txn_effects *e)
 {
     into->messages += e->messages;
     into->spool_delta += e->spool_delta;
+    into->parked_delta += e->parked_delta;
     into->spooled |= e->spooled;
     into->deletes |= e->deletes;
     into->endpoints_changed |= e->endpoints_changed;
@@ -279,13 +280,16 @@ static bool run_job(struct store_txn *t, struct job *j)
     return true;
 }
 
-static int save_spool_size(struct store_txn *t)
+/* The counters the writer keeps in memory are written in the same commit
+ * as what changed them. */
+static int save_counter(struct store_txn *t, const char *name, long long value)
 {
-    static const char sql[] = "UPDATE counters SET value = ?1 WHERE name = 'spool_bytes'";
+    static const char sql[] = "UPDATE counters SET value = ?2 WHERE name = ?1";
     sqlite3_stmt *s = sq_stmt(t->db, &t->cache, sql);
     if (!s)
         return STORE_EIO;
-    sqlite3_bind_int64(s, 1, t->spool_committed + t->batch.spool_delta);
+    sq_text(s, 1, name);
+    sqlite3_bind_int64(s, 2, value);
     return sq_done(s);
 }
 
@@ -299,15 +303,19 @@ static void run_batch(struct store *st, struct job *batch)
     for (struct job *j = batch; j && ok; j = j->next, n++)
         ok = run_job(t, j);
     if (ok && t->batch.spool_delta)
-        ok = save_spool_size(t) == STORE_OK;
+        ok = save_counter(t, "spool_bytes", t->spool_committed + t->batch.spool_delta) == STORE_OK;
+    if (ok && t->batch.parked_delta)
+        ok = save_counter(t, "parked_events", t->parked_committed + t->batch.parked_delta) == STORE_OK;
     if (ok && exec(db, "COMMIT") != 0)
         ok = false;
     if (!ok && !sqlite3_get_autocommit(db))
         exec(db, "ROLLBACK");
     if (!ok)
         order_cache_clear(t->orders);
-    if (ok)
+    if (ok) {
         t->spool_committed += t->batch.spool_delta;
+        t->parked_committed += t->batch.parked_delta;
+    }
     struct store_commit c = {.messages = t->batch.messages,
                              .spooled = t->batch.spooled,
                              .deletes = t->batch.deletes,
@@ -366,6 +374,9 @@ static int prepare_writer(struct store_txn *t)
                             "customer_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     t->update = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5, customer_key=?6 "
                             "WHERE tenant=?1 AND order_id=?2");
+    /* the same when the customer did not change: its index entry is left alone */
+    t->update_same_customer = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5 "
+                                          "WHERE tenant=?1 AND order_id=?2");
     t->log = prep(t->db, "INSERT INTO change_logs (tenant, order_id, log_date, change_type, source, entity_type, "
                          "entity_id, field, old_value, new_value) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
     t->key_put = prep(t->db, "INSERT OR REPLACE INTO shipment_keys (tenant, tracking_no, order_id) VALUES (?1,?2,?3)");
@@ -380,7 +391,7 @@ static int prepare_writer(struct store_txn *t)
                                 "SELECT id, source, event FROM parked_events WHERE tenant=?1 AND "
                                 "partner_shipment_reference IN (SELECT value FROM json_each(?4)) ORDER BY id");
     t->unpark = prep(t->db, "DELETE FROM parked_events WHERE id=?1");
-    sqlite3_stmt *all[] = {t->get_by_id, t->get_by_ref, t->insert,     t->update, t->log,
+    sqlite3_stmt *all[] = {t->get_by_id, t->get_by_ref, t->insert, t->update, t->update_same_customer, t->log,
                            t->key_put,   t->get_by_tracking, t->seen, t->park,   t->parked_for, t->unpark};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!all[i])
@@ -388,12 +399,14 @@ static int prepare_writer(struct store_txn *t)
     return 0;
 }
 
-static int load_spool_size(struct store_txn *t)
+static int load_counter(struct store_txn *t, const char *name, long long *out)
 {
-    sqlite3_stmt *s = prep(t->db, "SELECT value FROM counters WHERE name = 'spool_bytes'");
+    sqlite3_stmt *s = prep(t->db, "SELECT value FROM counters WHERE name = ?1");
+    if (s)
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     int rc = s && sqlite3_step(s) == SQLITE_ROW ? 0 : -1;
     if (rc == 0)
-        t->spool_committed = sqlite3_column_int64(s, 0);
+        *out = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     return rc;
 }
@@ -412,7 +425,8 @@ struct store *store_open(const struct store_options *opt, char *err, size_t errl
     st->txn.orders = order_cache_new(opt->order_cache);
     st->txn.db = open_db(st->path, false, err, errlen);
     if (!st->txn.db || migrate(st->txn.db, err, errlen) != 0 || prepare_writer(&st->txn) != 0 ||
-        load_spool_size(&st->txn) != 0) {
+        load_counter(&st->txn, "spool_bytes", &st->txn.spool_committed) != 0 ||
+        load_counter(&st->txn, "parked_events", &st->txn.parked_committed) != 0) {
         if (st->txn.db && !err[0])
             snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(st->txn.db));
         goto fail;
@@ -442,7 +456,7 @@ void store_close(struct store *st)
     pthread_mutex_unlock(&st->mu);
     pthread_join(st->writer, NULL);
     struct store_txn *t = &st->txn;
-    sqlite3_stmt *stmts[] = {t->get_by_id, t->get_by_ref, t->insert,     t->update, t->log,
+    sqlite3_stmt *stmts[] = {t->get_by_id, t->get_by_ref, t->insert, t->update, t->update_same_customer, t->log,
                              t->key_put,   t->get_by_tracking, t->seen, t->park,   t->parked_for, t->unpark};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         sqlite3_finalize(stmts[i]);
@@ -687,13 +701,16 @@ int store_order_update(struct store_txn *txn, const char *tenant, const json_t *
     if (!order_cache_get(txn->orders, tenant, false, order_id, &prev, &prev_text))
         prev = NULL;
     char *doc = ju_dump(order);
-    sqlite3_stmt *s = txn->update;
+    const char *ck = order_customer_key(order), *was = prev ? order_customer_key(prev) : NULL;
+    bool same = prev && (ck == was || (ck && was && strcmp(ck, was) == 0));
+    sqlite3_stmt *s = same ? txn->update_same_customer : txn->update;
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, order_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, doc, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
     sq_text(s, 5, order_status(order));
-    sq_text(s, 6, order_customer_key(order));
+    if (!same)
+        sq_text(s, 6, ck);
     int rc = step_done(s);
     if (rc != STORE_OK || sqlite3_changes(txn->db) != 1)
         rc = STORE_EIO;
@@ -744,11 +761,16 @@ int store_park(struct store_txn *txn, const char *tenant, const char *source, co
     sqlite3_bind_text(s, 7, json_string_value(json_object_get(event, "partner_shipment_reference")), -1, SQLITE_STATIC);
     int rc = step_done(s);
     free(doc);
+    if (rc == STORE_OK)
+        txn->job.parked_delta++;
     return rc;
 }
 
 json_t *store_unpark(struct store_txn *txn, const char *tenant, const json_t *order)
 {
+    /* Nothing parked at all (the usual case): nothing to look up. */
+    if (txn->parked_committed + txn->batch.parked_delta + txn->job.parked_delta <= 0)
+        return json_array();
     json_t *trks = json_array();
     size_t i;
     json_t *sh;
@@ -800,6 +822,7 @@ json_t *store_unpark(struct store_txn *txn, const char *tenant, const json_t *or
             json_decref(out);
             return NULL;
         }
+        txn->job.parked_delta--;
     }
     json_decref(ids);
     return out;

@@ -28,6 +28,7 @@ struct stmt_cache {
 struct txn_effects {
     unsigned messages;      /* outbox rows added */
     long long spool_delta;  /* bytes added to (or, negative, taken from) the body spool */
+    long long parked_delta; /* parked events added (or, negative, taken) */
     bool spooled;           /* bodies were added */
     bool deletes;           /* bodies were queued for deletion from the object store */
     bool endpoints_changed; /* an endpoint was created, changed or deleted */
@@ -44,9 +45,10 @@ struct store_txn {
     } known[ORDER_KNOWN_MAX];
     int n_known, known_next;
     long long spool_committed; /* the spool's size as of the last commit */
+    long long parked_committed; /* parked events as of the last commit (none: no lookup needed) */
     long long spool_max;       /* its cap (0: none) */
     struct txn_effects batch, job;
-    sqlite3_stmt *get_by_id, *get_by_ref, *insert, *update, *log;
+    sqlite3_stmt *get_by_id, *get_by_ref, *insert, *update, *update_same_customer, *log;
     sqlite3_stmt *key_put, *get_by_tracking, *seen, *park, *parked_for, *unpark;
     struct stmt_cache cache;
 };

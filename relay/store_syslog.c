@@ -70,8 +70,10 @@ int store_syslog_insert(struct store_txn *txn, const json_t *entry, const struct
                                  "request_type", "source_type", "source_id", "request_method", "request_url"};
     for (int i = 0; i < 10; i++)
         sq_text(s, i + 1, text_of(entry, cols[i]));
+    /* headers as objects, or already serialised (a JSON string holding their text) */
     json_t *rq = json_object_get(entry, "request_headers"), *rs = json_object_get(entry, "response_headers");
-    char *rh = rq ? ju_dump(rq) : NULL, *sh = rs ? ju_dump(rs) : NULL;
+    char *rh = json_is_string(rq) ? xstrdup(json_string_value(rq)) : rq ? ju_dump(rq) : NULL;
+    char *sh = json_is_string(rs) ? xstrdup(json_string_value(rs)) : rs ? ju_dump(rs) : NULL;
     json_t *dur = json_object_get(entry, "duration");
     char *d = dur ? ju_dump(dur) : NULL;
     sq_text(s, 11, rh ? rh : "{}");

@@ -9,7 +9,8 @@
  * source_type, source_id, request_method, request_url, request_headers,
  * response_code, response_headers, request_time, response_time, and for
  * outbound attempts duration {dns_ms, connect_ms, tls_ms, first_byte_ms,
- * total_ms}. Body keys are TENANT/YYYY/MM/DD/IDENTIFIER-request|response.
+ * total_ms}. request_headers / response_headers may be objects, or strings
+ * holding them already serialised. Body keys are TENANT/YYYY/MM/DD/IDENTIFIER-request|response.
  *
  * Secrets never reach a log: syslog_redact_headers and syslog_redact_url
  * blank every header or query parameter whose name speaks of a key, token,
