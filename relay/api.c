@@ -10,6 +10,7 @@
 #include "handlers_orders.h"
 #include "handlers_syslogs.h"
 #include "handlers_webhooks.h"
+#include "oauth.h"
 
 #define H(fn) ((void *)(fn))
 #define LOG HTTP_LOG
@@ -17,6 +18,8 @@
 const struct route api_routes[] = {
     {"GET", "/healthz", H(handle_healthz), HTTP_PUBLIC, "HEALTH"},
     {"GET", "/metrics", H(handle_metrics), HTTP_PUBLIC, "METRICS"}, /* aggregate counts only, no tenant's data */
+    /* No system log: neither the client secret nor the token may be stored. */
+    {"POST", "/oauth/token", H(handle_oauth_token), HTTP_PUBLIC | HTTP_RAW_BODY, "OAUTH_TOKEN"},
     {"GET", "/ops/stuck", H(handle_stuck), 0, "STUCK_ORDERS"},
     {"POST", "/orders", H(handle_order_create), LOG, "ORDER_CREATE"},
     {"POST", "/orders/shipment-status-update", H(handle_shipment_status_update), LOG, "ORDER_SHIPMENT_STATUS_UPDATE"},
