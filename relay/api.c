@@ -22,6 +22,7 @@ const struct route api_routes[] = {
     {"POST", "/oauth/token", H(handle_oauth_token), HTTP_PUBLIC | HTTP_RAW_BODY, "OAUTH_TOKEN"},
     {"GET", "/ops/stuck", H(handle_stuck), 0, "STUCK_ORDERS"},
     {"POST", "/orders", H(handle_order_create), LOG, "ORDER_CREATE"},
+    {"GET", "/orders", H(handle_order_list), 0, "ORDER_LIST"},
     {"POST", "/orders/shipment-status-update", H(handle_shipment_status_update), LOG, "ORDER_SHIPMENT_STATUS_UPDATE"},
     {"GET", "/orders/{reference}", H(handle_order_get), 0, "ORDER_GET"},
     {"GET", "/orders/{reference}/change-logs", H(handle_order_change_logs), 0, "CHANGE_LOGS"},

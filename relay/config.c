@@ -551,6 +551,8 @@ void config_print_annotated(FILE *out)
           ";   unique across tenants; secrets are at least 16 characters.\n"
           "; require_oauth = yes: every call also needs Authorization: Bearer <token of this\n"
           ";   tenant> beside x-api-key and tenant-id (Carriyo's scheme); default no.\n"
+          "; change_logs = object: GET /orders/{ref}/change-logs answers {\"change_logs\": [...]} (the\n"
+          ";   shape before Carriyo parity) unless ?envelope=array; default array (Carriyo's).\n"
           "; Without any config file the relay runs with a demo tenant (demo / demo-key-change-me)\n"
           "; on 127.0.0.1 only.\n"
           ";[tenant \"acme\"]\n"

@@ -30,6 +30,7 @@ struct config_tenant {
     struct config_client *clients; /* POST /oauth/token credentials (config_tenant.c) */
     size_t n_clients;
     bool require_oauth; /* every API call also needs a bearer token of this tenant */
+    bool change_logs_object; /* change_logs = object: {"change_logs": […]} instead of Carriyo's bare array */
 };
 
 struct config {

@@ -109,9 +109,18 @@ int config_tenant_entry(struct config *cfg, const char *id, const char *name, co
         }
         return 0;
     }
+    if (!strcmp(name, "change_logs")) {
+        if (strcmp(value, "array") != 0 && strcmp(value, "object") != 0) {
+            snprintf(err, errlen, "tenant \"%s\" change_logs must be array or object", id);
+            return -1;
+        }
+        tenant_for(cfg, id)->change_logs_object = !strcmp(value, "object");
+        return 0;
+    }
     snprintf(err, errlen,
-             "unknown key \"%s\" in [tenant \"%s\"] (known: api_key, client_id, client_secret, require_oauth)", name,
-             id);
+             "unknown key \"%s\" in [tenant \"%s\"] (known: api_key, client_id, client_secret, require_oauth, "
+             "change_logs)",
+             name, id);
     return -1;
 }
 

@@ -17,6 +17,7 @@
 #include "jsonutil.h"
 #include "order.h"
 #include "order_ops.h"
+#include "order_ref.h"
 #include "pipeline.h"
 #include "store.h"
 #include "timeutil.h"
@@ -28,20 +29,17 @@ static const char *op_names[] = {"cancel", "cancel_fulfillment_order", "unfulfil
 struct op_job {
     enum op op;
     json_t *body;
-    enum store_key key;
+    struct order_ref ref;
     char now[TIME_ISO_LEN];
 };
 
 static int op_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct op_job *j = arg;
-    const char *tenant = ctx->tenant, *ref = route_param(&ctx->params, "reference");
-    json_t *order = store_order_get(txn, tenant, j->key, ref);
-    if (!order) {
-        http_job_error(ctx, 404, "order_not_found", "no order \"%s\"", ref);
+    const char *tenant = ctx->tenant;
+    json_t *order = order_ref_load(txn, ctx, &j->ref);
+    if (!order)
         return STORE_OK;
-    }
-    snprintf(ctx->order_id, sizeof ctx->order_id, "%s", json_string_value(json_object_get(order, "order_id")));
     json_t *before = json_deep_copy(order), *changes = json_array();
     const char *reason = json_string_value(json_object_get(j->body, "cancellation_reason"));
     const char *fo = route_param(&ctx->params, "fo");
@@ -66,8 +64,10 @@ static int op_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     int rc = STORE_OK;
     const char *order_id = json_string_value(json_object_get(before, "order_id"));
     if (result == OPS_CHANGED) {
-        rc = pipeline_store_order(txn, ctx->cfg, tenant, before, order, changes, "OPERATION", ctx->correlation_id,
-                                  j->now);
+        json_t *origin = http_origin(ctx);
+        struct pipeline_write w = {ctx->cfg, tenant, "OPERATION", ctx->correlation_id, j->now, origin, NULL};
+        rc = pipeline_store_order(txn, &w, before, order, changes);
+        json_decref(origin);
     } else if (result == OPS_REFUSED) {
         json_t *refusal = json_array();
         json_t *msg = json_string(err);
@@ -100,13 +100,9 @@ static void submit_op(struct http_ctx *ctx, enum op op, bool needs_reason)
     json_t *body = ctx->body_len || needs_reason ? http_json_body(ctx) : json_object();
     if (!body)
         return;
-    const char *key = http_query(ctx, "key");
-    enum store_key k = STORE_KEY_ORDER_ID;
-    if (key && !strcmp(key, "partner_order_reference"))
-        k = STORE_KEY_PARTNER_REF;
-    else if (key && strcmp(key, "order_id")) {
+    struct order_ref ref;
+    if (!order_ref_parse(ctx, &ref)) {
         json_decref(body);
-        http_reply_error(ctx, 400, "invalid_parameter", "key must be order_id or partner_order_reference");
         return;
     }
     json_t *reason = json_object_get(body, "cancellation_reason");
@@ -136,7 +132,7 @@ static void submit_op(struct http_ctx *ctx, enum op op, bool needs_reason)
     struct op_job *j = xcalloc(1, sizeof *j);
     j->op = op;
     j->body = body;
-    j->key = k;
+    j->ref = ref;
     time_format_iso(time_now_ms(), j->now);
     http_submit(ctx, op_run, op_free, j);
 }
@@ -187,8 +183,10 @@ static int redact_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
         } else {
             /* The event's old image is the redacted one too: personal data
              * leaves with no webhook. Queued messages are scrubbed. */
-            rc = pipeline_store_order(txn, ctx->cfg, tenant, order, order, changes, "REDACTION", ctx->correlation_id,
-                                      j->now);
+            json_t *origin = http_origin(ctx);
+            struct pipeline_write w = {ctx->cfg, tenant, "REDACTION", ctx->correlation_id, j->now, origin, NULL};
+            rc = pipeline_store_order(txn, &w, order, order, changes);
+            json_decref(origin);
             const char *order_id = json_string_value(json_object_get(order, "order_id"));
             if (rc == STORE_OK)
                 rc = store_outbox_redact(txn, tenant, order_id, ops_personal_members);

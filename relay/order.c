@@ -1,12 +1,15 @@
-/* order: building an order document from a creation request, and the
- * rollup of its statuses with a change entry for each move. See order.h. */
+/* order: building an order document from a creation request, the line
+ * model and the rollup of its statuses with a change entry for each move.
+ * See order.h. */
 #include "order.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "jsonutil.h"
+#include "order_shape.h"
 #include "rollup.h"
 
 #define MAX_ID_LEN 255
@@ -19,6 +22,11 @@ static void fail(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
 }
 
 void order_change(json_t *changes, const char *change_type, const char *entity_type, const char *entity_id,
@@ -39,16 +47,67 @@ json_t *order_line(const json_t *order, const char *line_item_id)
     return ju_find_by(json_object_get(order, "line_items"), "line_item_id", line_item_id);
 }
 
-int order_set_line_status(json_t *line, const char *status, json_t *changes)
+json_t *order_fo(const json_t *order, const char *fulfillment_order_id)
 {
-    const char *old = json_string_value(json_object_get(line, "status"));
-    if (old && strcmp(old, status) == 0)
+    return ju_find_by(json_object_get(order, "fulfillment_orders"), "fulfillment_order_id", fulfillment_order_id);
+}
+
+json_t *order_line_entries(const json_t *order, const char *line_item_id)
+{
+    json_t *out = json_array();
+    size_t i, k;
+    json_t *fo, *e;
+    json_array_foreach(json_object_get(order, "fulfillment_orders"), i, fo)
+    {
+        json_array_foreach(json_object_get(fo, "line_items"), k, e)
+        {
+            const char *id = str(e, "line_item_id");
+            if (id && line_item_id && !strcmp(id, line_item_id))
+                json_array_append(out, e);
+        }
+    }
+    return out;
+}
+
+int order_set_entry_status(json_t *entry, const char *status)
+{
+    const char *old = str(entry, "status");
+    if (old && !strcmp(old, status))
         return 0;
-    json_t *nv = json_string(status);
-    order_change(changes, "STATUS_CHANGE", "line_item", json_string_value(json_object_get(line, "line_item_id")),
-                 "status", json_object_get(line, "status"), nv);
-    json_object_set_new(line, "status", nv);
+    json_object_set_new(entry, "status", json_string(status));
     return 1;
+}
+
+int order_set_line_status(json_t *order, json_t *line, const char *status, json_t *changes)
+{
+    json_t *entries = order_line_entries(order, str(line, "line_item_id"));
+    int moved = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(entries, i, e)
+    {
+        moved |= order_set_entry_status(e, status);
+    }
+    json_decref(entries);
+    const char *old = str(line, "status");
+    if (!old || strcmp(old, status) != 0) {
+        json_t *nv = json_string(status);
+        order_change(changes, "STATUS_CHANGE", "line_item", str(line, "line_item_id"), "status",
+                     json_object_get(line, "status"), nv);
+        json_object_set_new(line, "status", nv);
+        moved = 1;
+    }
+    return moved;
+}
+
+void order_make_id(const char *prefix, const char *nonce, int seq, char out[32])
+{
+    char up[13];
+    size_t n = 0;
+    for (; nonce && nonce[n] && n < 12; n++)
+        up[n] = (char)toupper((unsigned char)nonce[n]);
+    up[n] = '\0';
+    snprintf(out, 32, "%.4s%s%02d", prefix, up, seq % 100);
 }
 
 /* An identifier: a non-empty string of at most MAX_ID_LEN bytes. */
@@ -70,6 +129,25 @@ static const char *id_member(const json_t *obj, const char *key, const char *whe
         return NULL;
     }
     return s;
+}
+
+/* Carriyo names a line's id `id`; shiprelay `line_item_id`: either is
+ * taken, both are shown. */
+static int line_id_alias(json_t *line, const char *where, char *err, size_t errlen)
+{
+    json_t *a = json_object_get(line, "line_item_id"), *b = json_object_get(line, "id");
+    if ((!a || json_is_null(a)) && b && !json_is_null(b))
+        json_object_set(line, "line_item_id", b);
+    int bad = 0;
+    const char *id = id_member(line, "line_item_id", where, 1, err, errlen, &bad);
+    if (bad)
+        return -1;
+    if (b && !json_is_null(b) && (!json_is_string(b) || strcmp(json_string_value(b), id) != 0)) {
+        fail(err, errlen, "%sid and line_item_id differ", where);
+        return -1;
+    }
+    json_object_set_new(line, "id", json_string(id));
+    return 0;
 }
 
 static int validate_lines(json_t *order, char *err, size_t errlen)
@@ -94,12 +172,14 @@ static int validate_lines(json_t *order, char *err, size_t errlen)
             return -1;
         }
         int bad = 0;
-        const char *id = id_member(line, "line_item_id", where, 1, err, errlen, &bad);
+        if (line_id_alias(line, where, err, errlen) != 0)
+            return -1;
+        const char *id = str(line, "line_item_id");
         id_member(line, "sku", where, 1, err, errlen, &bad);
         if (bad)
             return -1;
         for (size_t j = 0; j < i; j++)
-            if (strcmp(json_string_value(json_object_get(json_array_get(lines, j), "line_item_id")), id) == 0) {
+            if (strcmp(str(json_array_get(lines, j), "line_item_id"), id) == 0) {
                 fail(err, errlen, "%sline_item_id \"%s\" is used twice", where, id);
                 return -1;
             }
@@ -110,9 +190,9 @@ static int validate_lines(json_t *order, char *err, size_t errlen)
         }
         json_t *st = json_object_get(line, "status");
         enum line_status ls;
-        if (!st || json_is_null(st)) {
-            json_object_set_new(line, "status", json_string("open"));
-        } else if (!json_is_string(st) || !rollup_line_status_parse(json_string_value(st), &ls)) {
+        if (json_is_null(st)) {
+            json_object_del(line, "status");
+        } else if (st && (!json_is_string(st) || !rollup_line_status_parse(json_string_value(st), &ls))) {
             fail(err, errlen,
                  "%sstatus must be one of open, allocated, pick_in_progress, picked, pack_in_progress, "
                  "fulfilled, closed, cancelled",
@@ -123,9 +203,10 @@ static int validate_lines(json_t *order, char *err, size_t errlen)
     return 0;
 }
 
-/* Normalise a list of line references (strings, or objects with line_item_id)
- * into [{line_item_id[, quantity]}], each naming a line of the order.
- * `taken` (may be NULL) is an object used to refuse a line listed twice. */
+/* Normalise a list of line references (strings, or objects with
+ * line_item_id or id) into [{id, line_item_id[, quantity]}], each naming a
+ * line of the order. `taken` (may be NULL) is an object used to refuse a
+ * line listed twice. */
 static json_t *line_refs(json_t *order, json_t *list, const char *where, json_t *taken, int with_qty, char *err,
                          size_t errlen)
 {
@@ -138,8 +219,9 @@ static json_t *line_refs(json_t *order, json_t *list, const char *where, json_t 
     json_t *ref;
     json_array_foreach(list, i, ref)
     {
-        const char *id = json_is_string(ref) ? json_string_value(ref)
-                                             : json_string_value(json_object_get(ref, "line_item_id"));
+        const char *id = json_is_string(ref)                         ? json_string_value(ref)
+                         : json_is_string(json_object_get(ref, "line_item_id")) ? str(ref, "line_item_id")
+                                                                                : str(ref, "id");
         json_t *line = id ? order_line(order, id) : NULL;
         if (!line) {
             fail(err, errlen, "%s[%zu] must name a line item of this order", where, i);
@@ -152,11 +234,13 @@ static json_t *line_refs(json_t *order, json_t *list, const char *where, json_t 
         }
         if (taken)
             json_object_set_new(taken, id, json_string(where));
-        json_t *o = json_pack("{s:s}", "line_item_id", id);
+        json_t *o = json_pack("{s:s,s:s}", "id", id, "line_item_id", id);
         if (with_qty) {
             json_t *q = json_is_object(ref) ? json_object_get(ref, "quantity") : NULL;
-            if (q && (!json_is_integer(q) || json_integer_value(q) < 1)) {
-                fail(err, errlen, "%s[%zu].quantity must be a positive integer", where, i);
+            if (q && (!json_is_integer(q) || json_integer_value(q) < 1 ||
+                      json_integer_value(q) > json_integer_value(json_object_get(line, "quantity")))) {
+                fail(err, errlen, "%s[%zu].quantity must be a positive integer, at most the line's quantity", where,
+                     i);
                 json_decref(o);
                 goto bad;
             }
@@ -177,7 +261,7 @@ static int take_shipment(json_t *order, json_t *fo, const char *fo_id, json_t *s
         fail(err, errlen, "%s must be an object", where);
         return -1;
     }
-    char at[96];
+    char at[112];
     snprintf(at, sizeof at, "%s.", where);
     int bad = 0;
     const char *psr = id_member(s, "partner_shipment_reference", at, 0, err, errlen, &bad);
@@ -208,7 +292,8 @@ static int take_shipment(json_t *order, json_t *fo, const char *fo_id, json_t *s
         json_t *r;
         json_array_foreach(refs, i, r)
         {
-            const char *lid = json_string_value(json_object_get(r, "line_item_id"));
+            const char *lid = str(r, "line_item_id");
+            json_object_del(r, "id");
             if (!ju_find_by(json_object_get(fo, "line_items"), "line_item_id", lid)) {
                 fail(err, errlen, "%s[%zu]: line item \"%s\" is not in fulfillment order \"%s\"", lw, i, lid,
                      fo_id);
@@ -227,7 +312,26 @@ static int take_shipment(json_t *order, json_t *fo, const char *fo_id, json_t *s
     return 0;
 }
 
-static int validate_fulfillment_orders(json_t *order, char *err, size_t errlen)
+/* location_id from location_id, or else `location` ({id} or a string). */
+static int fo_location(json_t *fo, const char *where, char *err, size_t errlen)
+{
+    json_t *loc = json_object_get(fo, "location");
+    if (loc && !json_is_null(loc) && !json_is_object(loc) && !json_is_string(loc)) {
+        fail(err, errlen, "%slocation must be an object or a string", where);
+        return -1;
+    }
+    int bad = 0;
+    const char *id = id_member(fo, "location_id", where, 0, err, errlen, &bad);
+    if (bad)
+        return -1;
+    if (!id)
+        id = json_is_string(loc) ? json_string_value(loc) : str(loc, "id");
+    json_object_set_new(fo, "location_id", id && *id ? json_string(id) : json_null());
+    return 0;
+}
+
+static int validate_fulfillment_orders(json_t *order, const json_t *delivery, const char *nonce, char *err,
+                                       size_t errlen)
 {
     json_t *fos = json_object_get(order, "fulfillment_orders");
     if (!fos || json_is_null(fos)) {
@@ -251,19 +355,30 @@ static int validate_fulfillment_orders(json_t *order, char *err, size_t errlen)
             goto out;
         }
         int bad = 0;
-        const char *id = id_member(fo, "fulfillment_order_id", where, 1, err, errlen, &bad);
+        const char *id = id_member(fo, "fulfillment_order_id", where, 0, err, errlen, &bad);
+        id_member(fo, "partner_fulfillment_order_reference", where, 0, err, errlen, &bad);
         if (bad)
             goto out;
+        char made[32];
+        if (!id) {
+            order_make_id("FO", nonce, (int)i + 1, made);
+            json_object_set_new(fo, "fulfillment_order_id", json_string(made));
+            id = made;
+        }
         for (size_t j = 0; j < i; j++)
-            if (strcmp(json_string_value(json_object_get(json_array_get(fos, j), "fulfillment_order_id")), id) ==
-                0) {
+            if (strcmp(str(json_array_get(fos, j), "fulfillment_order_id"), id) == 0) {
                 fail(err, errlen, "%sfulfillment_order_id \"%s\" is used twice", where, id);
                 goto out;
             }
-        json_t *loc = json_object_get(fo, "location");
-        if (loc && !json_is_object(loc) && !json_is_string(loc)) {
-            fail(err, errlen, "%slocation must be an object or a string", where);
+        if (fo_location(fo, where, err, errlen) != 0 || order_shape_delivery(fo, where, err, errlen) != 0)
             goto out;
+        if (!json_is_string(json_object_get(fo, "delivery_method"))) {
+            const char *k;
+            json_t *v;
+            json_object_foreach((json_t *)delivery, k, v)
+            {
+                json_object_set(fo, k, v);
+            }
         }
         char lw[80];
         snprintf(lw, sizeof lw, "fulfillment_orders[%zu].line_items", i);
@@ -271,13 +386,21 @@ static int validate_fulfillment_orders(json_t *order, char *err, size_t errlen)
         json_t *refs = list ? line_refs(order, list, lw, taken, 1, err, errlen) : json_array();
         if (!refs)
             goto out;
+        /* A line's status, when given, is its FO lines'; else a located FO's lines are allocated. */
+        bool located = json_is_string(json_object_get(fo, "location_id"));
+        size_t k;
+        json_t *ref;
+        json_array_foreach(refs, k, ref)
+        {
+            const char *given = str(order_line(order, str(ref, "line_item_id")), "status");
+            json_object_set_new(ref, "status", json_string(given ? given : located ? "allocated" : "open"));
+        }
         json_object_set_new(fo, "line_items", refs);
         json_t *ships = json_object_get(fo, "shipments");
         if (ships && !json_is_array(ships)) {
             fail(err, errlen, "%sshipments must be an array", where);
             goto out;
         }
-        size_t k;
         json_t *s;
         json_array_foreach(ships, k, s)
         {
@@ -295,78 +418,165 @@ out:
     return rc;
 }
 
-json_t *order_create(const json_t *body, const char *tenant, const char *order_id, const char *now_iso,
-                     json_t *changes, char *err, size_t errlen)
+/* Members the server sets: dropped from a creation request. */
+static const char *const server_set[] = {"status", "cancellation_reason", "cancellation", "auto_allocation_failed",
+                                         "redacted", "redaction", "error_details", "update_source",
+                                         "creation_date", "update_date", "pending_delivery", NULL};
+
+static int take_source(json_t *order, const json_t *origin, char *err, size_t errlen)
+{
+    json_t *cs = json_object_get(order, "creation_source");
+    if (cs && !json_is_null(cs) && !json_is_object(cs)) {
+        fail(err, errlen, "creation_source must be an object");
+        return -1;
+    }
+    json_t *src = json_is_object(cs) ? json_deep_copy(cs) : json_object();
+    json_t *st = json_object_get(src, "source_type");
+    if (st && !json_is_null(st) && !json_is_string(st)) {
+        json_decref(src);
+        fail(err, errlen, "creation_source.source_type must be a string");
+        return -1;
+    }
+    if (!json_is_string(st))
+        json_object_set_new(src, "source_type", json_string("API"));
+    /* The client says what kind of source it is (SHOPIFY turns auto-close
+     * off) and may name it; the relay says the rest. */
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)origin, k, v)
+    {
+        if (!strcmp(k, "source_type") || (!strcmp(k, "source_id") && json_is_string(json_object_get(src, k))))
+            continue;
+        json_object_set(src, k, v);
+    }
+    json_object_set_new(order, "creation_source", src);
+    json_object_set_new(order, "update_source", json_deep_copy(src));
+    return 0;
+}
+
+/* The request-only delivery members, taken off the order: a new object. */
+static json_t *take_delivery(json_t *order, char *err, size_t errlen)
+{
+    json_t *d = json_object();
+    for (size_t i = 0; order_shape_delivery_members[i]; i++) {
+        json_t *v = json_object_get(order, order_shape_delivery_members[i]);
+        if (v)
+            json_object_set(d, order_shape_delivery_members[i], v);
+        json_object_del(order, order_shape_delivery_members[i]);
+    }
+    if (order_shape_delivery(d, "", err, errlen) != 0) {
+        json_decref(d);
+        return NULL;
+    }
+    return d;
+}
+
+json_t *order_create(const json_t *body, const char *tenant, const char *order_id, const json_t *origin,
+                     const char *now_iso, json_t *changes, char *err, size_t errlen)
 {
     if (!json_is_object(body)) {
         fail(err, errlen, "the body must be a JSON object");
         return NULL;
     }
-    json_t *order = json_deep_copy(body);
+    json_t *order = json_deep_copy(body), *delivery = NULL;
+    for (size_t i = 0; server_set[i]; i++)
+        json_object_del(order, server_set[i]);
     int bad = 0;
     id_member(order, "partner_order_reference", "", 1, err, errlen, &bad);
     if (bad)
         goto bad;
-    json_t *cs = json_object_get(order, "creation_source");
-    if (cs && !json_is_null(cs)) {
-        if (!json_is_object(cs)) {
-            fail(err, errlen, "creation_source must be an object");
+    for (size_t i = 0; order_shape_simple_members[i]; i++) {
+        json_t *v = json_object_get(order, order_shape_simple_members[i]);
+        if (!v || (json_is_null(v) && strcmp(order_shape_simple_members[i], "merchant") != 0))
+            continue;
+        json_t *n = order_shape_value(order_shape_simple_members[i], v, err, errlen);
+        if (!n)
             goto bad;
-        }
-        json_t *st = json_object_get(cs, "source_type");
-        if (st && !json_is_string(st)) {
-            fail(err, errlen, "creation_source.source_type must be a string");
-            goto bad;
-        }
-    } else {
-        json_object_set_new(order, "creation_source", json_pack("{s:s}", "source_type", "API"));
+        json_object_set_new(order, order_shape_simple_members[i], n);
     }
-    json_t *cust = json_object_get(order, "customer");
-    if (cust && !json_is_object(cust) && !json_is_null(cust)) {
-        fail(err, errlen, "customer must be an object");
+    if (!json_object_get(order, "merchant"))
+        json_object_set_new(order, "merchant", json_string(tenant));
+    const char *ck = json_string_value(json_object_get(json_object_get(order, "customer"), "customer_key"));
+    if (ck && !json_is_string(json_object_get(order, "customer_key")))
+        json_object_set_new(order, "customer_key", json_string(ck));
+    if (take_source(order, origin, err, errlen) != 0)
         goto bad;
-    }
-    if (validate_lines(order, err, errlen) != 0)
+    delivery = take_delivery(order, err, errlen);
+    if (!delivery || validate_lines(order, err, errlen) != 0)
         goto bad;
     json_object_set_new(order, "shipments", json_array());
-    if (validate_fulfillment_orders(order, err, errlen) != 0)
+    const char *nonce = strchr(order_id, '_') ? strchr(order_id, '_') + 1 : order_id;
+    if (validate_fulfillment_orders(order, delivery, nonce, err, errlen) != 0)
         goto bad;
+    size_t i;
+    json_t *line;
+    bool unplaced = false;
+    json_array_foreach(json_object_get(order, "line_items"), i, line)
+    {
+        json_t *entries = order_line_entries(order, str(line, "line_item_id"));
+        unplaced = unplaced || json_array_size(entries) == 0;
+        json_decref(entries);
+    }
+    if (unplaced && json_object_size(delivery))
+        json_object_set(order, "pending_delivery", delivery);
     json_object_set_new(order, "tenant", json_string(tenant));
     json_object_set_new(order, "order_id", json_string(order_id));
     json_object_set_new(order, "creation_date", json_string(now_iso));
     json_object_set_new(order, "update_date", json_string(now_iso));
-    json_object_del(order, "status");
+    order_shape_defaults(order);
     order_change(changes, "ORDER_CREATED", "order", order_id, NULL, NULL,
                  json_object_get(order, "partner_order_reference"));
     json_t *scratch = json_array(); /* the first rollup is part of creation, not a change */
     order_recompute(order, scratch);
     json_decref(scratch);
+    json_decref(delivery);
     return order;
 bad:
+    json_decref(delivery);
     json_decref(order);
     return NULL;
 }
 
-static enum line_status line_status_of(const json_t *line)
+static enum line_status status_of(const json_t *o, enum line_status fallback)
 {
-    enum line_status s = LINE_OPEN;
-    const char *name = json_string_value(json_object_get(line, "status"));
+    enum line_status s = fallback;
+    const char *name = str(o, "status");
     if (name)
         rollup_line_status_parse(name, &s);
     return s;
 }
 
-/* Set entity[field] to the status name, logging a change; returns 1 if it moved. */
-static int set_status(json_t *entity, const char *entity_type, const char *id_key, enum rollup_status s,
-                      json_t *changes)
+/* A line's status over its FO lines (see order.h). */
+static enum line_status derive(const enum line_status *s, size_t n)
 {
-    const char *name = rollup_status_name(s);
+    size_t live = 0, closed = 0, done = 0;
+    enum line_status least = LINE_CLOSED;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == LINE_CANCELLED)
+            continue;
+        live++;
+        closed += s[i] == LINE_CLOSED;
+        done += s[i] == LINE_FULFILLED || s[i] == LINE_CLOSED;
+        if (s[i] < least)
+            least = s[i];
+    }
+    if (!live)
+        return LINE_CANCELLED;
+    if (closed == live)
+        return LINE_CLOSED;
+    if (done == live)
+        return LINE_FULFILLED;
+    return least;
+}
+
+/* Set entity[field] to the status name, logging a change; returns 1 if it moved. */
+static int set_status(json_t *entity, const char *entity_type, const char *id_key, const char *name, json_t *changes)
+{
     json_t *old = json_object_get(entity, "status");
     if (old && json_is_string(old) && strcmp(json_string_value(old), name) == 0)
         return 0;
     json_t *nv = json_string(name);
-    order_change(changes, "STATUS_CHANGE", entity_type, json_string_value(json_object_get(entity, id_key)),
-                 "status", old, nv);
+    order_change(changes, "STATUS_CHANGE", entity_type, str(entity, id_key), "status", old, nv);
     json_object_set_new(entity, "status", nv);
     return 1;
 }
@@ -375,39 +585,52 @@ int order_recompute(json_t *order, json_t *changes)
 {
     json_t *lines = json_object_get(order, "line_items");
     json_t *fos = json_object_get(order, "fulfillment_orders");
-    size_t nfo = json_array_size(fos), nlines = json_array_size(lines);
-    enum rollup_status fo_status[nfo + 1];
-    enum line_status buf[nlines + 1];
-    json_t *assigned = json_object();
-    int moved = 0;
-    size_t i;
-    json_t *fo;
+    size_t nfo = json_array_size(fos), nlines = json_array_size(lines), nentries = 0;
+    size_t i, k;
+    json_t *fo, *e, *line;
     json_array_foreach(fos, i, fo)
     {
-        size_t n = 0, k;
-        json_t *ref;
-        json_array_foreach(json_object_get(fo, "line_items"), k, ref)
+        json_array_foreach(json_object_get(fo, "line_items"), k, e)
         {
-            const char *id = json_string_value(json_object_get(ref, "line_item_id"));
-            json_t *line = order_line(order, id);
-            if (!line)
-                continue;
-            json_object_set_new(assigned, id, json_true());
-            buf[n++] = line_status_of(line);
+            nentries++;
+            if (!json_object_get(e, "status")) /* stored before FO lines had statuses: the line's */
+                json_object_set(e, "status", json_object_get(order_line(order, str(e, "line_item_id")), "status"));
+            if (!json_object_get(e, "status"))
+                json_object_set_new(e, "status", json_string("open"));
         }
-        fo_status[i] = rollup_fulfillment_order(buf, n);
-        moved += set_status(fo, "fulfillment_order", "fulfillment_order_id", fo_status[i], changes);
     }
+    enum rollup_status fo_status[nfo + 1];
+    enum line_status buf[(nentries > nlines ? nentries : nlines) + 1];
+    int moved = 0;
     size_t n_unassigned = 0;
-    json_t *line;
+    enum line_status unassigned[nlines + 1];
     json_array_foreach(lines, i, line)
     {
-        if (!json_object_get(assigned, json_string_value(json_object_get(line, "line_item_id"))))
-            buf[n_unassigned++] = line_status_of(line);
+        json_t *entries = order_line_entries(order, str(line, "line_item_id"));
+        size_t n = 0;
+        json_array_foreach(entries, k, e)
+        {
+            buf[n++] = status_of(e, LINE_OPEN);
+        }
+        json_decref(entries);
+        enum line_status s = n ? derive(buf, n) : status_of(line, LINE_OPEN);
+        if (!n)
+            unassigned[n_unassigned++] = s;
+        moved += set_status(line, "line_item", "line_item_id", rollup_line_status_name(s), changes);
     }
-    json_decref(assigned);
+    json_array_foreach(fos, i, fo)
+    {
+        size_t n = 0;
+        json_array_foreach(json_object_get(fo, "line_items"), k, e)
+        {
+            buf[n++] = status_of(e, LINE_OPEN);
+        }
+        fo_status[i] = rollup_fulfillment_order(buf, n);
+        moved += set_status(fo, "fulfillment_order", "fulfillment_order_id", rollup_status_name(fo_status[i]),
+                            changes);
+    }
     if (n_unassigned)
-        fo_status[nfo++] = rollup_fulfillment_order(buf, n_unassigned);
-    moved += set_status(order, "order", "order_id", rollup_order(fo_status, nfo), changes);
+        fo_status[nfo++] = rollup_fulfillment_order(unassigned, n_unassigned);
+    moved += set_status(order, "order", "order_id", rollup_status_name(rollup_order(fo_status, nfo)), changes);
     return moved;
 }

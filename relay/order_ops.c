@@ -33,30 +33,25 @@ static void note_cancellation(json_t *order, const char *reason, bool late, cons
     json_object_set_new(order, "cancellation", c);
 }
 
-/* Lines → cancelled (those not cancelled yet); returns how many moved. */
-static int cancel_lines_where(json_t *order, const json_t *only_ids, const json_t *fo, json_t *changes)
+/* Lines → cancelled (those not cancelled yet), or with fo only that FO's
+ * lines; returns how many moved. */
+static int cancel_lines_where(json_t *order, const json_t *fo, json_t *changes)
 {
     int moved = 0;
     size_t i;
     json_t *line;
+    if (fo) {
+        json_array_foreach(json_object_get(fo, "line_items"), i, line)
+        {
+            if (line_status(line) != LINE_CANCELLED)
+                moved += order_set_entry_status(line, "cancelled");
+        }
+        return moved;
+    }
     json_array_foreach(json_object_get(order, "line_items"), i, line)
     {
-        const char *id = str(line, "line_item_id");
-        if (fo && !ju_find_by(json_object_get(fo, "line_items"), "line_item_id", id))
-            continue;
-        if (only_ids) {
-            bool named = false;
-            size_t k;
-            json_t *v;
-            json_array_foreach(only_ids, k, v)
-            {
-                named = named || (json_string_value(v) && !strcmp(json_string_value(v), id));
-            }
-            if (!named)
-                continue;
-        }
         if (line_status(line) != LINE_CANCELLED)
-            moved += order_set_line_status(line, "cancelled", changes);
+            moved += order_set_line_status(order, line, "cancelled", changes);
     }
     return moved;
 }
@@ -96,23 +91,39 @@ enum ops_result ops_cancel_order(json_t *order, const char *reason, bool force, 
         return OPS_REFUSED;
     }
     note_cancellation(order, reason, !early, now_iso, changes);
-    cancel_lines_where(order, NULL, NULL, changes);
+    cancel_lines_where(order, NULL, changes);
     order_recompute(order, changes);
     return OPS_CHANGED;
 }
 
-/* The first line of fo (or of ids) that is fulfilled or closed, or NULL. */
+/* The first line of fo (or of ids, over every FO) that is fulfilled or
+ * closed, or NULL. */
 static const char *first_done_line(const json_t *order, const json_t *fo, const json_t *ids)
 {
-    size_t i;
-    json_t *ref;
-    json_array_foreach(fo ? json_object_get(fo, "line_items") : ids, i, ref)
+    size_t i, k;
+    json_t *ref, *e;
+    if (fo) {
+        json_array_foreach(json_object_get(fo, "line_items"), i, ref)
+        {
+            enum line_status s = line_status(ref);
+            if (s == LINE_FULFILLED || s == LINE_CLOSED)
+                return str(ref, "line_item_id");
+        }
+        return NULL;
+    }
+    json_array_foreach(ids, i, ref)
     {
-        const char *id = fo ? str(ref, "line_item_id") : json_string_value(ref);
-        json_t *line = order_line(order, id);
-        enum line_status s = line ? line_status(line) : LINE_OPEN;
-        if (s == LINE_FULFILLED || s == LINE_CLOSED)
-            return id;
+        json_t *line = order_line(order, json_string_value(ref));
+        json_t *entries = order_line_entries(order, json_string_value(ref));
+        bool done = json_array_size(entries) == 0 && line &&
+                    (line_status(line) == LINE_FULFILLED || line_status(line) == LINE_CLOSED);
+        json_array_foreach(entries, k, e)
+        {
+            done = done || line_status(e) == LINE_FULFILLED || line_status(e) == LINE_CLOSED;
+        }
+        json_decref(entries);
+        if (done)
+            return json_string_value(ref);
     }
     return NULL;
 }
@@ -139,7 +150,7 @@ enum ops_result ops_cancel_fulfillment_order(json_t *order, const char *fo_id, c
     order_change(changes, "CANCELLATION", "fulfillment_order", fo_id, "cancellation_reason",
                  json_object_get(fo, "cancellation_reason"), why);
     json_object_set_new(fo, "cancellation_reason", why);
-    cancel_lines_where(order, NULL, fo, changes);
+    cancel_lines_where(order, fo, changes);
     order_recompute(order, changes);
     return OPS_CHANGED;
 }
@@ -172,7 +183,7 @@ enum ops_result ops_cancel_lines(json_t *order, const json_t *line_ids, const ch
         json_t *line = order_line(order, json_string_value(v));
         if (line_status(line) != LINE_CANCELLED) {
             json_object_set_new(line, "cancellation_reason", json_string(reason));
-            order_set_line_status(line, "cancelled", changes);
+            order_set_line_status(order, line, "cancelled", changes);
         }
     }
     order_recompute(order, changes);
@@ -213,9 +224,8 @@ enum ops_result ops_unfulfill(json_t *order, const char *fo_id, const char *now_
     json_t *ref;
     json_array_foreach(json_object_get(fo, "line_items"), i, ref)
     {
-        json_t *line = order_line(order, str(ref, "line_item_id"));
-        if (line && line_status(line) == LINE_FULFILLED) {
-            order_set_line_status(line, "allocated", changes);
+        if (line_status(ref) == LINE_FULFILLED) {
+            order_set_entry_status(ref, "allocated");
             json_object_set_new(unfulfilled, str(ref, "line_item_id"), json_true());
         }
     }

@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "fulfillment_event.h"
 #include "jsonutil.h"
+#include "order_shape.h"
 #include "shipment_update.h"
 #include "store.h"
 #include "syslog.h"
@@ -53,7 +54,7 @@ static int dedupe(struct store_txn *txn, const char *tenant, const char *source,
 
 int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char *tenant, const char *source,
                     const char *correlation_id, const json_t *event, const char *now_iso,
-                    enum pipeline_outcome *outcome, char order_id[64])
+                    enum pipeline_outcome *outcome, char order_id[64], const json_t *update_source)
 {
     int dup = dedupe(txn, tenant, source, event, now_iso);
     if (dup == STORE_EIO)
@@ -85,7 +86,8 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
     *outcome = PIPELINE_UNCHANGED;
     if (pipeline_apply(cfg, order, event, now_iso, changes)) {
         char *label = xasprintf("hook:%s", source);
-        rc = pipeline_store_order(txn, cfg, tenant, before, order, changes, label, correlation_id, now_iso);
+        struct pipeline_write w = {cfg, tenant, label, correlation_id, now_iso, update_source, NULL};
+        rc = pipeline_store_order(txn, &w, before, order, changes);
         free(label);
         *outcome = PIPELINE_APPLIED;
     }
@@ -166,20 +168,31 @@ static int emit_webhooks(struct store_txn *txn, const char *tenant, const json_t
     return rc;
 }
 
-int pipeline_store_order(struct store_txn *txn, const struct config *cfg, const char *tenant, const json_t *before,
-                         json_t *order, json_t *changes, const char *source, const char *correlation_id,
-                         const char *now_iso)
+int pipeline_store_order(struct store_txn *txn, const struct pipeline_write *w, const json_t *before, json_t *order,
+                         json_t *changes)
 {
     /* Events that arrived before the order, or under a tracking number the
      * change just taught a shipment, belong to it now. */
-    int rc = unpark(txn, cfg, tenant, order, now_iso, changes);
+    int rc = unpark(txn, w->cfg, w->tenant, order, w->now_iso, changes);
     if (rc != STORE_OK)
         return rc;
-    json_object_set_new(order, "update_date", json_string(now_iso));
+    order_shape_defaults(order);
+    json_object_set_new(order, "update_date", json_string(w->now_iso));
+    if (w->update_source) {
+        json_object_set_new(order, "update_source", json_deep_copy(w->update_source));
+        size_t i;
+        json_t *c;
+        json_array_foreach(changes, i, c)
+        {
+            if (!json_object_get(c, "update_source"))
+                json_object_set(c, "update_source", (json_t *)w->update_source);
+        }
+    }
+    const char *tenant = w->tenant;
     rc = before ? store_order_update(txn, tenant, order) : store_order_insert(txn, tenant, order);
     if (rc == STORE_OK)
-        rc = store_changelog_add(txn, tenant, str(order, "order_id"), now_iso, source, changes);
+        rc = store_changelog_add(txn, tenant, str(order, "order_id"), w->now_iso, w->source, changes);
     if (rc == STORE_OK)
-        rc = emit_webhooks(txn, tenant, before, order, changes, correlation_id, now_iso);
+        rc = emit_webhooks(txn, tenant, before, order, changes, w->correlation_id, w->now_iso);
     return rc;
 }

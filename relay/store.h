@@ -81,11 +81,14 @@ void store_stats(struct store *st, unsigned long *jobs, unsigned long *commits, 
  * stays open). STORE_OK, or STORE_EIO when the transaction is lost. */
 int store_job_undo(struct store_txn *txn);
 json_t *store_order_get(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref);
-/* STORE_OK, STORE_EXISTS, or STORE_EIO. */
+/* STORE_OK, STORE_EXISTS (another order of the tenant has its
+ * partner_order_reference), or STORE_EIO. The order's merchant,
+ * customer_key, status and dates are kept beside it for the list. */
 int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order);
 int store_order_update(struct store_txn *txn, const char *tenant, const json_t *order);
 /* Store each entry of changes (see order.h) stamped with log_date and source
- * (an entry's own "source" member, when it has one, wins). */
+ * (an entry's own "source" member, when it has one, wins), with the
+ * entry's "update_source" member when it has one. */
 int store_changelog_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *log_date,
                         const char *source, const json_t *changes);
 
@@ -148,6 +151,19 @@ void store_reader_close(struct store_reader *rd);
 /* NULL when there is no such order (or on error: *failed set when failed != NULL). */
 json_t *store_read_order(struct store_reader *rd, const char *tenant, enum store_key key, const char *ref,
                          bool *failed);
+/* GET /orders (store_orders.c): the tenant's orders matching every filter
+ * given (NULL: any), in the order they were created (newest first when
+ * newest_first), after the row `after` (0: from the start), at most limit:
+ * [{seq, doc}] (doc parsed). Each filter is served by an index. NULL on
+ * error. Dates are ISO strings as the store keeps them. */
+struct store_order_filter {
+    const char *status, *merchant, *customer_key;
+    const char *created_from, *created_to, *updated_from, *updated_to; /* inclusive */
+    bool newest_first;
+    long long after;
+    int limit;
+};
+json_t *store_read_orders(struct store_reader *rd, const char *tenant, const struct store_order_filter *f);
 /* The order's change log as an array, oldest first unless newest_first. NULL on error. */
 json_t *store_read_changelogs(struct store_reader *rd, const char *tenant, const char *order_id, bool newest_first);
 

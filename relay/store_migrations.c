@@ -156,5 +156,25 @@ const char *const store_migrations[] = {
     "UPDATE orders SET status = COALESCE(json_extract(doc, '$.status'), '');"
     "CREATE INDEX orders_by_status ON orders (status, update_date);"
     "CREATE INDEX orders_by_tenant_status ON orders (tenant, status, update_date);",
+
+    /* 8: Carriyo order API parity (issue 12, first half). Orders carry merchant, customer_key
+     * and creation_date as columns, so every filter of GET /orders is served by an index (paged
+     * by rowid, which each index ends with); the status index without update_date serves the
+     * status filter in rowid order. Change-log rows keep the change's update_source. Webhook
+     * endpoints choose their payload format (standard or carriyo). */
+    "ALTER TABLE orders ADD COLUMN merchant TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE orders ADD COLUMN customer_key TEXT;"
+    "ALTER TABLE orders ADD COLUMN creation_date TEXT NOT NULL DEFAULT '';"
+    "UPDATE orders SET merchant = COALESCE(json_extract(doc, '$.merchant'), tenant),"
+    "  customer_key = COALESCE(json_extract(doc, '$.customer_key'), json_extract(doc, '$.customer.customer_key')),"
+    "  creation_date = COALESCE(json_extract(doc, '$.creation_date'), update_date);"
+    "CREATE INDEX orders_list_by_tenant ON orders (tenant);"
+    "CREATE INDEX orders_list_by_status ON orders (tenant, status);"
+    "CREATE INDEX orders_list_by_merchant ON orders (tenant, merchant);"
+    "CREATE INDEX orders_list_by_customer ON orders (tenant, customer_key);"
+    "CREATE INDEX orders_list_by_created ON orders (tenant, creation_date);"
+    "CREATE INDEX orders_list_by_updated ON orders (tenant, update_date);"
+    "ALTER TABLE change_logs ADD COLUMN update_source TEXT;"
+    "ALTER TABLE webhook_endpoints ADD COLUMN payload_format TEXT NOT NULL DEFAULT 'standard';",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -328,11 +328,13 @@ static int prepare_writer(struct store_txn *t)
 {
     t->get_by_id = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND order_id=?2");
     t->get_by_ref = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND partner_order_reference=?2");
-    t->insert = prep(t->db, "INSERT INTO orders (tenant, order_id, partner_order_reference, doc, update_date, status) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    t->update = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5 WHERE tenant=?1 AND order_id=?2");
+    t->insert = prep(t->db, "INSERT INTO orders (tenant, order_id, partner_order_reference, doc, update_date, status, "
+                            "merchant, customer_key, creation_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    t->update = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5, partner_order_reference=?6, "
+                            "merchant=?7, customer_key=?8 WHERE tenant=?1 AND order_id=?2");
     t->log = prep(t->db, "INSERT INTO change_logs (tenant, order_id, log_date, change_type, source, entity_type, "
-                         "entity_id, field, old_value, new_value) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+                         "entity_id, field, old_value, new_value, update_source) "
+                         "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
     t->key_put = prep(t->db, "INSERT OR REPLACE INTO shipment_keys (tenant, tracking_no, order_id) VALUES (?1,?2,?3)");
     t->get_by_tracking = prep(t->db, "SELECT o.doc FROM shipment_keys k JOIN orders o ON o.tenant=k.tenant AND "
                                      "o.order_id=k.order_id WHERE k.tenant=?1 AND k.tracking_no=?2");
@@ -523,6 +525,15 @@ static int index_shipments(struct store_txn *txn, const char *tenant, const json
     return STORE_OK;
 }
 
+/* The columns beside the document that the list filters use. */
+static void bind_columns(sqlite3_stmt *s, int merchant, int customer_key, const json_t *order)
+{
+    const char *m = json_string_value(json_object_get(order, "merchant"));
+    sq_text(s, merchant, m ? m : "");
+    const char *ck = json_string_value(json_object_get(order, "customer_key"));
+    sq_text(s, customer_key, ck ? ck : json_string_value(json_object_get(json_object_get(order, "customer"), "customer_key")));
+}
+
 int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order)
 {
     char *doc = ju_dump(order);
@@ -533,6 +544,9 @@ int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *
     sqlite3_bind_text(s, 4, doc, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
     sq_text(s, 6, order_status(order));
+    bind_columns(s, 7, 8, order);
+    const char *created = json_string_value(json_object_get(order, "creation_date"));
+    sq_text(s, 9, created ? created : json_string_value(json_object_get(order, "update_date")));
     int rc = step_done(s);
     free(doc);
     return rc == STORE_OK ? index_shipments(txn, tenant, order) : rc;
@@ -547,8 +561,12 @@ int store_order_update(struct store_txn *txn, const char *tenant, const json_t *
     sqlite3_bind_text(s, 3, doc, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
     sq_text(s, 5, order_status(order));
+    sq_text(s, 6, json_string_value(json_object_get(order, "partner_order_reference")));
+    bind_columns(s, 7, 8, order);
     int rc = step_done(s);
     free(doc);
+    if (rc == STORE_EXISTS)
+        return STORE_EXISTS; /* another order of the tenant has that partner_order_reference */
     if (rc != STORE_OK || sqlite3_changes(txn->db) != 1)
         return STORE_EIO;
     return index_shipments(txn, tenant, order);
@@ -665,7 +683,7 @@ int store_changelog_add(struct store_txn *txn, const char *tenant, const char *o
     json_array_foreach(changes, i, e)
     {
         sqlite3_stmt *s = txn->log;
-        char *scratch[2] = {0};
+        char *scratch[3] = {0};
         sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, order_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, log_date, -1, SQLITE_STATIC);
@@ -677,9 +695,11 @@ int store_changelog_add(struct store_txn *txn, const char *tenant, const char *o
             sqlite3_bind_text(s, 6 + c, json_string_value(json_object_get(e, cols[c])), -1, SQLITE_STATIC);
         bind_value(s, 9, json_object_get(e, "old_value"), &scratch[0]);
         bind_value(s, 10, json_object_get(e, "new_value"), &scratch[1]);
+        bind_value(s, 11, json_object_get(e, "update_source"), &scratch[2]);
         int rc = step_done(s);
         free(scratch[0]);
         free(scratch[1]);
+        free(scratch[2]);
         if (rc != STORE_OK)
             return STORE_EIO;
     }
@@ -688,7 +708,7 @@ int store_changelog_add(struct store_txn *txn, const char *tenant, const char *o
 
 /* ---- readers ---- */
 
-#define LOG_COLUMNS "log_date, change_type, source, entity_type, entity_id, field, old_value, new_value"
+#define LOG_COLUMNS "log_date, change_type, source, entity_type, entity_id, field, old_value, new_value, update_source"
 
 struct store_reader *store_reader_open(struct store *st, char *err, size_t errlen)
 {
@@ -741,8 +761,8 @@ static json_t *column_value(sqlite3_stmt *s, int col)
 
 json_t *store_read_changelogs(struct store_reader *rd, const char *tenant, const char *order_id, bool newest_first)
 {
-    static const char *names[] = {"log_date", "change_type", "source", "entity_type",
-                                  "entity_id", "field",       "old_value", "new_value"};
+    static const char *names[] = {"log_date", "change_type", "source",    "entity_type",  "entity_id",
+                                  "field",    "old_value",   "new_value", "update_source"};
     sqlite3_stmt *s = newest_first ? rd->logs_desc : rd->logs_asc;
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, order_id, -1, SQLITE_STATIC);
@@ -750,7 +770,7 @@ json_t *store_read_changelogs(struct store_reader *rd, const char *tenant, const
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         json_t *e = json_object();
-        for (int c = 0; c < 8; c++) {
+        for (int c = 0; c < 9; c++) {
             const char *t = (const char *)sqlite3_column_text(s, c);
             json_object_set_new(e, names[c], c >= 6 ? column_value(s, c) : t ? json_string(t) : json_null());
         }

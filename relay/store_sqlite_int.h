@@ -8,6 +8,7 @@
 #define SHIPRELAY_STORE_SQLITE_INT_H
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "store.h"
 
@@ -61,6 +62,11 @@ int sq_done(sqlite3_stmt *s);
 json_t *sq_rows(sqlite3_stmt *s);
 /* Bind text that may be NULL. */
 void sq_text(sqlite3_stmt *s, int idx, const char *text);
+/* store_orders.c: the list query for f (exposed for the test that checks
+ * each filter is served by an index): its SQL, the filter values in bind
+ * order after the tenant (the count is returned), and whether the rowid
+ * bound is bound after them. */
+int store_orders_list_sql(const struct store_order_filter *f, char sql[1024], const char *values[8], bool *bound);
 /* Account for bytes entering (len > 0) or leaving (len < 0) the body spool in
  * this job; STORE_SPOOL_FULL when adding them would cross the cap. */
 int sq_spool_account(struct store_txn *txn, long long len);

@@ -12,5 +12,10 @@
 int64_t time_now_ms(void);
 /* Format ms into out (at least TIME_ISO_LEN bytes). */
 void time_format_iso(int64_t ms, char out[TIME_ISO_LEN]);
+/* Parse ISO 8601 as clients send it: "YYYY-MM-DD", or a date-time
+ * "YYYY-MM-DDTHH:MM[:SS[.fff…]]" with an optional "Z", "±HH:MM" or "±HHMM"
+ * (none: UTC). *has_offset (may be NULL) says whether one was given.
+ * 0 with ms since the epoch, or -1 when malformed. */
+int time_parse_iso(const char *s, int64_t *ms, int *has_offset);
 
 #endif

@@ -72,13 +72,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             json_array_append_new(events, ev);
     } else { /* an order to create */
         json_t *changes = json_array();
-        json_t *o = order_create(body, "t", "ord", "2026-01-01T00:00:00.000Z", changes, err, sizeof err);
+        json_t *o = order_create(body, "t", "ord", NULL, "2026-01-01T00:00:00.000Z", changes, err, sizeof err);
         json_decref(o);
         json_decref(changes);
     }
     /* Whatever events came out are applied to a known order. */
     json_t *ob = json_loads(order_json, 0, NULL), *changes = json_array();
-    json_t *order = order_create(ob, "t", "ord", "2026-01-01T00:00:00.000Z", changes, err, sizeof err);
+    json_t *order = order_create(ob, "t", "ord", NULL, "2026-01-01T00:00:00.000Z", changes, err, sizeof err);
     static struct config cfg;
     static int ready;
     if (!ready) {

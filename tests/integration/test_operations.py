@@ -43,7 +43,7 @@ class OperationsTest(unittest.TestCase):
         return r.json
 
     def logs(self, ref):
-        return self.relay.get("/orders/%s/change-logs?key=partner_order_reference" % ref).json["change_logs"]
+        return self.relay.get("/orders/%s/change-logs?key=partner_order_reference" % ref).json
 
     def events_for(self, ref, wait_for=None):
         deadline = time.time() + 10

@@ -96,7 +96,8 @@ static void errors_name_file_and_line(void **state)
         {"[tenant \"a b\"]\napi_key = 0123456789abcdefg\n", "2: tenant id \"a b\" must be 1-64 of A-Z a-z 0-9 - _ ."},
         {"[tenant \"acme\"]\napi_key = short\n", "2: tenant \"acme\" api_key must be at least 16 characters"},
         {"[tenant \"acme\"]\nkey = 0123456789abcdefg\n",
-         "2: unknown key \"key\" in [tenant \"acme\"] (known: api_key, client_id, client_secret, require_oauth)"},
+         "2: unknown key \"key\" in [tenant \"acme\"] (known: api_key, client_id, client_secret, require_oauth, "
+         "change_logs)"},
         {"[tenant \"acme\"]\napi_key = 0123456789abcdefg\nclient_secret = 0123456789abcdefg\n",
          "3: tenant \"acme\" client_secret has no client_id before it"},
         {"[tenant \"acme\"]\napi_key = 0123456789abcdefg\nclient_id = oms\nclient_secret = short\n",

@@ -32,7 +32,7 @@ static json_t *make(const char *l1, const char *l2, const char *l3, const char *
              l1, l2, l3);
     json_t *body = json_loads(text, 0, NULL), *changes = json_array();
     char err[256];
-    json_t *o = order_create(body, "t", "ord", NOW, changes, err, sizeof err);
+    json_t *o = order_create(body, "t", "ord", NULL, NOW, changes, err, sizeof err);
     assert_non_null(o);
     if (s1_status)
         json_object_set_new(json_array_get(json_object_get(o, "shipments"), 0), "status", json_string(s1_status));
