@@ -150,6 +150,37 @@ static int line_id_alias(json_t *line, const char *where, char *err, size_t errl
     return 0;
 }
 
+int order_check_line(json_t *line, const char *where, char *err, size_t errlen)
+{
+    if (!json_is_object(line)) {
+        fail(err, errlen, "%.*s must be an object", (int)strlen(where) - 1, where);
+        return -1;
+    }
+    int bad = 0;
+    if (line_id_alias(line, where, err, errlen) != 0)
+        return -1;
+    id_member(line, "sku", where, 1, err, errlen, &bad);
+    if (bad)
+        return -1;
+    json_t *q = json_object_get(line, "quantity");
+    if (!json_is_integer(q) || json_integer_value(q) < 1) {
+        fail(err, errlen, "%squantity must be a positive integer", where);
+        return -1;
+    }
+    json_t *st = json_object_get(line, "status");
+    enum line_status ls;
+    if (json_is_null(st)) {
+        json_object_del(line, "status");
+    } else if (st && (!json_is_string(st) || !rollup_line_status_parse(json_string_value(st), &ls))) {
+        fail(err, errlen,
+             "%sstatus must be one of open, allocated, pick_in_progress, picked, pack_in_progress, "
+             "fulfilled, closed, cancelled",
+             where);
+        return -1;
+    }
+    return 0;
+}
+
 static int validate_lines(json_t *order, char *err, size_t errlen)
 {
     json_t *lines = json_object_get(order, "line_items");
@@ -161,46 +192,24 @@ static int validate_lines(json_t *order, char *err, size_t errlen)
         fail(err, errlen, "line_items has more than %d entries", MAX_LINES);
         return -1;
     }
+    json_t *seen = json_object();
     size_t i;
     json_t *line;
     json_array_foreach(lines, i, line)
     {
         char where[48];
         snprintf(where, sizeof where, "line_items[%zu].", i);
-        if (!json_is_object(line)) {
-            fail(err, errlen, "line_items[%zu] must be an object", i);
-            return -1;
-        }
-        int bad = 0;
-        if (line_id_alias(line, where, err, errlen) != 0)
-            return -1;
+        if (order_check_line(line, where, err, errlen) != 0)
+            break;
         const char *id = str(line, "line_item_id");
-        id_member(line, "sku", where, 1, err, errlen, &bad);
-        if (bad)
-            return -1;
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(str(json_array_get(lines, j), "line_item_id"), id) == 0) {
-                fail(err, errlen, "%sline_item_id \"%s\" is used twice", where, id);
-                return -1;
-            }
-        json_t *q = json_object_get(line, "quantity");
-        if (!json_is_integer(q) || json_integer_value(q) < 1) {
-            fail(err, errlen, "%squantity must be a positive integer", where);
-            return -1;
+        if (json_object_get(seen, id)) {
+            fail(err, errlen, "%sline_item_id \"%s\" is used twice", where, id);
+            break;
         }
-        json_t *st = json_object_get(line, "status");
-        enum line_status ls;
-        if (json_is_null(st)) {
-            json_object_del(line, "status");
-        } else if (st && (!json_is_string(st) || !rollup_line_status_parse(json_string_value(st), &ls))) {
-            fail(err, errlen,
-                 "%sstatus must be one of open, allocated, pick_in_progress, picked, pack_in_progress, "
-                 "fulfilled, closed, cancelled",
-                 where);
-            return -1;
-        }
+        json_object_set_new(seen, id, json_true());
     }
-    return 0;
+    json_decref(seen);
+    return i == json_array_size(lines) ? 0 : -1;
 }
 
 /* Normalise a list of line references (strings, or objects with
@@ -312,8 +321,7 @@ static int take_shipment(json_t *order, json_t *fo, const char *fo_id, json_t *s
     return 0;
 }
 
-/* location_id from location_id, or else `location` ({id} or a string). */
-static int fo_location(json_t *fo, const char *where, char *err, size_t errlen)
+int order_fo_location(json_t *fo, const char *where, char *err, size_t errlen)
 {
     json_t *loc = json_object_get(fo, "location");
     if (loc && !json_is_null(loc) && !json_is_object(loc) && !json_is_string(loc)) {
@@ -370,7 +378,7 @@ static int validate_fulfillment_orders(json_t *order, const json_t *delivery, co
                 fail(err, errlen, "%sfulfillment_order_id \"%s\" is used twice", where, id);
                 goto out;
             }
-        if (fo_location(fo, where, err, errlen) != 0 || order_shape_delivery(fo, where, err, errlen) != 0)
+        if (order_fo_location(fo, where, err, errlen) != 0 || order_shape_delivery(fo, where, err, errlen) != 0)
             goto out;
         if (!json_is_string(json_object_get(fo, "delivery_method"))) {
             const char *k;

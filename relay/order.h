@@ -64,6 +64,13 @@ int order_set_line_status(json_t *order, json_t *line, const char *status, json_
 /* Set one FO line's status (no log: order_recompute logs the line's
  * derived move). Returns 1 if it changed. */
 int order_set_entry_status(json_t *entry, const char *status);
+/* Check and normalise one line item of a request (`id` / `line_item_id`,
+ * sku, quantity, optional status); where prefixes messages
+ * ("line_items[0]."). 0, or -1 with err. */
+int order_check_line(json_t *line, const char *where, char *err, size_t errlen);
+/* A fulfillment order's location_id from location_id, or else `location`
+ * ({id} or a string); null when none. 0, or -1 with err. */
+int order_fo_location(json_t *fo, const char *where, char *err, size_t errlen);
 /* An id made for something new in an order: prefix + nonce (upper-cased,
  * at most 12 characters) + a two-digit sequence number. */
 void order_make_id(const char *prefix, const char *nonce, int seq, char out[32]);

@@ -7,6 +7,7 @@
 
 #include "jsonutil.h"
 #include "order.h"
+#include "order_shape.h"
 #include "rollup.h"
 
 const char *const ops_personal_members[] = {"customer", "billing_address", "shipping_address", "delivery_address",
@@ -24,30 +25,26 @@ static const char *str(const json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
+/* The order's cancellation_reason is one of Carriyo's six (any other text
+ * is OTHER); the reason as given is kept in `cancellation`. */
 static void note_cancellation(json_t *order, const char *reason, bool late, const char *now, json_t *changes)
 {
     json_t *c = json_pack("{s:s,s:b,s:s}", "reason", reason, "late", late, "date", now);
+    json_t *carriyo = json_string(order_shape_cancellation_reason(reason));
     order_change(changes, late ? "LATE_CANCELLATION" : "CANCELLATION", "order", str(order, "order_id"),
-                 "cancellation_reason", json_object_get(order, "cancellation_reason"), json_object_get(c, "reason"));
-    json_object_set_new(order, "cancellation_reason", json_string(reason));
+                 "cancellation.reason", NULL, json_object_get(c, "reason"));
+    order_change(changes, "FIELD_UPDATE", "order", str(order, "order_id"), "cancellation_reason",
+                 json_object_get(order, "cancellation_reason"), carriyo);
+    json_object_set_new(order, "cancellation_reason", carriyo);
     json_object_set_new(order, "cancellation", c);
 }
 
-/* Lines → cancelled (those not cancelled yet), or with fo only that FO's
- * lines; returns how many moved. */
-static int cancel_lines_where(json_t *order, const json_t *fo, json_t *changes)
+/* Every line → cancelled (those not cancelled yet); returns how many moved. */
+static int cancel_all_lines(json_t *order, json_t *changes)
 {
     int moved = 0;
     size_t i;
     json_t *line;
-    if (fo) {
-        json_array_foreach(json_object_get(fo, "line_items"), i, line)
-        {
-            if (line_status(line) != LINE_CANCELLED)
-                moved += order_set_entry_status(line, "cancelled");
-        }
-        return moved;
-    }
     json_array_foreach(json_object_get(order, "line_items"), i, line)
     {
         if (line_status(line) != LINE_CANCELLED)
@@ -91,26 +88,17 @@ enum ops_result ops_cancel_order(json_t *order, const char *reason, bool force, 
         return OPS_REFUSED;
     }
     note_cancellation(order, reason, !early, now_iso, changes);
-    cancel_lines_where(order, NULL, changes);
+    cancel_all_lines(order, changes);
     order_recompute(order, changes);
     return OPS_CHANGED;
 }
 
-/* The first line of fo (or of ids, over every FO) that is fulfilled or
+/* The first of ids whose line (in any fulfillment order) is fulfilled or
  * closed, or NULL. */
-static const char *first_done_line(const json_t *order, const json_t *fo, const json_t *ids)
+static const char *first_done_line(const json_t *order, const json_t *ids)
 {
     size_t i, k;
     json_t *ref, *e;
-    if (fo) {
-        json_array_foreach(json_object_get(fo, "line_items"), i, ref)
-        {
-            enum line_status s = line_status(ref);
-            if (s == LINE_FULFILLED || s == LINE_CLOSED)
-                return str(ref, "line_item_id");
-        }
-        return NULL;
-    }
     json_array_foreach(ids, i, ref)
     {
         json_t *line = order_line(order, json_string_value(ref));
@@ -126,33 +114,6 @@ static const char *first_done_line(const json_t *order, const json_t *fo, const 
             return json_string_value(ref);
     }
     return NULL;
-}
-
-enum ops_result ops_cancel_fulfillment_order(json_t *order, const char *fo_id, const char *reason, const char *now_iso,
-                                             json_t *changes, char *err, size_t errlen)
-{
-    json_t *fo = ju_find_by(json_object_get(order, "fulfillment_orders"), "fulfillment_order_id", fo_id);
-    if (!fo) {
-        snprintf(err, errlen, "the order has no fulfillment order \"%s\"", fo_id);
-        return OPS_NOT_FOUND;
-    }
-    if (!strcmp(str(fo, "status"), "cancelled"))
-        return OPS_NOOP;
-    const char *done = first_done_line(order, fo, NULL);
-    if (done) {
-        snprintf(err, errlen,
-                 "fulfillment order \"%s\" is %s (line item \"%s\" is fulfilled or closed): a fulfilled fulfillment "
-                 "order must be unfulfilled before it can be cancelled",
-                 fo_id, str(fo, "status"), done);
-        return OPS_REFUSED;
-    }
-    json_t *why = json_string(reason);
-    order_change(changes, "CANCELLATION", "fulfillment_order", fo_id, "cancellation_reason",
-                 json_object_get(fo, "cancellation_reason"), why);
-    json_object_set_new(fo, "cancellation_reason", why);
-    cancel_lines_where(order, fo, changes);
-    order_recompute(order, changes);
-    return OPS_CHANGED;
 }
 
 enum ops_result ops_cancel_lines(json_t *order, const json_t *line_ids, const char *reason, const char *now_iso,
@@ -172,7 +133,7 @@ enum ops_result ops_cancel_lines(json_t *order, const json_t *line_ids, const ch
     }
     if (!pending)
         return OPS_NOOP;
-    const char *done = first_done_line(order, NULL, line_ids);
+    const char *done = first_done_line(order, line_ids);
     if (done) {
         snprintf(err, errlen, "line item \"%s\" is already fulfilled or closed: unfulfill its fulfillment order first",
                  done);
@@ -186,77 +147,6 @@ enum ops_result ops_cancel_lines(json_t *order, const json_t *line_ids, const ch
             order_set_line_status(order, line, "cancelled", changes);
         }
     }
-    order_recompute(order, changes);
-    return OPS_CHANGED;
-}
-
-static bool cancellable_shipment(const char *status)
-{
-    static const char *ok[] = {"draft", "pending", "booked", "error", "ready_to_ship"};
-    if (!status)
-        return true;
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-        if (!strcmp(status, ok[i]))
-            return true;
-    return false;
-}
-
-enum ops_result ops_unfulfill(json_t *order, const char *fo_id, const char *now_iso, json_t *changes, char *err,
-                              size_t errlen)
-{
-    json_t *fo = ju_find_by(json_object_get(order, "fulfillment_orders"), "fulfillment_order_id", fo_id);
-    if (!fo) {
-        snprintf(err, errlen, "the order has no fulfillment order \"%s\"", fo_id);
-        return OPS_NOT_FOUND;
-    }
-    const char *status = str(fo, "status");
-    if (strcmp(status, "fulfilled") != 0) {
-        /* A repeat of an unfulfill, with nothing moved since, is the same result. */
-        const char *last = str(fo, "last_operation");
-        if (last && !strcmp(last, "unfulfill") && !strcmp(status, "allocated"))
-            return OPS_NOOP;
-        snprintf(err, errlen, "fulfillment order \"%s\" is %s: only a fulfilled fulfillment order can be unfulfilled%s",
-                 fo_id, status, !strcmp(status, "closed") ? " (its shipments are delivered)" : "");
-        return OPS_REFUSED;
-    }
-    json_t *unfulfilled = json_object();
-    size_t i;
-    json_t *ref;
-    json_array_foreach(json_object_get(fo, "line_items"), i, ref)
-    {
-        if (line_status(ref) == LINE_FULFILLED) {
-            order_set_entry_status(ref, "allocated");
-            json_object_set_new(unfulfilled, str(ref, "line_item_id"), json_true());
-        }
-    }
-    json_t *s;
-    json_array_foreach(json_object_get(order, "shipments"), i, s)
-    {
-        json_t *links = json_object_get(s, "line_items");
-        size_t k, hit = 0;
-        json_t *l;
-        json_array_foreach(links, k, l)
-        {
-            hit += json_object_get(unfulfilled, str(l, "line_item_id")) != NULL;
-        }
-        if (!hit || hit != json_array_size(links))
-            continue;
-        const char *ss = str(s, "status");
-        const char *key = str(s, "partner_shipment_reference") ? str(s, "partner_shipment_reference") : str(s, "tracking_no");
-        if (cancellable_shipment(ss)) {
-            json_t *nv = json_string("cancelled");
-            order_change(changes, "STATUS_CHANGE", "shipment", key, "status", json_object_get(s, "status"), nv);
-            json_object_set_new(s, "status", nv);
-        } else {
-            json_t *flag = json_pack("{s:s,s:s}", "reason", "its items were unfulfilled but the shipment is past "
-                                                            "ready_to_ship and cannot be cancelled", "date", now_iso);
-            order_change(changes, "SHIPMENT_FLAGGED", "shipment", key, "attention", NULL, json_object_get(flag, "reason"));
-            json_object_set_new(s, "attention", flag);
-        }
-    }
-    json_decref(unfulfilled);
-    json_object_set_new(fo, "last_operation", json_string("unfulfill"));
-    order_change(changes, "UNFULFILLMENT", "fulfillment_order", fo_id, NULL, NULL, NULL);
     order_recompute(order, changes);
     return OPS_CHANGED;
 }

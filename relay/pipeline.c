@@ -140,10 +140,12 @@ static int unpark(struct store_txn *txn, const struct config *cfg, const char *t
     return STORE_OK;
 }
 
-static int emit_webhooks(struct store_txn *txn, const char *tenant, const json_t *before, const json_t *order,
-                         const json_t *changes, const char *correlation_id, const char *now_iso)
+/* One outbox row per matching endpoint and event; each endpoint gets the
+ * body in its payload_format (shiprelay's or Carriyo's), made here. */
+static int emit_webhooks(struct store_txn *txn, const struct pipeline_write *w, const json_t *before,
+                         const json_t *order, const json_t *changes)
 {
-    json_t *events = webhook_events_for(before, order, changes);
+    json_t *events = webhook_events_for(before, order, changes, w->trigger);
     int64_t now_ms = time_now_ms();
     int rc = STORE_OK;
     size_t i;
@@ -155,12 +157,16 @@ static int emit_webhooks(struct store_txn *txn, const char *tenant, const json_t
         crypto_random(raw, sizeof raw);
         memcpy(id, "evt_", 4);
         crypto_hex(raw, sizeof raw, id + 4);
-        json_t *body = webhook_event_body(str(e, "type"), str(e, "trigger"), id, now_iso, tenant, before, order);
-        char *text = ju_dump(body);
-        rc = store_outbox_add(txn, tenant, str(order, "order_id"), id, str(e, "type"), str(e, "trigger"), text,
-                              correlation_id, now_ms);
+        const char *type = str(e, "type"), *trigger = str(e, "trigger");
+        json_t *body = webhook_event_body(type, trigger, id, w->now_iso, w->tenant, before, order);
+        json_t *carriyo = webhook_event_carriyo_body(trigger, before, order);
+        char *text = ju_dump(body), *ctext = ju_dump(carriyo);
+        struct store_outbox_event ev = {str(order, "order_id"), id, type, trigger, text, ctext, w->correlation_id};
+        rc = store_outbox_add(txn, w->tenant, &ev, now_ms);
         free(text);
+        free(ctext);
         json_decref(body);
+        json_decref(carriyo);
         if (rc != STORE_OK)
             break;
     }
@@ -193,6 +199,6 @@ int pipeline_store_order(struct store_txn *txn, const struct pipeline_write *w, 
     if (rc == STORE_OK)
         rc = store_changelog_add(txn, tenant, str(order, "order_id"), w->now_iso, w->source, changes);
     if (rc == STORE_OK)
-        rc = emit_webhooks(txn, tenant, before, order, changes, w->correlation_id, w->now_iso);
+        rc = emit_webhooks(txn, w, before, order, changes);
     return rc;
 }

@@ -109,11 +109,17 @@ int store_park(struct store_txn *txn, const char *tenant, const char *source, co
 json_t *store_unpark(struct store_txn *txn, const char *tenant, const json_t *order);
 
 /* ---- outbound webhooks, inside a job ---- */
+/* One event of an order, in both payload formats. */
+struct store_outbox_event {
+    const char *order_id, *event_id, *type, *trigger;
+    const char *payload;         /* shiprelay's body */
+    const char *carriyo_payload; /* Carriyo's body, for endpoints with payload_format carriyo */
+    const char *correlation_id;
+};
 /* One pending message per enabled endpoint of the tenant whose event_types
- * filter takes `type` (empty = all). STORE_OK or STORE_EIO. */
-int store_outbox_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *event_id,
-                     const char *type, const char *trigger, const char *payload, const char *correlation_id,
-                     int64_t now_ms);
+ * filter takes the event's type or trigger (empty = all), with the payload
+ * of the endpoint's format. STORE_OK or STORE_EIO. */
+int store_outbox_add(struct store_txn *txn, const char *tenant, const struct store_outbox_event *ev, int64_t now_ms);
 /* The endpoint as stored (secrets included), or NULL. */
 json_t *store_endpoint_get(struct store_txn *txn, const char *tenant, const char *id);
 /* Insert or replace an endpoint from its stored form. */
@@ -141,8 +147,9 @@ int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int ou
 /* The tenant's orders of a customer (customer_key, at the top or in
  * customer), as documents. NULL on failure. */
 json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key);
-/* Replace the given members of the order images in every outbox message of
- * the order with {"redacted": true}. members ends with NULL. */
+/* Replace the given members of the order images (of either payload format)
+ * in every outbox message of the order with {"redacted": true}. members
+ * ends with NULL. */
 int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members);
 
 /* --- reads --- */

@@ -1,6 +1,7 @@
 /* Mirrors relay/order_ops.c: every rule of cancellation, late
- * cancellation, partial cancellation, unfulfillment (with its shipment
- * cascade) and redaction, each refusal, and idempotence. */
+ * cancellation, partial cancellation (with fo_ops' cancel), unfulfillment
+ * (fo_ops, with its shipment cascade on shipments linked by line) and
+ * redaction, each refusal, and idempotence. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "jsonutil.h"
 #include "order.h"
+#include "fo_ops.h"
 #include "order_ops.h"
 
 #define NOW "2026-01-01T00:00:00.000Z"
@@ -40,6 +42,18 @@ static json_t *make(const char *l1, const char *l2, const char *l3, const char *
     json_decref(changes);
     return o;
 }
+
+/* A fulfillment-order operation (fo_ops.h) as order_job runs it. */
+static enum ops_result run(ops_fn fn, json_t *o, const char *fo_id, const char *body, json_t *ch, char *err, size_t n)
+{
+    json_t *b = json_loads(body ? body : "{}", 0, NULL);
+    struct ops_input in = {.body = b, .fo_id = fo_id, .nonce = "n1", .now = NOW};
+    enum ops_result r = fn(o, &in, ch, err, n);
+    json_decref(b);
+    return r;
+}
+
+#define CANCEL_FO "{\"cancellation_reason\":\"OOS\"}"
 
 static const char *st(json_t *o, const char *path)
 {
@@ -112,11 +126,11 @@ static void partial_cancellation(void **state)
 {
     json_t *o = make("pick_in_progress", "allocated", "allocated", NULL), *ch = json_array();
     char err[512];
-    assert_int_equal(ops_cancel_fulfillment_order(o, "F2", "OOS", NOW, ch, err, sizeof err), OPS_CHANGED);
+    assert_int_equal(run(fo_cancel, o, "F2", CANCEL_FO, ch, err, sizeof err), OPS_CHANGED);
     assert_string_equal(fo(o, 1), "cancelled");
     assert_string_equal(st(o, "status"), "processing"); /* goes on with F1 */
-    assert_int_equal(ops_cancel_fulfillment_order(o, "F2", "OOS", NOW, ch, err, sizeof err), OPS_NOOP);
-    assert_int_equal(ops_cancel_fulfillment_order(o, "F9", "OOS", NOW, ch, err, sizeof err), OPS_NOT_FOUND);
+    assert_int_equal(run(fo_cancel, o, "F2", CANCEL_FO, ch, err, sizeof err), OPS_NOOP);
+    assert_int_equal(run(fo_cancel, o, "F9", CANCEL_FO, ch, err, sizeof err), OPS_NOT_FOUND);
     json_t *ids = json_pack("[s]", "L2");
     assert_int_equal(ops_cancel_lines(o, ids, "OOS", NOW, ch, err, sizeof err), OPS_CHANGED);
     assert_string_equal(line(o, "L2"), "cancelled");
@@ -134,13 +148,13 @@ static void fulfilled_must_be_unfulfilled_first(void **state)
     json_t *o = make("fulfilled", "fulfilled", "allocated", "in_transit"), *ch = json_array();
     char err[512];
     assert_string_equal(fo(o, 0), "fulfilled");
-    assert_int_equal(ops_cancel_fulfillment_order(o, "F1", "X", NOW, ch, err, sizeof err), OPS_REFUSED);
+    assert_int_equal(run(fo_cancel, o, "F1", CANCEL_FO, ch, err, sizeof err), OPS_REFUSED);
     assert_non_null(strstr(err, "must be unfulfilled before it can be cancelled"));
     json_t *ids = json_pack("[s]", "L1");
     assert_int_equal(ops_cancel_lines(o, ids, "X", NOW, ch, err, sizeof err), OPS_REFUSED);
     json_decref(ids);
     /* unfulfill: lines back to allocated; S1 (in transit) is flagged, S2 (no status) cancelled */
-    assert_int_equal(ops_unfulfill(o, "F1", NOW, ch, err, sizeof err), OPS_CHANGED);
+    assert_int_equal(run(fo_unfulfill, o, "F1", NULL, ch, err, sizeof err), OPS_CHANGED);
     assert_string_equal(line(o, "L1"), "allocated");
     assert_string_equal(fo(o, 0), "allocated");
     json_t *s1 = json_array_get(json_object_get(o, "shipments"), 0), *s2 = json_array_get(json_object_get(o, "shipments"), 1);
@@ -148,10 +162,10 @@ static void fulfilled_must_be_unfulfilled_first(void **state)
     assert_non_null(json_object_get(s1, "attention"));
     assert_string_equal(st(s2, "status"), "cancelled");
     size_t n = json_array_size(ch);
-    assert_int_equal(ops_unfulfill(o, "F1", NOW, ch, err, sizeof err), OPS_NOOP);
+    assert_int_equal(run(fo_unfulfill, o, "F1", NULL, ch, err, sizeof err), OPS_NOOP);
     assert_int_equal(json_array_size(ch), n);
     /* now it can be cancelled */
-    assert_int_equal(ops_cancel_fulfillment_order(o, "F1", "X", NOW, ch, err, sizeof err), OPS_CHANGED);
+    assert_int_equal(run(fo_cancel, o, "F1", CANCEL_FO, ch, err, sizeof err), OPS_CHANGED);
     assert_string_equal(fo(o, 0), "cancelled");
     json_decref(o);
     json_decref(ch);
@@ -161,9 +175,9 @@ static void unfulfill_refusals(void **state)
 {
     json_t *o = make("allocated", "allocated", "closed", NULL), *ch = json_array();
     char err[512];
-    assert_int_equal(ops_unfulfill(o, "F1", NOW, ch, err, sizeof err), OPS_REFUSED);
-    assert_non_null(strstr(err, "only a fulfilled fulfillment order can be unfulfilled"));
-    assert_int_equal(ops_unfulfill(o, "F2", NOW, ch, err, sizeof err), OPS_REFUSED);
+    assert_int_equal(run(fo_unfulfill, o, "F1", NULL, ch, err, sizeof err), OPS_REFUSED);
+    assert_non_null(strstr(err, "only fulfilled lines can be unfulfilled"));
+    assert_int_equal(run(fo_unfulfill, o, "F2", NULL, ch, err, sizeof err), OPS_REFUSED);
     assert_non_null(strstr(err, "delivered"));
     json_decref(o);
     json_decref(ch);
