@@ -34,6 +34,8 @@ const struct route api_routes[] = {
     {"POST", "/orders/{reference}/line-items/cancel", H(handle_lines_cancel), LOG, "LINE_ITEMS_CANCEL"},
     {"PATCH", "/orders/{reference}", H(handle_order_patch), LOG, "ORDER_UPDATE"},
     {"POST", "/orders/{reference}/fulfillment-orders/merge", H(handle_fo_merge), LOG, "FULFILLMENT_ORDER_MERGE"},
+    {"POST", "/orders/{reference}/fulfillment-orders/allocate", H(handle_fo_allocate), LOG,
+     "FULFILLMENT_ORDER_ALLOCATE"},
     {"POST", "/orders/{reference}/fulfillment-orders/{fo}/fulfill", H(handle_fo_fulfill), LOG,
      "FULFILLMENT_ORDER_FULFILL"},
     {"POST", "/orders/{reference}/fulfillment-orders/{fo}/unfulfill", H(handle_fo_unfulfill), LOG,

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "adapter.h"
+#include "allocation.h"
 #include "ssrf.h"
 
 /* An OAuth2 client of a tenant (client_id / client_secret pairs). The
@@ -31,6 +32,8 @@ struct config_tenant {
     size_t n_clients;
     bool require_oauth; /* every API call also needs a bearer token of this tenant */
     bool change_logs_object; /* change_logs = object: {"change_logs": […]} instead of Carriyo's bare array */
+    struct allocation_rule *rules; /* allocation_rule lines, in order (allocation.h) */
+    size_t n_rules;
 };
 
 struct config {

@@ -109,6 +109,18 @@ int config_tenant_entry(struct config *cfg, const char *id, const char *name, co
         }
         return 0;
     }
+    if (!strcmp(name, "allocation_rule")) {
+        struct allocation_rule r;
+        char msg[200];
+        if (allocation_rule_parse(value, &r, msg, sizeof msg) != 0) {
+            snprintf(err, errlen, "tenant \"%s\" %s", id, msg);
+            return -1;
+        }
+        struct config_tenant *t = tenant_for(cfg, id);
+        t->rules = xrealloc(t->rules, (t->n_rules + 1) * sizeof *t->rules);
+        t->rules[t->n_rules++] = r;
+        return 0;
+    }
     if (!strcmp(name, "change_logs")) {
         if (strcmp(value, "array") != 0 && strcmp(value, "object") != 0) {
             snprintf(err, errlen, "tenant \"%s\" change_logs must be array or object", id);
@@ -119,7 +131,7 @@ int config_tenant_entry(struct config *cfg, const char *id, const char *name, co
     }
     snprintf(err, errlen,
              "unknown key \"%s\" in [tenant \"%s\"] (known: api_key, client_id, client_secret, require_oauth, "
-             "change_logs)",
+             "change_logs, allocation_rule)",
              name, id);
     return -1;
 }
@@ -158,6 +170,9 @@ void config_tenants_free(struct config *cfg)
             free(t->clients[j].secret);
         }
         free(t->clients);
+        for (size_t j = 0; j < t->n_rules; j++)
+            allocation_rule_free(&t->rules[j]);
+        free(t->rules);
         free(t->id);
     }
     free(cfg->tenants);

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "allocation.h"
 #include "fo_ops.h"
 #include "fo_updates.h"
 #include "order_job.h"
@@ -22,6 +23,7 @@ static const struct order_op
     op_method = {"update-delivery-method", "FULFILLMENT_ORDER_UPDATE_DELIVERY_METHOD", "OPERATION",
                  fo_update_delivery_method},
     op_schedule = {"update-schedule", "FULFILLMENT_ORDER_UPDATE_SCHEDULE", "OPERATION", fo_update_schedule},
+    op_allocate = {"allocate", "FULFILLMENT_ORDER_ALLOCATE", "OPERATION", allocation_allocate},
     /* two triggers, each carried by the change it makes (fo_updates.h) */
     op_references = {"update-partner-references", NULL, "OPERATION", fo_update_partner_references};
 
@@ -99,4 +101,9 @@ void handle_fo_update_schedule(struct http_ctx *ctx)
 void handle_fo_update_partner_references(struct http_ctx *ctx)
 {
     submit(ctx, &op_references, false);
+}
+
+void handle_fo_allocate(struct http_ctx *ctx)
+{
+    submit(ctx, &op_allocate, true);
 }

@@ -11,6 +11,7 @@ void handle_fo_fulfill(struct http_ctx *ctx);
 void handle_fo_unfulfill(struct http_ctx *ctx);
 void handle_fo_split(struct http_ctx *ctx);
 void handle_fo_merge(struct http_ctx *ctx);
+void handle_fo_allocate(struct http_ctx *ctx);
 void handle_fo_ship(struct http_ctx *ctx);
 void handle_fo_cancel(struct http_ctx *ctx);
 void handle_fo_update_location(struct http_ctx *ctx);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocation.h"
 #include "carriyo.h"
 #include "jsonutil.h"
 #include "order.h"
@@ -109,6 +110,11 @@ void handle_order_create(struct http_ctx *ctx)
         job_free(j);
         return;
     }
+    /* Allocation at ingestion (seed 000): the tenant's rules place an order
+     * sent without fulfillment orders as it lands. */
+    const struct config_tenant *t = config_find_tenant(ctx->cfg, ctx->tenant);
+    if (t && t->n_rules && !json_array_size(json_object_get(body, "fulfillment_orders")))
+        allocation_run(j->proto, t->rules, t->n_rules, NULL, NULL, NULL, id + 4, j->changes);
     http_submit(ctx, create_job, job_free, j);
 }
 

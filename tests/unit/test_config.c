@@ -52,6 +52,7 @@ static void full_file(void **state)
                                "client_id = oms\nclient_secret = first-secret-0123456789\n"
                                "client_id = oms\nclient_secret = rotated-secret-0123456789\n"
                                "client_id = wms\nclient_secret = wms-secret-0123456789\nrequire_oauth = yes\n"
+                               "allocation_rule = WH-DXB country=AE sku=MUG-\nallocation_rule = WH-ANY\n"
                                "[oauth]\ntoken_ttl = 600\n"
                                "[tenant \"beta\"]\napi_key = beta-key-0123456789\n");
     assert_int_equal(config_load(&c, p, err, sizeof err), 0);
@@ -75,6 +76,9 @@ static void full_file(void **state)
     assert_ptr_equal(config_find_client_tenant(&c, "wms"), t);
     assert_null(config_find_client_tenant(&c, "nobody"));
     assert_int_equal(c.token_ttl, 600);
+    assert_int_equal(t->n_rules, 2);
+    assert_string_equal(allocation_match(t->rules, t->n_rules, "AE", "MUG-1", "m"), "WH-DXB");
+    assert_string_equal(allocation_match(t->rules, t->n_rules, "SA", "MUG-1", "m"), "WH-ANY");
     assert_true(config_source_skips_autoclose(&c, "MAGENTO"));
     assert_true(config_source_skips_autoclose(&c, "Shopify"));
     config_free(&c);
@@ -97,7 +101,7 @@ static void errors_name_file_and_line(void **state)
         {"[tenant \"acme\"]\napi_key = short\n", "2: tenant \"acme\" api_key must be at least 16 characters"},
         {"[tenant \"acme\"]\nkey = 0123456789abcdefg\n",
          "2: unknown key \"key\" in [tenant \"acme\"] (known: api_key, client_id, client_secret, require_oauth, "
-         "change_logs)"},
+         "change_logs, allocation_rule)"},
         {"[tenant \"acme\"]\napi_key = 0123456789abcdefg\nclient_secret = 0123456789abcdefg\n",
          "3: tenant \"acme\" client_secret has no client_id before it"},
         {"[tenant \"acme\"]\napi_key = 0123456789abcdefg\nclient_id = oms\nclient_secret = short\n",
@@ -106,6 +110,8 @@ static void errors_name_file_and_line(void **state)
          "0: [tenant \"acme\"] client_id \"oms\" has no client_secret"},
         {"[tenant \"acme\"]\napi_key = 0123456789abcdefg\nrequire_oauth = yes\n",
          "0: [tenant \"acme\"] require_oauth needs a client_id and client_secret"},
+        {"[tenant \"acme\"]\napi_key = 0123456789abcdefg\nallocation_rule = country=AE\n",
+         "3: tenant \"acme\" allocation_rule must start with a location id, not \"country=AE\""},
         {"[tenant \"acme\"]\napi_key = 0123456789abcdefg\nrequire_oauth = maybe\n",
          "3: tenant \"acme\" require_oauth must be yes or no"},
         {"[tenant \"acme\"]\nclient_id = oms\nclient_secret = 0123456789abcdefg\n",
