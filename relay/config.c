@@ -430,6 +430,10 @@ void config_defaults(struct config *cfg)
     resolve_s3(cfg, "(defaults)", err, sizeof err);
     cfg->embedded = true;
     config_tenant_add_key(cfg, "demo", "demo-key-change-me");
+    char err2[256];
+    if (config_tenant_entry(cfg, "demo", "client_id", "demo-client", err2, sizeof err2) != 0 ||
+        config_tenant_entry(cfg, "demo", "client_secret", "demo-secret-change-me", err2, sizeof err2) != 0)
+        abort(); /* a bad embedded default is a programming error */
 }
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
@@ -558,7 +562,8 @@ void config_print_annotated(FILE *out)
           ";   allocated as they land; lines no rule matches stay open with auto_allocation_failed.\n"
           ";   POST /orders/{ref}/fulfillment-orders/allocate runs them again later. None: no\n"
           ";   allocation at ingestion (orders stay open until allocated on demand).\n"
-          "; Without any config file the relay runs with a demo tenant (demo / demo-key-change-me)\n"
+          "; Without any config file the relay runs with a demo tenant (demo / demo-key-change-me,\n"
+          "; OAuth2 client demo-client / demo-secret-change-me)\n"
           "; on 127.0.0.1 only.\n"
           ";[tenant \"acme\"]\n"
           ";api_key = replace-with-a-long-random-key\n"

@@ -168,24 +168,24 @@ enum ops_result fo_update_schedule(json_t *order, const struct ops_input *in, js
 enum ops_result fo_update_delivery_method(json_t *order, const struct ops_input *in, json_t *changes, char *err,
                                           size_t errlen)
 {
-    json_t *probe = json_pack("{s:O?}", "delivery_method", json_object_get(in->body, "delivery_method"));
-    int bad = !json_object_get(probe, "delivery_method") || order_shape_delivery(probe, "", err, errlen) != 0;
-    const char *method = str(probe, "delivery_method");
-    json_t *addr = json_object_get(in->body, "address");
-    bool given;
-    json_t *sched = bad ? NULL : body_schedule(in->body, &given, err, errlen);
-    if (!bad && !sched)
-        bad = 1;
-    else if (bad && !err[0])
+    json_t *m = json_object_get(in->body, "delivery_method"), *addr = json_object_get(in->body, "address");
+    json_t *probe = json_pack("{s:O?}", "delivery_method", json_is_string(m) ? m : NULL);
+    json_t *sched = NULL;
+    bool given = false;
+    int bad = 1;
+    if (!json_is_string(m))
         snprintf(err, errlen, "delivery_method is required: DELIVERY, COLLECTION or DIGITAL");
-    if (!bad && addr && !json_is_null(addr) && !json_is_object(addr)) {
+    else if (order_shape_delivery(probe, "", err, errlen) != 0)
+        ; /* err says why */
+    else if (!(sched = body_schedule(in->body, &given, err, errlen)))
+        ; /* err says why */
+    else if (addr && !json_is_null(addr) && !json_is_object(addr))
         snprintf(err, errlen, "address must be an object");
-        bad = 1;
-    }
-    if (!bad && !strcmp(method, "DIGITAL") && ((addr && !json_is_null(addr)) || given)) {
+    else if (!strcmp(str(probe, "delivery_method"), "DIGITAL") && ((addr && !json_is_null(addr)) || given))
         snprintf(err, errlen, "a DIGITAL fulfillment order has no address or schedule");
-        bad = 1;
-    }
+    else
+        bad = 0;
+    const char *method = str(probe, "delivery_method");
     enum ops_result rc = OPS_INVALID;
     json_t *fo = bad ? NULL : patchable(order, in, "delivery method", &rc, err, errlen);
     if (fo && processing(order, fo)) {

@@ -10,8 +10,8 @@
 #include "order_shape.h"
 #include "rollup.h"
 
-const char *const ops_personal_members[] = {"customer", "billing_address", "shipping_address", "delivery_address",
-                                            "customer_email", "customer_phone", NULL};
+const char *const ops_personal_members[] = {"customer",       "billing_address", "shipping_address", "delivery_address",
+                                            "customer_email", "customer_phone",  "pending_delivery", NULL};
 
 static enum line_status line_status(const json_t *line)
 {

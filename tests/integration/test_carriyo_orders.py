@@ -20,7 +20,8 @@ SOURCE = {"source_type", "source_id", "api_pattern", "request_type", "system_log
 class CarriyoOrderTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.relay = Relay(extra='[tenant "beta"]\nchange_logs = object\n').start()
+        cls.relay = Relay(extra='[tenant "beta"]\nchange_logs = object\n'
+                                '[source "acme/wh"]\nadapter = wms\ntoken = wms-token-0123456789\n').start()
 
     @classmethod
     def tearDownClass(cls):
@@ -78,6 +79,20 @@ class CarriyoOrderTest(unittest.TestCase):
         o = self.relay.post("/orders/PO-UPD/cancel?key=partner_order_reference", {"cancellation_reason": "X"})
         self.assertEqual(o.status, 409)  # refused: nothing changed
         self.assertEqual(self.relay.get("/orders/PO-UPD?key=partner_order_reference").json["update_source"], us)
+
+    def test_update_source_of_a_hook(self):
+        body = order_body("PO-HOOKSRC")
+        body["line_items"][0]["status"] = body["line_items"][1]["status"] = "allocated"
+        self.relay.post("/orders", body)
+        r = self.relay.request("POST", "/hooks/acme/wh", auth=False, headers={"x-api-key": "wms-token-0123456789"},
+                               body={"event_id": "e1", "partner_order_reference": "PO-HOOKSRC",
+                                     "fulfillment_order_id": "FO-PO-HOOKSRC", "type": "PACKED"})
+        self.assertEqual(r.status, 200, r)
+        o = self.relay.get("/orders/PO-HOOKSRC?key=partner_order_reference").json
+        us = o["update_source"]
+        self.assertEqual((us["source_type"], us["source_id"], us["request_type"], us["api_pattern"]),
+                         ("wms", "wh", "HOOK", "POST /hooks/{tenant}/{source}"))
+        self.assertEqual(us["system_log_identifier"], self.inbound("PO-HOOKSRC", "HOOK")[0]["identifier"])
 
     def test_change_logs_envelope(self):
         self.relay.post("/orders", order_body("PO-ENV"))

@@ -33,6 +33,8 @@ static void defaults(void **state)
     assert_int_equal(c.max_body, 1048576);
     assert_true(c.embedded);
     assert_non_null(config_find_tenant(&c, "demo"));
+    assert_ptr_equal(config_find_client_tenant(&c, "demo-client"), config_find_tenant(&c, "demo"));
+    assert_false(config_find_tenant(&c, "demo")->require_oauth);
     assert_true(config_source_skips_autoclose(&c, "SHOPIFY"));
     assert_true(config_source_skips_autoclose(&c, "shopify"));
     assert_false(config_source_skips_autoclose(&c, "SHOPIFY_PLUS"));

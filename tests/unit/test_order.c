@@ -9,6 +9,8 @@
 
 #include "jsonutil.h"
 #include "order.h"
+#include "order_shape.h"
+#include "timeutil.h"
 
 #define NOW "2026-01-01T00:00:00.000Z"
 
@@ -289,6 +291,38 @@ static void line_status_derives_from_fo_lines(void **state)
     json_decref(changes);
 }
 
+static void dates_and_reasons(void **state)
+{
+    static const struct {
+        const char *in, *out; /* out NULL: refused */
+    } cases[] = {
+        {"2026-05-01T10:00:00", "2026-05-01T10:00:00Z"},
+        {"2026-05-01T10:00:00.5+04:00", "2026-05-01T10:00:00.5+04:00"},
+        {"2026-05-01T10:00Z", "2026-05-01T10:00Z"},
+        {"2026-05-01T10:00:00-0330", "2026-05-01T10:00:00-0330"},
+        {"2026-05-01", "2026-05-01T00:00:00.000Z"},
+        {"2026-13-01", NULL}, {"2026-05-01T25:00", NULL}, {"2026-05-01T10:00:00+4", NULL},
+        {"2026-05-01T10:00:00.", NULL}, {"May 1", NULL}, {"2026-05-01T10:00:00Zjunk", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *v = json_string(cases[i].in), *d = order_shape_date(v);
+        if (cases[i].out ? !d || strcmp(json_string_value(d), cases[i].out) : d != NULL)
+            fail_msg("%s gave %s", cases[i].in, d ? json_string_value(d) : "(refused)");
+        json_decref(v);
+        json_decref(d);
+    }
+    int64_t ms;
+    int off;
+    assert_int_equal(time_parse_iso("2026-01-01T04:00:00+04:00", &ms, &off), 0);
+    int64_t utc;
+    assert_int_equal(time_parse_iso("2026-01-01T00:00:00Z", &utc, NULL), 0);
+    assert_true(ms == utc && off == 1);
+    assert_string_equal(order_shape_cancellation_reason("customer_cancellation"), "CUSTOMER_CANCELLATION");
+    assert_string_equal(order_shape_cancellation_reason("PAYMENT_ISSUE"), "PAYMENT_ISSUE");
+    assert_string_equal(order_shape_cancellation_reason("ORDER_CANCELLED"), "OTHER"); /* the connector's value */
+    assert_string_equal(order_shape_cancellation_reason(NULL), "OTHER");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +332,7 @@ int main(void)
         cmocka_unit_test(recompute_logs_each_move),
         cmocka_unit_test(carriyo_members),
         cmocka_unit_test(line_status_derives_from_fo_lines),
+        cmocka_unit_test(dates_and_reasons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
