@@ -68,6 +68,8 @@ int time_parse_iso(const char *s, int64_t *ms, int *has_offset)
             p++;
         } else if (*p == '+' || *p == '-') {
             int sign = *p == '-' ? -1 : 1, oh = digits(p + 1, 2), om;
+            if (oh < 0)
+                return -1;
             const char *q = p + 3;
             if (*q == ':')
                 q++;
