@@ -229,8 +229,10 @@ char *store_read_spooled(struct store_reader *rd, const char *key, size_t *len);
 int store_read_spool_due(struct store_reader *rd, int64_t now_ms, int limit, const char *const *skip, int n_skip,
                          struct store_spooled *out);
 json_t *store_read_body_deletes(struct store_reader *rd, int limit);
-/* Inside jobs: a body reached the object store (it leaves the spool); a try
- * failed (try again at next_try_at); a queued deletion is done. */
+/* Inside jobs: a body reached the object store (it leaves the spool; when
+ * it had left already, its entry was redacted or swept during the upload,
+ * and the stored copy is queued for deletion); a try failed (try again at
+ * next_try_at); a queued deletion is done. */
 int store_spool_moved(struct store_txn *txn, const char *key);
 int store_spool_retry(struct store_txn *txn, const char *key, int64_t next_try_at);
 int store_body_deleted(struct store_txn *txn, const char *key);

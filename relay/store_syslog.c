@@ -240,7 +240,11 @@ static int unspool(struct store_txn *txn, const char *key)
 
 int store_spool_moved(struct store_txn *txn, const char *key)
 {
-    return unspool(txn, key) < 0 ? STORE_EIO : STORE_OK;
+    /* Gone from the spool while it was being uploaded: its entry was redacted
+     * or swept meanwhile, so the copy just stored must go too. */
+    static const char queue[] = "INSERT OR IGNORE INTO body_deletes (key) VALUES (?1)";
+    int rc = unspool(txn, key);
+    return rc < 0 ? STORE_EIO : rc == 0 ? run(txn, queue, key, 0) : STORE_OK;
 }
 
 int store_spool_retry(struct store_txn *txn, const char *key, int64_t next_try_at)

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "jsonutil.h"
 #include "store_sqlite_int.h"
 #include "syslog.h"
 
@@ -379,9 +380,68 @@ static void the_spool_cap_holds_at_the_commit(void **state)
     store_close(st);
 }
 
+/* The uploader read a body, the entry is redacted while it uploads, then it
+ * reports the body moved: the stored copy must be queued for deletion. */
+static int redact_o9_job(struct store_txn *txn, void *arg)
+{
+    return store_syslog_redact(txn, "t1", "o9");
+}
+
+static const char *moved_key;
+
+static int moved_job(struct store_txn *txn, void *arg)
+{
+    return store_spool_moved(txn, moved_key);
+}
+
+static int spool_o9_job(struct store_txn *txn, void *arg)
+{
+    json_t *e = syslog_entry("t1", "o9", NULL, "INBOUND", "TEST", "API", "t1");
+    int rc = syslog_add(txn, e, "secret body", 11, NULL, 0);
+    json_decref(e);
+    return rc;
+}
+
+static void run_job(struct store *st, store_job_fn fn)
+{
+    struct spool_item it = {0, -99};
+    pending = 1;
+    store_submit(st, base, fn, spool_done, &it);
+    event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY);
+    assert_int_equal(it.rc, STORE_OK);
+}
+
+static void a_body_redacted_during_its_upload_is_deleted(void **state)
+{
+    char err[256] = "";
+    struct store_options opt = {.dir = dir, .batch_max = 8};
+    struct store *st = store_open(&opt, err, sizeof err);
+    run_job(st, spool_o9_job);
+    struct store_reader *rd = store_reader_open(st, err, sizeof err);
+    json_t *rows = store_read_syslogs(rd, "t1", "o9", NULL, NULL, NULL, -1, -1, 0, 10);
+    const char *id = json_string_value(json_object_get(json_array_get(rows, 0), "identifier"));
+    json_t *one = store_read_syslog(rd, "t1", id);
+    char *key = strdup(json_string_value(json_object_get(one, "request_body_key")));
+    json_decref(one);
+    json_decref(rows);
+    run_job(st, redact_o9_job); /* the uploader holds the body meanwhile */
+    json_t *deletes = store_read_body_deletes(rd, 100);
+    assert_null(ju_find_by(deletes, "key", key)); /* it was in the spool: nothing stored to delete yet */
+    json_decref(deletes);
+    moved_key = key;
+    run_job(st, moved_job); /* the upload finishes */
+    deletes = store_read_body_deletes(rd, 100);
+    assert_non_null(ju_find_by(deletes, "key", key));
+    json_decref(deletes);
+    free(key);
+    store_reader_close(rd);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_body_redacted_during_its_upload_is_deleted),
         cmocka_unit_test(group_commit_and_isolation),
         cmocka_unit_test(the_order_list_filters_pages_and_uses_indexes),
         cmocka_unit_test(a_lost_transaction_fails_the_batch),
