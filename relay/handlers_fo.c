@@ -6,6 +6,7 @@
 
 #include "allocation.h"
 #include "fo_ops.h"
+#include "fo_regroup.h"
 #include "fo_updates.h"
 #include "order_job.h"
 #include "order_patch.h"

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "fo_lines.h"
-#include "fo_ops.h"
 #include "jsonutil.h"
 #include "order.h"
 #include "order_shape.h"

@@ -17,6 +17,7 @@
 #include "adapter.h"
 #include "allocation.h"
 #include "fo_ops.h"
+#include "fo_regroup.h"
 #include "fo_updates.h"
 #include "order_patch.h"
 #include "carriyo.h"

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "fo_ops.h"
+#include "fo_regroup.h"
 #include "fo_updates.h"
 #include "jsonutil.h"
 #include "order.h"

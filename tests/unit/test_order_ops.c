@@ -13,6 +13,7 @@
 #include "jsonutil.h"
 #include "order.h"
 #include "fo_ops.h"
+#include "fo_regroup.h"
 #include "order_ops.h"
 
 #define NOW "2026-01-01T00:00:00.000Z"
