@@ -33,8 +33,10 @@ extern const char *const order_shape_cancellation_reasons[];
 /* Every member of a response present: absent ones get their default (null,
  * false, [], a source object with every key); the same for each
  * fulfillment order (delivery members, location_id, partner reference,
- * carriyo_metadata) and line (`id` beside `line_item_id`). Idempotent; logs
- * nothing. */
+ * carriyo_metadata) and line (`id` beside `line_item_id`; an FO line stored
+ * without a status, from before FO lines had one, takes its order line's).
+ * Idempotent; logs nothing. Called on every order read from the store
+ * before anything is applied to it. */
 void order_shape_defaults(json_t *order);
 
 /* The normalised value of a simple member (a new reference), or NULL with a

@@ -81,6 +81,7 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
     if (order_id)
         snprintf(order_id, 64, "%s", str(order, "order_id"));
     json_t *before = json_deep_copy(order);
+    order_shape_defaults(order);
     json_t *changes = json_array();
     int rc = STORE_OK;
     *outcome = PIPELINE_UNCHANGED;

@@ -283,6 +283,11 @@ static void line_status_derives_from_fo_lines(void **state)
     json_object_set_new(order_line(o, "L1"), "status", json_string("picked"));
     order_recompute(o, log);
     assert_string_equal(ju_path_str(json_array_get(fo_lines, 1), "status"), "picked");
+    /* and so does every order read from the store, before anything is applied to it */
+    json_object_del(json_array_get(fo_lines, 0), "status");
+    json_object_set_new(order_line(o, "L1"), "status", json_string("fulfilled"));
+    order_shape_defaults(o);
+    assert_string_equal(ju_path_str(json_array_get(fo_lines, 0), "status"), "fulfilled");
     char id[32];
     order_make_id("FF", "ab12cd34ef56789", 3, id);
     assert_string_equal(id, "FFAB12CD34EF5603");
