@@ -40,8 +40,8 @@ void fo_ops_new_id(const json_t *order, const char *nonce, char out[32])
 
 enum ops_result fo_ops_refuse_final(const json_t *fo, const char *what, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "fulfillment order \"%s\" is %s: nothing in it can be %s", str(fo, "fulfillment_order_id"),
-             str(fo, "status"), what);
+    snprintf(err, errlen, "fulfillment order \"%s\" is %s: nothing in it can be %s; add a fulfillment order with "
+                          "PATCH /orders/{ref} instead", str(fo, "fulfillment_order_id"), str(fo, "status"), what);
     return OPS_REFUSED;
 }
 
@@ -324,7 +324,9 @@ enum ops_result fo_unfulfill(json_t *order, const struct ops_input *in, json_t *
             return OPS_NOOP; /* a repeat, with nothing fulfilled since */
         snprintf(err, errlen, "fulfillment order \"%s\" is %s: only fulfilled lines can be unfulfilled%s", fo_id,
                  str(fo, "status"),
-                 fo_lines_any(fo, FO_MASK(LINE_CLOSED)) ? " (closed lines are delivered)" : "; fulfill it first");
+                 fo_lines_any(fo, FO_MASK(LINE_CLOSED)) ? " (closed lines are delivered: a late cancellation of the order, "
+                                                          "cancel with force, is what remains)"
+                                                        : "; fulfill it first");
         return OPS_REFUSED;
     }
     json_t *unlinked = json_array(), *lines = json_object(), *fids = json_array();

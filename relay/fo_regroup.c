@@ -37,7 +37,8 @@ enum ops_result fo_split(json_t *order, const struct ops_input *in, json_t *chan
     json_t *req = fo_lines_request(fo, json_object_get(in->body, "line_items"), err, errlen);
     if (!req)
         return OPS_INVALID;
-    enum ops_result rc = fo_ops_resolve(fo, req, FO_PENDING, "open or allocated", "only those can be split off", err, errlen);
+    enum ops_result rc = fo_ops_resolve(fo, req, FO_PENDING, "open or allocated",
+                                        "only those can be split off (unfulfill fulfilled units first)", err, errlen);
     long total = 0, moving = 0;
     size_t i, k;
     json_t *r, *e;
@@ -158,7 +159,8 @@ enum ops_result fo_merge(json_t *order, const struct ops_input *in, json_t *chan
     const json_t *done = fo_lines_any(src, FO_DONE) ? src : fo_lines_any(dst, FO_DONE) ? dst : NULL;
     int ks = digital_kind(order, src), kd = digital_kind(order, dst);
     if (fo_ops_final(src) || fo_ops_final(dst))
-        snprintf(err, errlen, "fulfillment order \"%s\" is %s: only open or allocated fulfillment orders merge",
+        snprintf(err, errlen, "fulfillment order \"%s\" is %s: only open or allocated fulfillment orders merge; "
+                              "split the other's lines off instead",
                  fo_ops_final(src) ? sid : did, str(fo_ops_final(src) ? src : dst, "status"));
     else if (done)
         snprintf(err, errlen, "fulfillment order \"%s\" has fulfilled lines: unfulfill them before merging",
@@ -171,9 +173,10 @@ enum ops_result fo_merge(json_t *order, const struct ops_input *in, json_t *chan
                               "update-delivery-method one of them first", sid, did);
     else if (!same_member(src, dst, "delivery_type"))
         snprintf(err, errlen, "fulfillment orders \"%s\" and \"%s\" have different delivery types: only the same "
-                              "delivery_type merges", sid, did);
+                              "delivery_type merges (PATCH the order's fulfillment orders to change one)", sid, did);
     else if (ks == 2 || kd == 2 || (ks >= 0 && kd >= 0 && ks != kd))
-        snprintf(err, errlen, "digital and shipping lines cannot be merged into one fulfillment order");
+        snprintf(err, errlen, "digital and shipping lines cannot be merged into one fulfillment order: split the "
+                              "digital lines off first");
     else
         err[0] = '\0';
     if (err[0])

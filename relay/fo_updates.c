@@ -23,8 +23,8 @@ static json_t *patchable(json_t *order, const struct ops_input *in, const char *
     json_t *fo = fo_ops_find(order, in->fo_id, err, errlen);
     *rc = OPS_NOT_FOUND;
     if (fo && fo_ops_final(fo)) {
-        snprintf(err, errlen, "fulfillment order \"%s\" is %s: its %s can no longer change", in->fo_id,
-                 str(fo, "status"), what);
+        snprintf(err, errlen, "fulfillment order \"%s\" is %s: its %s can no longer change; add a fulfillment "
+                              "order with PATCH /orders/{ref} instead", in->fo_id, str(fo, "status"), what);
         *rc = OPS_REFUSED;
         return NULL;
     }
