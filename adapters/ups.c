@@ -13,6 +13,7 @@
 
 #include "crypto.h"
 #include "jsonutil.h"
+#include "token.h"
 
 static const struct adapter_status_map map[] = {
     {"M", NULL, "booked"},
@@ -26,21 +27,17 @@ static const struct adapter_status_map map[] = {
     {"RS", NULL, "returned"},
 };
 
-static void token_mac(const struct adapter_source *src, long long expiry, char hex[CRYPTO_HEX_LEN(CRYPTO_SHA256_LEN)])
+/* Tokens are token.h's, with "TENANT/NAME" as the subject. */
+static void subject_of(const struct adapter_source *src, char out[256])
 {
-    char msg[512];
-    int n = snprintf(msg, sizeof msg, "%s/%s/%lld", src->tenant, src->name, expiry);
-    unsigned char mac[CRYPTO_SHA256_LEN];
-    crypto_hmac_sha256(src->client_secret, strlen(src->client_secret), msg, (size_t)n, mac);
-    crypto_hex(mac, sizeof mac, hex);
+    snprintf(out, 256, "%s/%s", src->tenant, src->name);
 }
 
 void ups_issue_token(const struct adapter_source *src, int64_t now, char out[UPS_TOKEN_MAX])
 {
-    long long expiry = (long long)now + UPS_TOKEN_TTL;
-    char hex[CRYPTO_HEX_LEN(CRYPTO_SHA256_LEN)];
-    token_mac(src, expiry, hex);
-    snprintf(out, UPS_TOKEN_MAX, "v1.%lld.%s", expiry, hex);
+    char subject[256];
+    subject_of(src, subject);
+    token_issue(src->client_secret, subject, NULL, now + UPS_TOKEN_TTL, out);
 }
 
 int ups_check_client(const struct adapter_source *src, const char *authorization, char *err, size_t errlen)
@@ -70,28 +67,18 @@ static int verify(const struct adapter_source *src, const struct adapter_request
         snprintf(err, errlen, "a bearer token from this source's token endpoint is required");
         return ADAPTER_UNAUTHORIZED;
     }
-    const char *tok = auth + 7;
-    char *end;
-    if (strncmp(tok, "v1.", 3) != 0) {
-        snprintf(err, errlen, "the bearer token was not issued by this relay");
-        return ADAPTER_UNAUTHORIZED;
-    }
-    long long expiry = strtoll(tok + 3, &end, 10);
-    if (*end != '.' || expiry <= 0) {
-        snprintf(err, errlen, "the bearer token was not issued by this relay");
-        return ADAPTER_UNAUTHORIZED;
-    }
-    char hex[CRYPTO_HEX_LEN(CRYPTO_SHA256_LEN)];
-    token_mac(src, expiry, hex);
-    if (!crypto_equal(hex, strlen(hex), end + 1, strlen(end + 1))) {
-        snprintf(err, errlen, "the bearer token was not issued by this relay");
-        return ADAPTER_UNAUTHORIZED;
-    }
-    if (expiry <= req->now) {
+    char subject[256];
+    subject_of(src, subject);
+    enum token_result r = token_check(src->client_secret, subject, auth + 7, req->now);
+    if (r == TOKEN_EXPIRED) {
         snprintf(err, errlen, "the bearer token has expired; fetch a new one");
         return ADAPTER_UNAUTHORIZED;
     }
-    if (expiry > req->now + UPS_TOKEN_TTL + UPS_TOKEN_SKEW) {
+    if (r != TOKEN_OK || token_kid(auth + 7)) {
+        snprintf(err, errlen, "the bearer token was not issued by this relay");
+        return ADAPTER_UNAUTHORIZED;
+    }
+    if (token_expiry(auth + 7) > req->now + UPS_TOKEN_TTL + UPS_TOKEN_SKEW) {
         snprintf(err, errlen, "the bearer token claims a lifetime longer than the %d s this relay issues",
                  UPS_TOKEN_TTL);
         return ADAPTER_UNAUTHORIZED;

@@ -2,7 +2,8 @@
  * the merchant's token endpoint (client credentials, client_secret_basic)
  * and sends it with every callback; shiprelay is that endpoint.
  *
- * Tokens are stateless: "v1.<expiry>.<hex HMAC-SHA256(client_secret,
+ * Tokens are token.h's, keyed by the source's client_secret with subject
+ * "TENANT/NAME": "v1.<expiry>.<hex HMAC-SHA256(client_secret,
  * "TENANT/NAME/<expiry>")>", so only tokens this relay issued for this source,
  * with the current client secret, unexpired, are accepted; and only for the
  * lifetime the relay issues (an expiry further away than UPS_TOKEN_TTL plus
@@ -16,7 +17,7 @@
 
 #define UPS_TOKEN_TTL 3600
 #define UPS_TOKEN_SKEW 60 /* clocks of relays sharing a source may differ this much */
-#define UPS_TOKEN_MAX 128
+#define UPS_TOKEN_MAX 256 /* token.h TOKEN_MAX */
 
 /* Check an `Authorization: Basic …` value against the source's client
  * credentials (constant time). */

@@ -5,11 +5,13 @@
  * literal routes come before `{reference}` ones. */
 #include "api.h"
 
+#include "handlers_fo.h"
 #include "handlers_hooks.h"
 #include "handlers_ops.h"
 #include "handlers_orders.h"
 #include "handlers_syslogs.h"
 #include "handlers_webhooks.h"
+#include "oauth.h"
 
 #define H(fn) ((void *)(fn))
 #define LOG HTTP_LOG
@@ -17,8 +19,11 @@
 const struct route api_routes[] = {
     {"GET", "/healthz", H(handle_healthz), HTTP_PUBLIC, "HEALTH"},
     {"GET", "/metrics", H(handle_metrics), HTTP_PUBLIC, "METRICS"}, /* aggregate counts only, no tenant's data */
+    /* No system log: neither the client secret nor the token may be stored. */
+    {"POST", "/oauth/token", H(handle_oauth_token), HTTP_PUBLIC | HTTP_RAW_BODY, "OAUTH_TOKEN"},
     {"GET", "/ops/stuck", H(handle_stuck), 0, "STUCK_ORDERS"},
     {"POST", "/orders", H(handle_order_create), LOG, "ORDER_CREATE"},
+    {"GET", "/orders", H(handle_order_list), 0, "ORDER_LIST"},
     {"POST", "/orders/shipment-status-update", H(handle_shipment_status_update), LOG, "ORDER_SHIPMENT_STATUS_UPDATE"},
     {"GET", "/orders/{reference}", H(handle_order_get), 0, "ORDER_GET"},
     {"GET", "/orders/{reference}/change-logs", H(handle_order_change_logs), 0, "CHANGE_LOGS"},
@@ -27,10 +32,32 @@ const struct route api_routes[] = {
     {"GET", "/orders/{reference}/system-logs/{identifier}", H(handle_syslog_get), 0, "SYSTEM_LOG_GET"},
     {"POST", "/orders/{reference}/cancel", H(handle_order_cancel), LOG, "ORDER_CANCEL"},
     {"POST", "/orders/{reference}/line-items/cancel", H(handle_lines_cancel), LOG, "LINE_ITEMS_CANCEL"},
-    {"POST", "/orders/{reference}/fulfillment-orders/{fo}/cancel", H(handle_fo_cancel), LOG,
-     "FULFILLMENT_ORDER_CANCEL"},
+    {"PATCH", "/orders/{reference}", H(handle_order_patch), LOG, "ORDER_UPDATE"},
+    {"POST", "/orders/{reference}/fulfillment-orders/merge", H(handle_fo_merge), LOG, "FULFILLMENT_ORDER_MERGE"},
+    {"POST", "/orders/{reference}/fulfillment-orders/allocate", H(handle_fo_allocate), LOG,
+     "FULFILLMENT_ORDER_ALLOCATE"},
+    {"POST", "/orders/{reference}/fulfillment-orders/{fo}/fulfill", H(handle_fo_fulfill), LOG,
+     "FULFILLMENT_ORDER_FULFILL"},
     {"POST", "/orders/{reference}/fulfillment-orders/{fo}/unfulfill", H(handle_fo_unfulfill), LOG,
      "FULFILLMENT_ORDER_UNFULFILL"},
+    {"POST", "/orders/{reference}/fulfillment-orders/{fo}/split", H(handle_fo_split), LOG, "FULFILLMENT_ORDER_SPLIT"},
+    {"POST", "/orders/{reference}/fulfillment-orders/{fo}/ship", H(handle_fo_ship), LOG,
+     "FULFILLMENT_ORDER_SHIP_LINE_ITEMS"},
+    {"POST", "/orders/{reference}/fulfillment-orders/{fo}/cancel", H(handle_fo_cancel), LOG,
+     "FULFILLMENT_ORDER_CANCEL_LINE_ITEMS"},
+    {"PATCH", "/orders/{reference}/fulfillment-orders/{fo}/update-location", H(handle_fo_update_location), LOG,
+     "FULFILLMENT_ORDER_UPDATE_LOCATION"},
+    {"PATCH", "/orders/{reference}/fulfillment-orders/{fo}/update-address", H(handle_fo_update_address), LOG,
+     "FULFILLMENT_ORDER_UPDATE_ADDRESS"},
+    {"PATCH", "/orders/{reference}/fulfillment-orders/{fo}/update-delivery-method",
+     H(handle_fo_update_delivery_method), LOG, "FULFILLMENT_ORDER_UPDATE_DELIVERY_METHOD"},
+    {"PATCH", "/orders/{reference}/fulfillment-orders/{fo}/update-schedule", H(handle_fo_update_schedule), LOG,
+     "FULFILLMENT_ORDER_UPDATE_SCHEDULE"},
+    {"PATCH", "/orders/{reference}/fulfillment-orders/{fo}/update-partner-references",
+     H(handle_fo_update_partner_references), LOG, "FULFILLMENT_ORDER_UPDATE_PARTNER_REFERENCES"},
+    /* Carriyo's deprecated alias of update-partner-references */
+    {"PATCH", "/orders/{reference}/fulfillment-orders/{fo}", H(handle_fo_update_partner_references), LOG,
+     "FULFILLMENT_ORDER_UPDATE_PARTNER_REFERENCES"},
     {"POST", "/customers/{customer_key}/redact", H(handle_customer_redact), 0, "CUSTOMER_REDACT"},
     {"POST", "/webhooks/endpoints", H(handle_endpoint_create), 0, "WEBHOOK_ENDPOINT_CREATE"},
     {"GET", "/webhooks/endpoints", H(handle_endpoint_list), 0, "WEBHOOK_ENDPOINTS"},

@@ -99,6 +99,8 @@ static const struct key keys[] = {
      "change logs and system logs (0: forever).", NULL},
     {"retention", "sweep_interval", KEY_DURATION, OFF(sweep_interval), "1h", 1, 86400,
      "Time between retention sweeps. A sweep removes what has expired in small batches.", NULL},
+    {"oauth", "token_ttl", KEY_INT, OFF(token_ttl), "86400", 1, 604800,
+     "Seconds a bearer token from POST /oauth/token stays valid (Carriyo: 86400).", NULL},
     {"s3", "endpoint", KEY_STRING, OFF(s3_endpoint), "", 0, 0,
      "S3-compatible endpoint URL, e.g. http://127.0.0.1:9000 (path-style addressing).\n"
      "Empty: AWS, https://BUCKET.s3.REGION.amazonaws.com.", NULL},
@@ -257,20 +259,6 @@ static int set_value(struct config *cfg, const struct key *k, const char *value,
     return 0;
 }
 
-static void add_tenant_key(struct config *cfg, const char *id, const char *key)
-{
-    struct config_tenant *t = (struct config_tenant *)config_find_tenant(cfg, id);
-    if (!t) {
-        cfg->tenants = xrealloc(cfg->tenants, (cfg->n_tenants + 1) * sizeof *cfg->tenants);
-        t = &cfg->tenants[cfg->n_tenants++];
-        t->id = xstrdup(id);
-        t->api_keys = NULL;
-        t->n_api_keys = 0;
-    }
-    t->api_keys = xrealloc(t->api_keys, (t->n_api_keys + 1) * sizeof *t->api_keys);
-    t->api_keys[t->n_api_keys++] = xstrdup(key);
-}
-
 /* `tenant "ID"` → ID in out; returns false when the section is not of that form. */
 static bool parse_named_section(const char *section, const char *kind, char *out, size_t outlen)
 {
@@ -286,7 +274,7 @@ static bool parse_named_section(const char *section, const char *kind, char *out
     return true;
 }
 
-static bool valid_id(const char *id)
+bool config_valid_id(const char *id)
 {
     if (!*id || strlen(id) > 64)
         return false;
@@ -360,7 +348,6 @@ static int refuse(struct parse_state *st, const char *fmt, ...)
     return 0;
 }
 
-static bool valid_id(const char *id);
 
 static struct adapter_source *source_for(struct parse_state *st, const char *tenant, const char *name)
 {
@@ -386,7 +373,7 @@ static int on_source_entry(struct parse_state *st, const char *id, const char *n
         return refuse(st, "source \"%s\" must be named TENANT/NAME", id);
     memcpy(tenant, id, (size_t)(slash - id));
     tenant[slash - id] = '\0';
-    if (!valid_id(tenant) || !valid_id(slash + 1))
+    if (!config_valid_id(tenant) || !config_valid_id(slash + 1))
         return refuse(st, "source \"%s\": TENANT and NAME must be 1-64 of A-Z a-z 0-9 - _ .", id);
     struct adapter_source *src = source_for(st, tenant, slash + 1);
     char **field = !strcmp(name, "adapter")         ? &src->kind
@@ -484,25 +471,9 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     if (parse_named_section(section, "source", id, sizeof id))
         return on_source_entry(st, id, name, value);
     if (parse_named_section(section, "tenant", id, sizeof id)) {
-        if (!valid_id(id)) {
-            return refuse(st, "tenant id \"%s\" must be 1-64 of A-Z a-z 0-9 - _ .", id);
-        }
-        if (strcmp(name, "api_key") != 0) {
-            return refuse(st, "unknown key \"%s\" in [tenant \"%s\"] (known: api_key)", name, id);
-        }
-        if (strlen(value) < 16) {
-            return refuse(st, "tenant \"%s\" api_key must be at least 16 characters", id);
-        }
-        /* A key names its tenant: the same key on two tenants would let one act as the other. */
-        for (size_t i = 0; i < st->cfg->n_tenants; i++) {
-            const struct config_tenant *t = &st->cfg->tenants[i];
-            for (size_t k = 0; strcmp(t->id, id) != 0 && k < t->n_api_keys; k++)
-                if (strcmp(t->api_keys[k], value) == 0)
-                    return refuse(st, "tenant \"%s\" api_key is already a key of tenant \"%s\"; each tenant needs "
-                                      "its own keys",
-                                  id, t->id);
-        }
-        add_tenant_key(st->cfg, id, value);
+        char msg[256];
+        if (config_tenant_entry(st->cfg, id, name, value, msg, sizeof msg) != 0)
+            return refuse(st, "%s", msg);
         return 1;
     }
     bool section_known = false;
@@ -597,7 +568,11 @@ void config_defaults(struct config *cfg)
     char err[256];
     resolve_s3(cfg, "(defaults)", err, sizeof err);
     cfg->embedded = true;
-    add_tenant_key(cfg, "demo", "demo-key-change-me");
+    config_tenant_add_key(cfg, "demo", "demo-key-change-me");
+    char err2[256];
+    if (config_tenant_entry(cfg, "demo", "client_id", "demo-client", err2, sizeof err2) != 0 ||
+        config_tenant_entry(cfg, "demo", "client_secret", "demo-secret-change-me", err2, sizeof err2) != 0)
+        abort(); /* a bad embedded default is a programming error */
 }
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
@@ -635,6 +610,10 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
     }
     if (check_sources(cfg, path, err, errlen) != 0)
         return -1;
+    if (config_tenants_check(cfg, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "%s:0: %s", path, msg);
+        return -1;
+    }
     return resolve_s3(cfg, path, err, errlen);
 }
 
@@ -644,13 +623,7 @@ void config_free(struct config *cfg)
         if (keys[i].type == KEY_STRING)
             free(*str_field(cfg, &keys[i]));
     free(cfg->listen_host);
-    for (size_t i = 0; i < cfg->n_tenants; i++) {
-        for (size_t j = 0; j < cfg->tenants[i].n_api_keys; j++)
-            free(cfg->tenants[i].api_keys[j]);
-        free(cfg->tenants[i].api_keys);
-        free(cfg->tenants[i].id);
-    }
-    free(cfg->tenants);
+    config_tenants_free(cfg);
     for (size_t i = 0; i < cfg->n_sources; i++) {
         struct adapter_source *s = &cfg->sources[i];
         for (size_t j = 0; j < s->n_secrets; j++)
@@ -667,14 +640,6 @@ void config_free(struct config *cfg)
     free(cfg->sources);
     free(cfg->source_lines);
     memset(cfg, 0, sizeof *cfg);
-}
-
-const struct config_tenant *config_find_tenant(const struct config *cfg, const char *id)
-{
-    for (size_t i = 0; i < cfg->n_tenants; i++)
-        if (strcmp(cfg->tenants[i].id, id) == 0)
-            return &cfg->tenants[i];
-    return NULL;
 }
 
 const struct adapter_source *config_find_source(const struct config *cfg, const char *tenant, const char *name)
@@ -735,10 +700,28 @@ void config_print_annotated(FILE *out)
     }
     fputs("; One section per tenant. api_key may be repeated: every listed key is accepted,\n"
           "; so a key can be rotated without downtime. Keys are at least 16 characters.\n"
-          "; Without any config file the relay runs with a demo tenant (demo / demo-key-change-me)\n"
+          "; client_id / client_secret (repeatable, in pairs; a client_id may repeat with a new\n"
+          ";   secret during a rotation): OAuth2 clients for POST /oauth/token. Client ids are\n"
+          ";   unique across tenants; secrets are at least 16 characters.\n"
+          "; require_oauth = yes: every call also needs Authorization: Bearer <token of this\n"
+          ";   tenant> beside x-api-key and tenant-id (Carriyo's scheme); default no.\n"
+          "; change_logs = object: GET /orders/{ref}/change-logs answers {\"change_logs\": [...]} (the\n"
+          ";   shape before Carriyo parity) unless ?envelope=array; default array (Carriyo's).\n"
+          "; allocation_rule = LOCATION [country=CC,..] [sku=PREFIX,..] [merchant=M,..] (repeatable, tried\n"
+          ";   in order, first match wins, line by line): orders created without fulfillment orders are\n"
+          ";   allocated as they land; lines no rule matches stay open with auto_allocation_failed.\n"
+          ";   POST /orders/{ref}/fulfillment-orders/allocate runs them again later. None: no\n"
+          ";   allocation at ingestion (orders stay open until allocated on demand).\n"
+          "; Without any config file the relay runs with a demo tenant (demo / demo-key-change-me,\n"
+          "; OAuth2 client demo-client / demo-secret-change-me)\n"
           "; on 127.0.0.1 only.\n"
           ";[tenant \"acme\"]\n"
           ";api_key = replace-with-a-long-random-key\n"
+          ";client_id = acme-oms\n"
+          ";client_secret = replace-with-a-long-random-secret\n"
+          ";require_oauth = yes\n"
+          ";allocation_rule = WH-DXB country=AE sku=MUG-,TEA-\n"
+          ";allocation_rule = WH-RUH country=SA\n"
           "\n"
           "; One section per inbound source; it receives POST /hooks/TENANT/NAME.\n"
           "; adapter: aftership, easypost, shippo, ups, dhl, aymakan, carriyo-carrier, carriyo, wms.\n"

@@ -14,12 +14,26 @@
 #include <stdio.h>
 
 #include "adapter.h"
+#include "allocation.h"
 #include "ssrf.h"
+
+/* An OAuth2 client of a tenant (client_id / client_secret pairs). The
+ * same id may appear twice with different secrets during a rotation. */
+struct config_client {
+    char *id;
+    char *secret;
+};
 
 struct config_tenant {
     char *id;
     char **api_keys; /* one or more; several during a key rotation */
     size_t n_api_keys;
+    struct config_client *clients; /* POST /oauth/token credentials (config_tenant.c) */
+    size_t n_clients;
+    bool require_oauth; /* every API call also needs a bearer token of this tenant */
+    bool change_logs_object; /* change_logs = object: {"change_logs": […]} instead of Carriyo's bare array */
+    struct allocation_rule *rules; /* allocation_rule lines, in order (allocation.h) */
+    size_t n_rules;
 };
 
 struct config {
@@ -60,6 +74,8 @@ struct config {
     /* [retention], seconds (0: forever) */
     long keep_syslogs, keep_delivered, keep_dead, keep_changelogs, keep_seen, keep_parked, keep_orders,
         sweep_interval;
+    /* [oauth] */
+    long token_ttl; /* seconds a POST /oauth/token token is valid */
     /* [tenant "ID"] */
     struct config_tenant *tenants;
     size_t n_tenants;
@@ -79,9 +95,20 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 void config_free(struct config *cfg);
 
 const struct config_tenant *config_find_tenant(const struct config *cfg, const char *id);
+/* The tenant that has an OAuth2 client with this id, or NULL. */
+const struct config_tenant *config_find_client_tenant(const struct config *cfg, const char *client_id);
 const struct adapter_source *config_find_source(const struct config *cfg, const char *tenant, const char *name);
 /* True when source_type is in no_autoclose_sources (any case). */
 bool config_source_skips_autoclose(const struct config *cfg, const char *source_type);
+/* [tenant "ID"] sections (config_tenant.c, used by config.c): one key;
+ * 0, or -1 with a message in err. Then the checks that need the whole
+ * file; then freeing. */
+bool config_valid_id(const char *id); /* 1-64 of A-Z a-z 0-9 - _ . */
+int config_tenant_entry(struct config *cfg, const char *id, const char *name, const char *value, char *err,
+                        size_t errlen);
+int config_tenants_check(const struct config *cfg, char *err, size_t errlen);
+void config_tenant_add_key(struct config *cfg, const char *id, const char *key);
+void config_tenants_free(struct config *cfg);
 /* Write every key with its documentation and default, as INI. */
 void config_print_annotated(FILE *out);
 

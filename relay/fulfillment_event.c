@@ -45,16 +45,17 @@ const char *fulfillment_event_level(const char *type)
     return i < 0 ? NULL : types[i].level;
 }
 
-/* Move one line per the effect; returns 1 when it moved. */
-static int move_line(json_t *line, enum effect effect, enum line_status to, json_t *changes)
+/* Move one FO line per the effect; returns 1 when it moved (the order
+ * line's derived move is logged by order_recompute). */
+static int move_line(json_t *entry, enum effect effect, enum line_status to)
 {
     enum line_status cur = LINE_OPEN;
-    rollup_line_status_parse(json_string_value(json_object_get(line, "status")), &cur);
+    rollup_line_status_parse(json_string_value(json_object_get(entry, "status")), &cur);
     if (cur == LINE_CLOSED || cur == LINE_CANCELLED)
         return 0;
     if (effect == CANCEL)
-        return cur < LINE_FULFILLED ? order_set_line_status(line, "cancelled", changes) : 0;
-    return to > cur ? order_set_line_status(line, rollup_line_status_name(to), changes) : 0;
+        return cur < LINE_FULFILLED ? order_set_entry_status(entry, "cancelled") : 0;
+    return to > cur ? order_set_entry_status(entry, rollup_line_status_name(to)) : 0;
 }
 
 bool fulfillment_event_apply(json_t *order, const json_t *ev, const char *now_iso, json_t *changes)
@@ -117,9 +118,8 @@ bool fulfillment_event_apply(json_t *order, const json_t *ev, const char *now_is
             {
                 wanted = wanted || (json_string_value(id) && strcmp(json_string_value(id), lid) == 0);
             }
-            json_t *line = wanted ? order_line(order, lid) : NULL;
-            if (line)
-                moved += move_line(line, effect, types[t].to, changes);
+            if (wanted)
+                moved += move_line(ref, effect, types[t].to);
         }
     }
     json_object_set_new(entry, "applied", json_boolean(moved > 0));

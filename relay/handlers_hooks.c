@@ -75,16 +75,19 @@ static int hook_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     struct hook_job *j = arg;
     int counts[PIPELINE__COUNT] = {0};
     size_t i;
-    json_t *ev;
+    json_t *ev, *origin = http_origin(ctx);
     json_array_foreach(j->events, i, ev)
     {
         enum pipeline_outcome outcome;
         int rc = pipeline_ingest(txn, ctx->cfg, j->src->tenant, j->src->name, ctx->correlation_id, ev, j->now,
-                                 &outcome, ctx->order_id[0] ? NULL : ctx->order_id);
-        if (rc != STORE_OK)
+                                 &outcome, ctx->order_id[0] ? NULL : ctx->order_id, origin);
+        if (rc != STORE_OK) {
+            json_decref(origin);
             return rc;
+        }
         counts[outcome]++;
     }
+    json_decref(origin);
     http_job_reply(ctx, 200,
                    json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "received", (int)json_array_size(j->events), "applied",
                              counts[PIPELINE_APPLIED], "history_only", counts[PIPELINE_HISTORY], "unchanged",

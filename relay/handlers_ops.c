@@ -1,12 +1,9 @@
-/* handlers_ops: each operation is one store job: load the order, apply the
- * pure operation (order_ops.c), and store the result with its change log
- * and order.* events (pipeline_store_order). A refused operation changes
- * nothing but is itself written to the change log (OPERATION_REFUSED), so a
- * race between an operation and a carrier event leaves both on record.
- *
- * Replies: 200 with the order (also for a repeat, which changes nothing and
- * emits nothing); 404 unknown order, fulfillment order or line; 409 with
- * the rule that refused it; 400 for a bad body. */
+/* handlers_ops: order cancellation and line cancellation, each one
+ * order_job (load, apply the pure operation of order_ops.c, store or
+ * refuse; see order_job.h), customer redaction, stuck orders and metrics.
+ * A refused operation changes nothing but is itself written to the change
+ * log (OPERATION_REFUSED), so a race between an operation and a carrier
+ * event leaves both on record. */
 #include "handlers_ops.h"
 
 #include <event2/buffer.h>
@@ -16,99 +13,41 @@
 
 #include "jsonutil.h"
 #include "order.h"
+#include "order_job.h"
 #include "order_ops.h"
 #include "pipeline.h"
 #include "store.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
-enum op { OP_CANCEL, OP_CANCEL_FO, OP_UNFULFILL, OP_CANCEL_LINES };
-static const char *op_names[] = {"cancel", "cancel_fulfillment_order", "unfulfill", "cancel_line_items"};
-
-struct op_job {
-    enum op op;
-    json_t *body;
-    enum store_key key;
-    char now[TIME_ISO_LEN];
-};
-
-static int op_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
+static const char *reason_of(const json_t *body)
 {
-    struct op_job *j = arg;
-    const char *tenant = ctx->tenant, *ref = route_param(&ctx->params, "reference");
-    json_t *before = store_order_peek(txn, tenant, j->key, ref);
-    if (!before) {
-        http_job_error(ctx, 404, "order_not_found", "no order \"%s\"", ref);
-        return STORE_OK;
-    }
-    snprintf(ctx->order_id, sizeof ctx->order_id, "%s", json_string_value(json_object_get(before, "order_id")));
-    json_t *order = json_deep_copy(before), *changes = json_array();
-    const char *reason = json_string_value(json_object_get(j->body, "cancellation_reason"));
-    const char *fo = route_param(&ctx->params, "fo");
-    char err[512] = "";
-    enum ops_result result = OPS_NOOP;
-    switch (j->op) {
-    case OP_CANCEL:
-        result = ops_cancel_order(order, reason, json_is_true(json_object_get(j->body, "force")), j->now, changes, err,
-                                  sizeof err);
-        break;
-    case OP_CANCEL_FO:
-        result = ops_cancel_fulfillment_order(order, fo, reason, j->now, changes, err, sizeof err);
-        break;
-    case OP_UNFULFILL:
-        result = ops_unfulfill(order, fo, j->now, changes, err, sizeof err);
-        break;
-    case OP_CANCEL_LINES:
-        result = ops_cancel_lines(order, json_object_get(j->body, "line_item_ids"), reason, j->now, changes, err,
-                                  sizeof err);
-        break;
-    }
-    int rc = STORE_OK;
-    const char *order_id = json_string_value(json_object_get(before, "order_id"));
-    if (result == OPS_CHANGED) {
-        rc = pipeline_store_order(txn, ctx->cfg, tenant, before, order, changes, "OPERATION", ctx->correlation_id,
-                                  j->now);
-    } else if (result == OPS_REFUSED) {
-        json_t *refusal = json_array();
-        json_t *msg = json_string(err);
-        order_change(refusal, "OPERATION_REFUSED", "order", order_id, op_names[j->op], NULL, msg);
-        json_decref(msg);
-        rc = store_changelog_add(txn, tenant, order_id, j->now, "OPERATION", refusal);
-        json_decref(refusal);
-    }
-    if (result == OPS_NOT_FOUND)
-        http_job_error(ctx, 404, "not_found", "%s", err);
-    else if (result == OPS_REFUSED)
-        http_job_error(ctx, 409, "operation_refused", "%s", err);
-    else
-        http_job_reply_text(ctx, 200, store_order_json(txn, result == OPS_CHANGED ? order : before));
-    json_decref(changes);
-    json_decref(before);
-    json_decref(order);
-    return rc;
+    return json_string_value(json_object_get(body, "cancellation_reason"));
 }
 
-static void op_free(void *arg)
+static enum ops_result apply_cancel(json_t *order, const struct ops_input *in, json_t *changes, char *err, size_t n)
 {
-    struct op_job *j = arg;
-    json_decref(j->body);
-    free(j);
+    return ops_cancel_order(order, reason_of(in->body), json_is_true(json_object_get(in->body, "force")), in->now,
+                            changes, err, n);
 }
 
-static void submit_op(struct http_ctx *ctx, enum op op, bool needs_reason)
+static enum ops_result apply_cancel_lines(json_t *order, const struct ops_input *in, json_t *changes, char *err,
+                                          size_t n)
 {
-    json_t *body = ctx->body_len || needs_reason ? http_json_body(ctx) : json_object();
+    return ops_cancel_lines(order, json_object_get(in->body, "line_item_ids"), reason_of(in->body), in->now, changes,
+                            err, n);
+}
+
+static const struct order_op op_cancel = {"cancel", "ORDER_CANCEL", "OPERATION", apply_cancel};
+static const struct order_op op_cancel_lines = {"cancel_line_items", "FULFILLMENT_ORDER_CANCEL_LINE_ITEMS",
+                                                "OPERATION", apply_cancel_lines};
+
+/* Check the body's common members, then submit. */
+static void submit_op(struct http_ctx *ctx, const struct order_op *op, bool needs_reason)
+{
+    json_t *body = order_job_body(ctx, !needs_reason);
     if (!body)
         return;
-    const char *key = http_query(ctx, "key");
-    enum store_key k = STORE_KEY_ORDER_ID;
-    if (key && !strcmp(key, "partner_order_reference"))
-        k = STORE_KEY_PARTNER_REF;
-    else if (key && strcmp(key, "order_id")) {
-        json_decref(body);
-        http_reply_error(ctx, 400, "invalid_parameter", "key must be order_id or partner_order_reference");
-        return;
-    }
     json_t *reason = json_object_get(body, "cancellation_reason");
     const char *bad = NULL;
     if (needs_reason && (!json_is_string(reason) || !*json_string_value(reason) || strlen(json_string_value(reason)) > 255))
@@ -117,7 +56,7 @@ static void submit_op(struct http_ctx *ctx, enum op op, bool needs_reason)
     if (!bad && force && !json_is_boolean(force))
         bad = "force must be true or false";
     json_t *ids = json_object_get(body, "line_item_ids");
-    if (!bad && op == OP_CANCEL_LINES) {
+    if (!bad && op == &op_cancel_lines) {
         bool ok = json_is_array(ids) && json_array_size(ids) > 0;
         size_t i;
         json_t *v;
@@ -133,32 +72,17 @@ static void submit_op(struct http_ctx *ctx, enum op op, bool needs_reason)
         http_reply_error(ctx, 400, "invalid_field", "%s", bad);
         return;
     }
-    struct op_job *j = xcalloc(1, sizeof *j);
-    j->op = op;
-    j->body = body;
-    j->key = k;
-    time_format_iso(time_now_ms(), j->now);
-    http_submit(ctx, op_run, op_free, j);
+    order_job_submit(ctx, op, body);
 }
 
 void handle_order_cancel(struct http_ctx *ctx)
 {
-    submit_op(ctx, OP_CANCEL, true);
-}
-
-void handle_fo_cancel(struct http_ctx *ctx)
-{
-    submit_op(ctx, OP_CANCEL_FO, true);
-}
-
-void handle_fo_unfulfill(struct http_ctx *ctx)
-{
-    submit_op(ctx, OP_UNFULFILL, false);
+    submit_op(ctx, &op_cancel, true);
 }
 
 void handle_lines_cancel(struct http_ctx *ctx)
 {
-    submit_op(ctx, OP_CANCEL_LINES, true);
+    submit_op(ctx, &op_cancel_lines, true);
 }
 
 /* ---- redaction ---- */
@@ -187,8 +111,10 @@ static int redact_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
         } else {
             /* The event's old image is the redacted one too: personal data
              * leaves with no webhook. Queued messages are scrubbed. */
-            rc = pipeline_store_order(txn, ctx->cfg, tenant, order, order, changes, "REDACTION", ctx->correlation_id,
-                                      j->now);
+            json_t *origin = http_origin(ctx);
+            struct pipeline_write w = {ctx->cfg, tenant, "REDACTION", ctx->correlation_id, j->now, origin, NULL};
+            rc = pipeline_store_order(txn, &w, order, order, changes);
+            json_decref(origin);
             const char *order_id = json_string_value(json_object_get(order, "order_id"));
             if (rc == STORE_OK)
                 rc = store_outbox_redact(txn, tenant, order_id, ops_personal_members);
@@ -285,10 +211,10 @@ void handle_metrics(struct http_ctx *ctx)
         }
         evbuffer_add_printf(out, "shiprelay_stuck_orders{status=\"%s\"} %d\n", statuses[k], n);
     }
-    evbuffer_add_printf(out, "# HELP shiprelay_webhook_messages Outbox messages waiting, by status.\n"
+    evbuffer_add_printf(out, "# HELP shiprelay_webhook_messages Outbox messages by status.\n"
                              "# TYPE shiprelay_webhook_messages gauge\n");
-    static const char *mstat[] = {"pending", "held", "dead"};
-    for (size_t k = 0; k < sizeof mstat / sizeof mstat[0]; k++) {
+    static const char *mstat[] = {"pending", "delivered", "dead", "cancelled"};
+    for (size_t k = 0; k < 4; k++) {
         json_int_t n = 0;
         size_t i;
         json_t *r;

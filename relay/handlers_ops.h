@@ -5,8 +5,6 @@
 #include "http.h"
 
 void handle_order_cancel(struct http_ctx *ctx);
-void handle_fo_cancel(struct http_ctx *ctx);
-void handle_fo_unfulfill(struct http_ctx *ctx);
 void handle_lines_cancel(struct http_ctx *ctx);
 void handle_customer_redact(struct http_ctx *ctx);
 void handle_stuck(struct http_ctx *ctx);

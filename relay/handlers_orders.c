@@ -10,9 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocation.h"
 #include "carriyo.h"
 #include "jsonutil.h"
 #include "order.h"
+#include "order_ref.h"
+#include "order_shape.h"
+#include "rollup.h"
 #include "pipeline.h"
 #include "shipment_update.h"
 #include "store.h"
@@ -75,7 +79,9 @@ static int create_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct write_job *j = arg;
     json_t *order = json_deep_copy(j->proto), *changes = json_deep_copy(j->changes);
-    int rc = pipeline_store_order(txn, ctx->cfg, ctx->tenant, NULL, order, changes, "API", ctx->correlation_id, j->now);
+    struct pipeline_write w = {ctx->cfg, ctx->tenant, "API", ctx->correlation_id, j->now,
+                               json_object_get(order, "creation_source"), NULL};
+    int rc = pipeline_store_order(txn, &w, NULL, order, changes);
     snprintf(ctx->order_id, sizeof ctx->order_id, "%s", json_string_value(json_object_get(order, "order_id")));
     if (rc == STORE_OK)
         http_job_reply_text(ctx, 201, store_order_json(txn, order));
@@ -96,47 +102,114 @@ void handle_order_create(struct http_ctx *ctx)
     char id[32], err[256];
     new_order_id(id);
     j->changes = json_array();
-    j->proto = order_create(body, ctx->tenant, id, j->now, j->changes, err, sizeof err);
+    json_t *origin = http_origin(ctx);
+    j->proto = order_create(body, ctx->tenant, id, origin, j->now, j->changes, err, sizeof err);
+    json_decref(origin);
     if (!j->proto) {
         http_reply_error(ctx, 400, "invalid_field", "%s", err);
         job_free(j);
         return;
     }
+    /* Allocation at ingestion (seed 000): the tenant's rules place an order
+     * sent without fulfillment orders as it lands. */
+    const struct config_tenant *t = config_find_tenant(ctx->cfg, ctx->tenant);
+    if (t && t->n_rules && !json_array_size(json_object_get(body, "fulfillment_orders")))
+        allocation_run(j->proto, t->rules, t->n_rules, NULL, NULL, NULL, id + 4, j->changes);
     http_submit(ctx, create_job, job_free, j);
 }
 
-/* ---- GET /orders/{reference}[/change-logs] ---- */
+/* ---- GET /orders/{reference}[/change-logs], GET /orders ---- */
 
 json_t *orders_lookup(struct http_ctx *ctx)
 {
-    const char *key = http_query(ctx, "key");
-    enum store_key k;
-    if (!key || strcmp(key, "order_id") == 0)
-        k = STORE_KEY_ORDER_ID;
-    else if (strcmp(key, "partner_order_reference") == 0)
-        k = STORE_KEY_PARTNER_REF;
-    else {
-        http_reply_error(ctx, 400, "invalid_parameter", "key must be order_id or partner_order_reference");
-        return NULL;
-    }
-    const char *ref = route_param(&ctx->params, "reference");
-    bool failed = false;
-    json_t *order = store_read_order(ctx->reader, ctx->tenant, k, ref, &failed);
-    if (!order) {
-        if (failed)
-            reply_store_failed(ctx);
-        else
-            http_reply_error(ctx, 404, "order_not_found", "no order with %s \"%s\"",
-                             k == STORE_KEY_ORDER_ID ? "order_id" : "partner_order_reference", ref);
-    }
-    return order;
+    return order_ref_read(ctx);
 }
 
 void handle_order_get(struct http_ctx *ctx)
 {
-    json_t *order = orders_lookup(ctx);
+    json_t *order = order_ref_read(ctx);
     if (order)
         http_reply_json(ctx, 200, order);
+}
+
+/* ?name= as a stored ISO time (into out), or NULL when absent; false after replying 400. */
+static bool date_param(struct http_ctx *ctx, const char *name, char out[TIME_ISO_LEN], const char **value)
+{
+    const char *v = http_query(ctx, name);
+    *value = NULL;
+    if (!v)
+        return true;
+    int64_t ms;
+    if (time_parse_iso(v, &ms, NULL) != 0) {
+        http_reply_error(ctx, 400, "invalid_parameter", "%s must be an ISO 8601 date or date-time", name);
+        return false;
+    }
+    time_format_iso(ms, out);
+    *value = out;
+    return true;
+}
+
+void handle_order_list(struct http_ctx *ctx)
+{
+    struct store_order_filter f = {0};
+    long limit;
+    if (!http_page(ctx, &limit, &f.after))
+        return;
+    f.limit = (int)limit;
+    f.status = http_query(ctx, "status");
+    enum rollup_status st;
+    if (f.status && !rollup_status_parse(f.status, &st)) {
+        http_reply_error(ctx, 400, "invalid_parameter",
+                         "status must be open, partially_allocated, allocated, processing, fulfilled, closed or "
+                         "cancelled");
+        return;
+    }
+    f.merchant = http_query(ctx, "merchant");
+    f.customer_key = http_query(ctx, "customer_key");
+    char dates[4][TIME_ISO_LEN];
+    if (!date_param(ctx, "creation_date_from", dates[0], &f.created_from) ||
+        !date_param(ctx, "creation_date_to", dates[1], &f.created_to) ||
+        !date_param(ctx, "update_date_from", dates[2], &f.updated_from) ||
+        !date_param(ctx, "update_date_to", dates[3], &f.updated_to))
+        return;
+    const char *sort = http_query(ctx, "sort_order");
+    if (sort && strcmp(sort, "ASC") != 0 && strcmp(sort, "DESC") != 0) {
+        http_reply_error(ctx, 400, "invalid_parameter", "sort_order must be ASC or DESC");
+        return;
+    }
+    f.newest_first = sort && !strcmp(sort, "DESC");
+    json_t *rows = store_read_orders(ctx->reader, ctx->tenant, &f);
+    if (!rows) {
+        reply_store_failed(ctx);
+        return;
+    }
+    json_t *data = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_t *doc = json_object_get(r, "doc");
+        order_shape_defaults(doc);
+        json_array_append(data, doc);
+    }
+    size_t n = json_array_size(rows);
+    json_t *next = (long)n == limit ? json_incref(json_object_get(json_array_get(rows, n - 1), "seq")) : json_null();
+    json_decref(rows);
+    http_reply_json(ctx, 200, json_pack("{s:o,s:o}", "data", data, "next_after", next));
+}
+
+/* Carriyo answers a bare array; {"change_logs": […]} is shiprelay's earlier
+ * shape, for ?envelope=object or a tenant with change_logs = object. */
+static bool wrapped_change_logs(struct http_ctx *ctx, bool *wrapped)
+{
+    const char *e = http_query(ctx, "envelope");
+    if (e && strcmp(e, "array") != 0 && strcmp(e, "object") != 0) {
+        http_reply_error(ctx, 400, "invalid_parameter", "envelope must be array or object");
+        return false;
+    }
+    const struct config_tenant *t = config_find_tenant(ctx->cfg, ctx->tenant);
+    *wrapped = e ? !strcmp(e, "object") : t && t->change_logs_object;
+    return true;
 }
 
 void handle_order_change_logs(struct http_ctx *ctx)
@@ -146,7 +219,10 @@ void handle_order_change_logs(struct http_ctx *ctx)
         http_reply_error(ctx, 400, "invalid_parameter", "sort_order must be ASC or DESC");
         return;
     }
-    json_t *order = orders_lookup(ctx);
+    bool wrapped;
+    if (!wrapped_change_logs(ctx, &wrapped))
+        return;
+    json_t *order = order_ref_read(ctx);
     if (!order)
         return;
     json_t *logs = store_read_changelogs(ctx->reader, ctx->tenant,
@@ -157,7 +233,7 @@ void handle_order_change_logs(struct http_ctx *ctx)
         reply_store_failed(ctx);
         return;
     }
-    http_reply_json(ctx, 200, json_pack("{s:o}", "change_logs", logs));
+    http_reply_json(ctx, 200, wrapped ? json_pack("{s:o}", "change_logs", logs) : logs);
 }
 
 /* ---- POST /orders/shipment-status-update ---- */
@@ -173,15 +249,17 @@ static int ssu_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     }
     snprintf(ctx->order_id, sizeof ctx->order_id, "%s", json_string_value(json_object_get(before, "order_id")));
     bool autoclose = !config_source_skips_autoclose(ctx->cfg, ju_path_str(before, "creation_source.source_type"));
-    json_t *order = json_deep_copy(before), *changes = json_array();
+    json_t *order = json_deep_copy(before), *changes = json_array(), *origin = http_origin(ctx);
     int rc = STORE_OK;
+    struct pipeline_write w = {ctx->cfg, ctx->tenant, "SHIPMENT_STATUS_UPDATE", ctx->correlation_id, j->now, origin,
+                               NULL};
+    order_shape_defaults(order);
     shipment_update_apply(order, j->body, autoclose, j->now, changes);
-    bool changed = json_array_size(changes) > 0;
-    if (changed) /* else a repeat: nothing to write */
-        rc = pipeline_store_order(txn, ctx->cfg, ctx->tenant, before, order, changes, "SHIPMENT_STATUS_UPDATE",
-                                  ctx->correlation_id, j->now);
+    if (json_array_size(changes)) /* else a repeat: nothing to write */
+        rc = pipeline_store_order(txn, &w, before, order, changes);
+    json_decref(origin);
     if (rc == STORE_OK)
-        http_job_reply_text(ctx, 200, store_order_json(txn, changed ? order : before));
+        http_job_reply_text(ctx, 200, store_order_json(txn, order)); /* the stored text when it was stored */
     json_decref(changes);
     json_decref(before);
     json_decref(order);

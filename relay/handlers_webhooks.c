@@ -170,15 +170,24 @@ static int apply_fields(struct http_ctx *ctx, json_t *ep, const json_t *body, bo
         bool ok = json_is_array(types);
         json_array_foreach(types, i, t)
         {
-            ok = ok && webhook_event_type_known(json_string_value(t));
+            ok = ok && (webhook_event_type_known(json_string_value(t)) || webhook_event_trigger_known(json_string_value(t)));
         }
         if (!ok) {
             http_reply_error(ctx, 400, "invalid_field",
-                             "event_types must be an array of order.created, order.updated, order.allocated, "
-                             "order.fulfilled, order.closed, order.cancelled, order.shipment_status_updated");
+                             "event_types must be an array of order event types (order.created, order.updated, …) "
+                             "or Carriyo triggers (ORDER_CREATE, FULFILLMENT_ORDER_FULFILL, …)");
             return -1;
         }
         json_object_set(ep, "event_types", types);
+    }
+    json_t *format = json_object_get(body, "payload_format");
+    if (format) {
+        const char *f = json_string_value(format);
+        if (!f || (strcmp(f, "standard") != 0 && strcmp(f, "carriyo") != 0)) {
+            http_reply_error(ctx, 400, "invalid_field", "payload_format must be standard or carriyo");
+            return -1;
+        }
+        json_object_set(ep, "payload_format", format);
     }
     json_t *desc = json_object_get(body, "description");
     if (desc) {
@@ -290,7 +299,8 @@ static int ep_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
         was_enabled = json_integer_value(json_object_get(ep, "enabled"));
         json_t *en = json_object_get(j->body, "enabled");
         /* apply_fields already validated j->body; apply it for real here. */
-        const char *keys[] = {"url", "event_types", "description", "rate_limit", "max_concurrency", "fifo", "headers"};
+        const char *keys[] = {"url",  "event_types", "description", "rate_limit", "max_concurrency",
+                              "fifo", "headers",     "payload_format"};
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
             if (json_object_get(j->body, keys[i]))
                 json_object_set(ep, keys[i], json_object_get(j->body, keys[i]));
@@ -362,9 +372,9 @@ void handle_endpoint_create(struct http_ctx *ctx)
     crypto_hex(raw, sizeof raw, id + 3);
     char secret[WEBHOOK_SECRET_MAX];
     webhook_secret_new(secret);
-    json_t *ep = json_pack("{s:s,s:s,s:[],s:b,s:{},s:i,s:i,s:b,s:s,s:n,s:n}", "id", id, "tenant", ctx->tenant,
+    json_t *ep = json_pack("{s:s,s:s,s:[],s:b,s:{},s:i,s:i,s:b,s:s,s:n,s:n,s:s}", "id", id, "tenant", ctx->tenant,
                            "event_types", "enabled", 1, "headers", "rate_limit", 0, "max_concurrency", 4, "fifo", 1,
-                           "secret", secret, "description", "disabled_reason");
+                           "secret", secret, "description", "disabled_reason", "payload_format", "standard");
     if (apply_fields(ctx, ep, body, true) != 0) {
         json_decref(ep);
         json_decref(body);

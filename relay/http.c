@@ -28,6 +28,7 @@
 
 #include "auth.h"
 #include "http_conn.h"
+#include "crypto.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "store.h"
@@ -93,9 +94,15 @@ static const char *reason_for(int status)
     }
 }
 
-static json_t *error_body(const char *code, const char *message)
+/* shiprelay's {"error": {code, message}} beside Carriyo's envelope:
+ * {"status": "<code as a string>", "timestamp", "errors": [message]}. */
+static json_t *error_body(int status, const char *code, const char *message)
 {
-    return json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+    char st[16], now[TIME_ISO_LEN];
+    snprintf(st, sizeof st, "%d", status);
+    time_format_iso(time_now_ms(), now);
+    return json_pack("{s:{s:s,s:s},s:s,s:s,s:[s]}", "error", "code", code, "message", message, "status", st,
+                     "timestamp", now, "errors", message);
 }
 
 /* The reply: text (JSON) if any, after what a handler put in the output
@@ -171,6 +178,7 @@ static json_t *inbound_entry(struct http_ctx *ctx)
     free(rq_text);
     json_object_set_new(e, "response_headers", headers_of(evhttp_request_get_output_headers(req)));
     json_object_set_new(e, "request_time", json_string(started));
+    json_object_set_new(e, "identifier", json_string(ctx->log_identifier));
     free(url);
     return e;
 }
@@ -207,7 +215,7 @@ void http_job_error(struct http_ctx *ctx, int status, const char *code, const ch
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    http_job_reply(ctx, status, error_body(code, msg));
+    http_job_reply(ctx, status, error_body(status, code, msg));
 }
 
 /* Write the entry for this exchange (status, text) inside the job. */
@@ -267,7 +275,7 @@ static int submission_run(struct store_txn *txn, void *arg)
         if (store_job_undo(txn) != STORE_OK)
             return STORE_EIO;
         decide(sub, 503,
-               error_body("spool_full", "bodies waiting for the object store would exceed [system_logs] "
+               error_body(503, "spool_full", "bodies waiting for the object store would exceed [system_logs] "
                                         "spool_max_bytes; nothing was applied, retry later"));
         return STORE_SPOOL_FULL;
     }
@@ -282,7 +290,7 @@ static void submission_done(int rc, void *arg)
     struct http_ctx *ctx = sub->ctx;
     if (rc == STORE_EIO) /* the transaction failed: nothing of the batch was kept */
         send_json(ctx->req, 503,
-                  error_body("store_unavailable", "the change could not be stored; nothing was applied, retry"));
+                  error_body(503, "store_unavailable", "the change could not be stored; nothing was applied, retry"));
     else
         send_text(ctx->req, sub->status, sub->text);
     if (sub->done)
@@ -303,6 +311,26 @@ void http_submit(struct http_ctx *ctx, http_job_fn fn, void (*done)(void *arg), 
     if (ctx->route && (ctx->route->flags & HTTP_LOG) && ctx->tenant)
         sub->entry = inbound_entry(ctx);
     store_submit(ctx->store, ctx->base, submission_run, submission_done, sub);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *http_origin(const struct http_ctx *ctx)
+{
+    const struct route *r = ctx->route;
+    char *pattern = r ? xasprintf("%s %s", r->method, r->pattern) : NULL;
+    json_t *o = json_object();
+    json_object_set_new(o, "source_type", json_string(ctx->log_source_type ? ctx->log_source_type : "API"));
+    json_object_set_new(o, "source_id", str_or_null(ctx->log_source_id ? ctx->log_source_id : ctx->tenant));
+    json_object_set_new(o, "api_pattern", str_or_null(pattern));
+    json_object_set_new(o, "request_type", str_or_null(r ? r->name : NULL));
+    json_object_set_new(o, "system_log_identifier",
+                        str_or_null(ctx->log_identifier[0] && ctx->tenant ? ctx->log_identifier : NULL));
+    free(pattern);
+    return o;
 }
 
 /* A reply decided before any write: on a logged route it still gets its
@@ -346,7 +374,7 @@ void http_reply_error(struct http_ctx *ctx, int status, const char *code, const 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    http_reply_json(ctx, status, error_body(code, msg));
+    http_reply_json(ctx, status, error_body(status, code, msg));
 }
 
 const char *http_query(struct http_ctx *ctx, const char *name)
@@ -433,7 +461,7 @@ void evhttp_send_error(struct evhttp_request *req, int error, const char *reason
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_clear_headers(h);
     evhttp_add_header(h, "Connection", "close");
-    send_json(req, error, error_body(code, message));
+    send_json(req, error, error_body(error, code, message));
 }
 
 /* ---- dispatch ---- */
@@ -460,6 +488,16 @@ static bool json_content_type(const char *ct)
     if (len == 16 && strncasecmp(ct, "application/json", 16) == 0)
         return true;
     return len > 5 && strncasecmp(ct + len - 5, "+json", 5) == 0;
+}
+
+/* The identifier syslog_add would make ("slg_" + 24 hex), made here so a
+ * change can name its entry before either is stored. */
+static void new_log_identifier(char out[32])
+{
+    unsigned char raw[12];
+    crypto_random(raw, sizeof raw);
+    memcpy(out, "slg_", 4);
+    crypto_hex(raw, sizeof raw, out + 4);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -533,11 +571,16 @@ static void on_request(struct evhttp_request *req, void *arg)
         return;
     }
     ctx->route = route;
+    if (route->flags & HTTP_LOG)
+        new_log_identifier(ctx->log_identifier);
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     if (!(route->flags & HTTP_PUBLIC)) {
         const char *tenant = evhttp_find_header(in, "tenant-id");
-        if (!auth_tenant_key_ok(srv->cfg, tenant, evhttp_find_header(in, "x-api-key"))) {
-            http_reply_error(ctx, 401, "unauthorized", "a valid x-api-key and tenant-id are required");
+        if (!auth_request_ok(srv->cfg, tenant, evhttp_find_header(in, "x-api-key"),
+                             evhttp_find_header(in, "Authorization"), ctx->started_ms / 1000)) {
+            http_reply_error(ctx, 401, "unauthorized",
+                             "a valid x-api-key and tenant-id are required, with a live bearer token from POST "
+                             "/oauth/token where the tenant requires one or one is sent");
             return;
         }
         ctx->tenant = tenant;

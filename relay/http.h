@@ -24,8 +24,9 @@
  * the commit the reply is sent (503 store_unavailable if the transaction
  * failed), then done(arg) runs on the worker's thread. fn follows the store
  * job contract (store.h): it may run more than once and must not touch the
- * event loops; only ctx->tenant, params, body, cfg, correlation_id and
- * order_id may be used from it. */
+ * event loops; only ctx->tenant, params, body, cfg, correlation_id,
+ * log_identifier, log_source_type/id, route and order_id may be used from
+ * it (http_origin reads them). */
 #ifndef SHIPRELAY_HTTP_H
 #define SHIPRELAY_HTTP_H
 #include <jansson.h>
@@ -66,6 +67,8 @@ struct http_ctx {
     char order_id[64];
     const char *log_source_type, *log_source_id;
     char correlation_id[132]; /* from x-correlation-id, or made up; echoed back */
+    char log_identifier[32];  /* HTTP_LOG routes: the identifier the INBOUND entry will have, made
+                               * before the handler runs so changes can point at it */
     int64_t started_ms;
     const struct route *route;
     int job_status;   /* private: the reply a write decided */
@@ -96,6 +99,13 @@ bool http_page(struct http_ctx *ctx, long *limit, long long *after);
 /* 200 {"data": rows, "next_after": the last row's seq when the page is full,
  * else null}. rows is stolen. */
 void http_reply_page(struct http_ctx *ctx, json_t *rows, long limit);
+/* Who is making this change, in the shape of Carriyo's creation_source /
+ * update_source: {source_type ("API", or a hook's adapter), source_id (the
+ * tenant, or the hook source's name), api_pattern ("PATCH
+ * /orders/{reference}"), request_type (the route's name), and
+ * system_log_identifier (this request's INBOUND entry; null on routes
+ * that write none)}. A new reference. Safe inside a job. */
+json_t *http_origin(const struct http_ctx *ctx);
 /* The body parsed as JSON; NULL after replying 400 with the parser's message. */
 json_t *http_json_body(struct http_ctx *ctx);
 

@@ -37,7 +37,8 @@ static void usage(FILE *out)
           "\n"
           "Webhook ingestion and dispatch relay for Carriyo-shaped orders and shipments.\n"
           "Without --config it runs on the embedded defaults: 127.0.0.1:8080, state in\n"
-          "./shiprelay-data, and a demo tenant (tenant-id: demo, x-api-key: demo-key-change-me).\n",
+          "./shiprelay-data, and a demo tenant (tenant-id: demo, x-api-key: demo-key-change-me;\n"
+          "OAuth2 client demo-client / demo-secret-change-me).\n",
           out);
 }
 

@@ -9,6 +9,7 @@
 #include "event_key.h"
 #include "fulfillment_event.h"
 #include "jsonutil.h"
+#include "order_shape.h"
 #include "shipment_update.h"
 #include "store.h"
 #include "syslog.h"
@@ -52,7 +53,7 @@ static int dedupe(struct store_txn *txn, const char *tenant, const char *source,
 
 int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char *tenant, const char *source,
                     const char *correlation_id, const json_t *event, const char *now_iso,
-                    enum pipeline_outcome *outcome, char order_id[64])
+                    enum pipeline_outcome *outcome, char order_id[64], const json_t *update_source)
 {
     int dup = dedupe(txn, tenant, source, event, now_iso);
     if (dup == STORE_EIO)
@@ -80,12 +81,14 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
         snprintf(order_id, 64, "%s", str(order, "order_id"));
     json_t *before = order; /* as stored (shared: not to be changed); its text is known */
     order = json_deep_copy(before);
+    order_shape_defaults(order);
     json_t *changes = json_array();
     int rc = STORE_OK;
     *outcome = pipeline_apply(cfg, order, event, now_iso, changes);
     if (json_array_size(changes)) {
         char *label = xasprintf("hook:%s", source);
-        rc = pipeline_store_order(txn, cfg, tenant, before, order, changes, label, correlation_id, now_iso);
+        struct pipeline_write w = {cfg, tenant, label, correlation_id, now_iso, update_source, NULL};
+        rc = pipeline_store_order(txn, &w, before, order, changes);
         free(label);
     }
     json_decref(changes);
@@ -137,10 +140,12 @@ static int unpark(struct store_txn *txn, const struct config *cfg, const char *t
     return STORE_OK;
 }
 
-static int emit_webhooks(struct store_txn *txn, const char *tenant, const json_t *before, const json_t *order,
-                         const json_t *changes, const char *correlation_id, const char *now_iso)
+/* One outbox row per matching endpoint and event; each endpoint gets the
+ * body in its payload_format (shiprelay's or Carriyo's), made here. */
+static int emit_webhooks(struct store_txn *txn, const struct pipeline_write *w, const json_t *before,
+                         const json_t *order, const json_t *changes)
 {
-    json_t *events = webhook_events_for(before, order, changes);
+    json_t *events = webhook_events_for(before, order, changes, w->trigger);
     int64_t now_ms = time_now_ms();
     /* The images as stored: no serialisation when the store knows them. */
     char *images[2] = {NULL, NULL};
@@ -158,10 +163,13 @@ static int emit_webhooks(struct store_txn *txn, const char *tenant, const json_t
         crypto_random(raw, sizeof raw);
         memcpy(id, "evt_", 4);
         crypto_hex(raw, sizeof raw, id + 4);
-        char *text = webhook_event_text(str(e, "type"), str(e, "trigger"), id, now_iso, tenant, images[0], images[1]);
-        rc = store_outbox_add(txn, tenant, str(order, "order_id"), id, str(e, "type"), str(e, "trigger"), text,
-                              correlation_id, now_ms);
+        const char *type = str(e, "type"), *trigger = str(e, "trigger");
+        char *text = webhook_event_text(type, trigger, id, w->now_iso, w->tenant, images[0], images[1]);
+        char *ctext = webhook_event_carriyo_text(trigger, images[0], images[1]);
+        struct store_outbox_event ev = {str(order, "order_id"), id, type, trigger, text, ctext, w->correlation_id};
+        rc = store_outbox_add(txn, w->tenant, &ev, now_ms);
         free(text);
+        free(ctext);
         if (rc != STORE_OK)
             break;
     }
@@ -171,20 +179,31 @@ static int emit_webhooks(struct store_txn *txn, const char *tenant, const json_t
     return rc;
 }
 
-int pipeline_store_order(struct store_txn *txn, const struct config *cfg, const char *tenant, const json_t *before,
-                         json_t *order, json_t *changes, const char *source, const char *correlation_id,
-                         const char *now_iso)
+int pipeline_store_order(struct store_txn *txn, const struct pipeline_write *w, const json_t *before, json_t *order,
+                         json_t *changes)
 {
     /* Events that arrived before the order, or under a tracking number the
      * change just taught a shipment, belong to it now. */
-    int rc = unpark(txn, cfg, tenant, order, now_iso, changes);
+    int rc = unpark(txn, w->cfg, w->tenant, order, w->now_iso, changes);
     if (rc != STORE_OK)
         return rc;
-    json_object_set_new(order, "update_date", json_string(now_iso));
+    order_shape_defaults(order);
+    json_object_set_new(order, "update_date", json_string(w->now_iso));
+    if (w->update_source) {
+        json_object_set_new(order, "update_source", json_deep_copy(w->update_source));
+        size_t i;
+        json_t *c;
+        json_array_foreach(changes, i, c)
+        {
+            if (!json_object_get(c, "update_source"))
+                json_object_set(c, "update_source", (json_t *)w->update_source);
+        }
+    }
+    const char *tenant = w->tenant;
     rc = before ? store_order_update(txn, tenant, order) : store_order_insert(txn, tenant, order);
     if (rc == STORE_OK)
-        rc = store_changelog_add(txn, tenant, str(order, "order_id"), now_iso, source, changes);
+        rc = store_changelog_add(txn, tenant, str(order, "order_id"), w->now_iso, w->source, changes);
     if (rc == STORE_OK)
-        rc = emit_webhooks(txn, tenant, before, order, changes, correlation_id, now_iso);
+        rc = emit_webhooks(txn, w, before, order, changes);
     return rc;
 }

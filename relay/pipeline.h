@@ -42,10 +42,10 @@ enum pipeline_outcome {
 
 /* STORE_OK with *outcome set (and the order's id in order_id, when given
  * and an order matched), or STORE_EIO. correlation_id is carried to the
- * webhooks the change fires. */
+ * webhooks the change fires; update_source (may be NULL) says who made it. */
 int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char *tenant, const char *source,
                     const char *correlation_id, const json_t *event, const char *now_iso,
-                    enum pipeline_outcome *outcome, char order_id[64]);
+                    enum pipeline_outcome *outcome, char order_id[64], const json_t *update_source);
 
 /* Apply one canonical event to an order in memory (no store access):
  * PIPELINE_APPLIED, PIPELINE_HISTORY or PIPELINE_UNCHANGED. The order
@@ -53,12 +53,23 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
 enum pipeline_outcome pipeline_apply(const struct config *cfg, json_t *order, const json_t *event,
                                      const char *now_iso, json_t *changes);
 
+/* What a write is, beside the order itself. */
+struct pipeline_write {
+    const struct config *cfg;
+    const char *tenant;
+    const char *source;          /* labels the change-log rows that carry no source of their own */
+    const char *correlation_id;  /* carried to the webhooks the change fires */
+    const char *now_iso;
+    const json_t *update_source; /* who made the change (http_origin); NULL: update_source is left */
+    const char *trigger;         /* the operation's Carriyo trigger (webhook_events.h); NULL: none */
+};
+
 /* Store a created (before == NULL) or changed order with everything that
- * goes with it (see above). source labels the change-log rows that carry no
- * source of their own. STORE_OK, STORE_EXISTS (a created order whose
- * partner_order_reference is taken), or STORE_EIO. */
-int pipeline_store_order(struct store_txn *txn, const struct config *cfg, const char *tenant, const json_t *before,
-                         json_t *order, json_t *changes, const char *source, const char *correlation_id,
-                         const char *now_iso);
+ * goes with it (see above): every Carriyo member present
+ * (order_shape_defaults), update_source rewritten and stamped on each
+ * change-log row. STORE_OK, STORE_EXISTS (its partner_order_reference is
+ * another order's), or STORE_EIO. */
+int pipeline_store_order(struct store_txn *txn, const struct pipeline_write *w, const json_t *before, json_t *order,
+                         json_t *changes);
 
 #endif

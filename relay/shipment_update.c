@@ -171,6 +171,78 @@ static json_t *find_or_add_shipment(json_t *order, const json_t *ev, json_t *cha
     return ship;
 }
 
+static bool is_cancelled(const json_t *o)
+{
+    const char *s = json_string_value(json_object_get(o, "status"));
+    return s && strcmp(s, "cancelled") == 0;
+}
+
+/* Does this FO line name the shipment among its shipment_ids? */
+static bool carried_by(const json_t *entry, const char *shipment_id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(entry, "shipment_ids"), i, v)
+    {
+        if (shipment_id && json_string_value(v) && !strcmp(json_string_value(v), shipment_id))
+            return true;
+    }
+    return false;
+}
+
+/* A delivered shipment closes the FO lines it carries, line by line: those
+ * that name it (shipments made by fulfill/ship), else the line's FO lines
+ * in the shipment's fulfillment order, else all of the line's FO lines,
+ * else (a line in no fulfillment order) the line itself. Cancelled ones
+ * stay cancelled. */
+static void close_lines(json_t *order, const json_t *ship, json_t *changes)
+{
+    const char *sid = ev_str(ship, "shipment_id"), *fo_id = ev_str(ship, "fulfillment_order_id");
+    json_t *carried = json_object(), *named = json_object(), *placed = json_object(), *in_fo = json_object();
+    size_t i, k;
+    json_t *ref, *fo, *e;
+    json_array_foreach(json_object_get(ship, "line_items"), i, ref)
+    {
+        json_object_set_new(carried, json_string_value(json_object_get(ref, "line_item_id")), json_true());
+    }
+    for (int pass = 0; pass < 2; pass++)
+        json_array_foreach(json_object_get(order, "fulfillment_orders"), i, fo)
+        {
+            const char *this_fo = ev_str(fo, "fulfillment_order_id");
+            json_array_foreach(json_object_get(fo, "line_items"), k, e)
+            {
+                const char *lid = ev_str(e, "line_item_id");
+                if (!lid || !json_object_get(carried, lid))
+                    continue;
+                bool here = fo_id && this_fo && !strcmp(this_fo, fo_id);
+                if (pass == 0) {
+                    json_object_set_new(placed, lid, json_true());
+                    if (carried_by(e, sid))
+                        json_object_set_new(named, lid, json_true());
+                    if (here)
+                        json_object_set_new(in_fo, lid, json_true());
+                    continue;
+                }
+                bool hit = json_object_get(named, lid)   ? carried_by(e, sid)
+                           : json_object_get(in_fo, lid) ? here
+                                                         : true;
+                if (hit && !is_cancelled(e))
+                    order_set_entry_status(e, "closed");
+            }
+        }
+    json_array_foreach(json_object_get(ship, "line_items"), i, ref)
+    {
+        const char *lid = json_string_value(json_object_get(ref, "line_item_id"));
+        json_t *line = lid && !json_object_get(placed, lid) ? order_line(order, lid) : NULL;
+        if (line && !is_cancelled(line))
+            order_set_line_status(order, line, "closed", changes);
+    }
+    json_decref(carried);
+    json_decref(named);
+    json_decref(placed);
+    json_decref(in_fo);
+}
+
 /* The status an entry records (or, unmapped, its raw status). */
 static const char *entry_key(const json_t *entry)
 {
@@ -255,14 +327,7 @@ enum shipment_update_result shipment_update_apply(json_t *order, const json_t *e
 
     bool delivered = strcmp(status, "delivered") == 0 || strcmp(status, "delivery_confirmed") == 0;
     if (delivered && autoclose) {
-        json_t *ref;
-        json_array_foreach(json_object_get(ship, "line_items"), i, ref)
-        {
-            json_t *line = order_line(order, json_string_value(json_object_get(ref, "line_item_id")));
-            const char *ls = json_string_value(json_object_get(line, "status"));
-            if (line && ls && strcmp(ls, "cancelled") != 0)
-                order_set_line_status(line, "closed", changes);
-        }
+        close_lines(order, ship, changes);
         order_recompute(order, changes);
     }
     return SHIPMENT_UPDATE_APPLIED;

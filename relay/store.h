@@ -96,13 +96,16 @@ json_t *store_order_peek(struct store_txn *txn, const char *tenant, enum store_k
  * otherwise a fresh one. So: to reuse the text, change a copy, not the
  * order you got. */
 char *store_order_json(struct store_txn *txn, const json_t *doc);
-/* STORE_OK, STORE_EXISTS, or STORE_EIO. The store keeps a reference to
- * order (its cache): do not change order after storing it (build the next
- * version on a copy). Debug builds check this. */
+/* STORE_OK, STORE_EXISTS (another order of the tenant has its
+ * partner_order_reference), or STORE_EIO. The order's merchant,
+ * customer_key, status and dates are kept beside it for the list. The store
+ * keeps a reference to order (its cache): do not change order after storing
+ * it (build the next version on a copy). Debug builds check this. */
 int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order);
 int store_order_update(struct store_txn *txn, const char *tenant, const json_t *order);
 /* Store each entry of changes (see order.h) stamped with log_date and source
- * (an entry's own "source" member, when it has one, wins). */
+ * (an entry's own "source" member, when it has one, wins), with the
+ * entry's "update_source" member when it has one. */
 int store_changelog_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *log_date,
                         const char *source, const json_t *changes);
 
@@ -124,12 +127,18 @@ int store_park(struct store_txn *txn, const char *tenant, const char *source, co
 json_t *store_unpark(struct store_txn *txn, const char *tenant, const json_t *order);
 
 /* ---- outbound webhooks, inside a job ---- */
-/* One message per endpoint of the tenant whose event_types filter takes
- * `type` (empty = all): pending for an enabled endpoint, held for a
- * disabled one (never sent until released). STORE_OK or STORE_EIO. */
-int store_outbox_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *event_id,
-                     const char *type, const char *trigger, const char *payload, const char *correlation_id,
-                     int64_t now_ms);
+/* One event of an order, in both payload formats. */
+struct store_outbox_event {
+    const char *order_id, *event_id, *type, *trigger;
+    const char *payload;         /* shiprelay's body */
+    const char *carriyo_payload; /* Carriyo's body, for endpoints with payload_format carriyo */
+    const char *correlation_id;
+};
+/* One message per endpoint of the tenant whose event_types filter takes the
+ * event's type or trigger (empty = all), with the payload of the endpoint's
+ * format: pending for an enabled endpoint, held for a disabled one (never
+ * sent until released). STORE_OK or STORE_EIO. */
+int store_outbox_add(struct store_txn *txn, const char *tenant, const struct store_outbox_event *ev, int64_t now_ms);
 /* The endpoint as stored (secrets included), or NULL. */
 json_t *store_endpoint_get(struct store_txn *txn, const char *tenant, const char *id);
 /* Insert or replace an endpoint from its stored form. */
@@ -163,8 +172,9 @@ int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int ou
 /* The tenant's orders of a customer (customer_key, at the top or in
  * customer), as documents. NULL on failure. */
 json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key);
-/* Replace the given members of the order images in every outbox message of
- * the order with {"redacted": true}. members ends with NULL. */
+/* Replace the given members of the order images (of either payload format)
+ * in every outbox message of the order with {"redacted": true}. members
+ * ends with NULL. */
 int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members);
 
 /* ---- retention (store_retention.c), inside jobs ----
@@ -187,6 +197,19 @@ void store_reader_close(struct store_reader *rd);
 /* NULL when there is no such order (or on error: *failed set when failed != NULL). */
 json_t *store_read_order(struct store_reader *rd, const char *tenant, enum store_key key, const char *ref,
                          bool *failed);
+/* GET /orders (store_orders.c): the tenant's orders matching every filter
+ * given (NULL: any), in the order they were created (newest first when
+ * newest_first), after the row `after` (0: from the start), at most limit:
+ * [{seq, doc}] (doc parsed). Each filter is served by an index. NULL on
+ * error. Dates are ISO strings as the store keeps them. */
+struct store_order_filter {
+    const char *status, *merchant, *customer_key;
+    const char *created_from, *created_to, *updated_from, *updated_to; /* inclusive */
+    bool newest_first;
+    long long after;
+    int limit;
+};
+json_t *store_read_orders(struct store_reader *rd, const char *tenant, const struct store_order_filter *f);
 /* The order's change log as an array, oldest first unless newest_first. NULL on error. */
 json_t *store_read_changelogs(struct store_reader *rd, const char *tenant, const char *order_id, bool newest_first);
 
@@ -255,9 +278,11 @@ int store_read_spool_due(struct store_reader *rd, int64_t now_ms, int limit, con
 json_t *store_read_body_deletes(struct store_reader *rd, int limit);
 /* The earliest next_try_at after now_ms of any spooled body, or -1. */
 int64_t store_read_spool_next(struct store_reader *rd, int64_t now_ms);
-/* Inside jobs: a body reached the object store (it leaves the spool); a try
- * failed (try again at next_try_at); a queued deletion is done. */
-int store_spool_moved(struct store_txn *txn, int64_t spool_id);
+/* Inside jobs: a body reached the object store (it leaves the spool; when
+ * it had left already, its entry was redacted or swept during the upload,
+ * and the stored copy under key is queued for deletion); a try failed (try
+ * again at next_try_at); a queued deletion is done. */
+int store_spool_moved(struct store_txn *txn, int64_t spool_id, const char *key);
 int store_spool_retry(struct store_txn *txn, int64_t spool_id, int64_t next_try_at);
 int store_body_deleted(struct store_txn *txn, const char *key);
 /* Retention: entries with request_time before cutoff go, bodies with them,

@@ -173,11 +173,7 @@ const char *const store_migrations[] = {
     "CREATE INDEX change_logs_by_date ON change_logs (log_date);"
     "CREATE INDEX seen_by_date ON seen_events (received_date);"
     "CREATE INDEX parked_by_date ON parked_events (received_date);"
-    "CREATE INDEX shipment_keys_by_order ON shipment_keys (tenant, order_id);"
-    "ALTER TABLE orders ADD COLUMN customer_key TEXT;"
-    "UPDATE orders SET customer_key = COALESCE(json_extract(doc, '$.customer_key'), "
-    "  json_extract(doc, '$.customer.customer_key'));"
-    "CREATE INDEX orders_by_customer ON orders (tenant, customer_key);",
+    "CREATE INDEX shipment_keys_by_order ON shipment_keys (tenant, order_id);",
 
     /* 9 (issue 10, held messages): a message of a disabled endpoint is `held`, never
      * pending; what waited pending for an endpoint already disabled is held now. */
@@ -193,5 +189,25 @@ const char *const store_migrations[] = {
     "instr(request_url, '://') + 2 "
     "AND (instr(request_url, '?') = 0 OR instr(request_url, '?') > instr(request_url, '@')) "
     "AND (instr(request_url, '#') = 0 OR instr(request_url, '#') > instr(request_url, '@'));",
+
+    /* 11: Carriyo order API parity (issue 12, first half). Orders carry merchant, customer_key
+     * and creation_date as columns, so every filter of GET /orders is served by an index (paged
+     * by rowid, which each index ends with); the status index without update_date serves the
+     * status filter in rowid order. Change-log rows keep the change's update_source. Webhook
+     * endpoints choose their payload format (standard or carriyo). */
+    "ALTER TABLE orders ADD COLUMN merchant TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE orders ADD COLUMN customer_key TEXT;"
+    "ALTER TABLE orders ADD COLUMN creation_date TEXT NOT NULL DEFAULT '';"
+    "UPDATE orders SET merchant = COALESCE(json_extract(doc, '$.merchant'), tenant),"
+    "  customer_key = COALESCE(json_extract(doc, '$.customer_key'), json_extract(doc, '$.customer.customer_key')),"
+    "  creation_date = COALESCE(json_extract(doc, '$.creation_date'), update_date);"
+    "CREATE INDEX orders_list_by_tenant ON orders (tenant);"
+    "CREATE INDEX orders_list_by_status ON orders (tenant, status);"
+    "CREATE INDEX orders_list_by_merchant ON orders (tenant, merchant);"
+    "CREATE INDEX orders_list_by_customer ON orders (tenant, customer_key);"
+    "CREATE INDEX orders_list_by_created ON orders (tenant, creation_date);"
+    "CREATE INDEX orders_list_by_updated ON orders (tenant, update_date);"
+    "ALTER TABLE change_logs ADD COLUMN update_source TEXT;"
+    "ALTER TABLE webhook_endpoints ADD COLUMN payload_format TEXT NOT NULL DEFAULT 'standard';",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

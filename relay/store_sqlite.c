@@ -371,14 +371,15 @@ static int prepare_writer(struct store_txn *t)
     t->get_by_id = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND order_id=?2");
     t->get_by_ref = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND partner_order_reference=?2");
     t->insert = prep(t->db, "INSERT INTO orders (tenant, order_id, partner_order_reference, doc, update_date, status, "
-                            "customer_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    t->update = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5, customer_key=?6 "
-                            "WHERE tenant=?1 AND order_id=?2");
-    /* the same when the customer did not change: its index entry is left alone */
-    t->update_same_customer = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5 "
-                                          "WHERE tenant=?1 AND order_id=?2");
+                            "merchant, customer_key, creation_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    t->update = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5, partner_order_reference=?6, "
+                            "merchant=?7, customer_key=?8 WHERE tenant=?1 AND order_id=?2");
+    /* the same when the reference, merchant and customer did not change: their index entries are left alone */
+    t->update_same_keys = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5 "
+                                      "WHERE tenant=?1 AND order_id=?2");
     t->log = prep(t->db, "INSERT INTO change_logs (tenant, order_id, log_date, change_type, source, entity_type, "
-                         "entity_id, field, old_value, new_value) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+                         "entity_id, field, old_value, new_value, update_source) "
+                         "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
     t->key_put = prep(t->db, "INSERT OR REPLACE INTO shipment_keys (tenant, tracking_no, order_id) VALUES (?1,?2,?3)");
     t->get_by_tracking = prep(t->db, "SELECT order_id FROM shipment_keys WHERE tenant=?1 AND tracking_no=?2");
     t->seen = prep(t->db, "INSERT OR IGNORE INTO seen_events (tenant, source, key, received_date) VALUES (?1,?2,?3,?4)");
@@ -391,7 +392,7 @@ static int prepare_writer(struct store_txn *t)
                                 "SELECT id, source, event FROM parked_events WHERE tenant=?1 AND "
                                 "partner_shipment_reference IN (SELECT value FROM json_each(?4)) ORDER BY id");
     t->unpark = prep(t->db, "DELETE FROM parked_events WHERE id=?1");
-    sqlite3_stmt *all[] = {t->get_by_id, t->get_by_ref, t->insert, t->update, t->update_same_customer, t->log,
+    sqlite3_stmt *all[] = {t->get_by_id, t->get_by_ref, t->insert, t->update, t->update_same_keys, t->log,
                            t->key_put,   t->get_by_tracking, t->seen, t->park,   t->parked_for, t->unpark};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!all[i])
@@ -456,7 +457,7 @@ void store_close(struct store *st)
     pthread_mutex_unlock(&st->mu);
     pthread_join(st->writer, NULL);
     struct store_txn *t = &st->txn;
-    sqlite3_stmt *stmts[] = {t->get_by_id, t->get_by_ref, t->insert, t->update, t->update_same_customer, t->log,
+    sqlite3_stmt *stmts[] = {t->get_by_id, t->get_by_ref, t->insert, t->update, t->update_same_keys, t->log,
                              t->key_put,   t->get_by_tracking, t->seen, t->park,   t->parked_for, t->unpark};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         sqlite3_finalize(stmts[i]);
@@ -612,11 +613,10 @@ static const char *order_status(const json_t *order)
     return st ? st : "";
 }
 
-/* The customer the order belongs to (top level, or in customer), or NULL. */
-static const char *order_customer_key(const json_t *order)
+/* Equal JSON values, or both absent. */
+static bool same_value(const json_t *a, const json_t *b)
 {
-    const char *k = json_string_value(json_object_get(order, "customer_key"));
-    return k ? k : json_string_value(json_object_get(json_object_get(order, "customer"), "customer_key"));
+    return a == b || (a && b && json_equal(a, b));
 }
 
 /* The keys (tracking numbers, "psr:" references) an order's shipments are
@@ -673,6 +673,15 @@ static void written(struct store_txn *txn, const char *tenant, const json_t *ord
     remember(txn, order, text);
 }
 
+/* The columns beside the document that the list filters use. */
+static void bind_columns(sqlite3_stmt *s, int merchant, int customer_key, const json_t *order)
+{
+    const char *m = json_string_value(json_object_get(order, "merchant"));
+    sq_text(s, merchant, m ? m : "");
+    const char *ck = json_string_value(json_object_get(order, "customer_key"));
+    sq_text(s, customer_key, ck ? ck : json_string_value(json_object_get(json_object_get(order, "customer"), "customer_key")));
+}
+
 int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order)
 {
     char *doc = ju_dump(order);
@@ -683,7 +692,9 @@ int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *
     sqlite3_bind_text(s, 4, doc, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
     sq_text(s, 6, order_status(order));
-    sq_text(s, 7, order_customer_key(order));
+    bind_columns(s, 7, 8, order);
+    const char *created = json_string_value(json_object_get(order, "creation_date"));
+    sq_text(s, 9, created ? created : json_string_value(json_object_get(order, "update_date")));
     int rc = step_done(s);
     if (rc == STORE_OK)
         rc = index_shipments(txn, tenant, order, NULL);
@@ -701,17 +712,28 @@ int store_order_update(struct store_txn *txn, const char *tenant, const json_t *
     if (!order_cache_get(txn->orders, tenant, false, order_id, &prev, &prev_text))
         prev = NULL;
     char *doc = ju_dump(order);
-    const char *ck = order_customer_key(order), *was = prev ? order_customer_key(prev) : NULL;
-    bool same = prev && (ck == was || (ck && was && strcmp(ck, was) == 0));
-    sqlite3_stmt *s = same ? txn->update_same_customer : txn->update;
+    /* the list columns (reference, merchant, customer) as they were? */
+    static const char *keyed[] = {"partner_order_reference", "merchant", "customer_key"};
+    bool same = prev != NULL;
+    for (size_t k = 0; same && k < sizeof keyed / sizeof keyed[0]; k++)
+        same = same_value(json_object_get(order, keyed[k]), json_object_get(prev, keyed[k]));
+    same = same && same_value(json_object_get(json_object_get(order, "customer"), "customer_key"),
+                              json_object_get(json_object_get(prev, "customer"), "customer_key"));
+    sqlite3_stmt *s = same ? txn->update_same_keys : txn->update;
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, order_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, doc, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
     sq_text(s, 5, order_status(order));
-    if (!same)
-        sq_text(s, 6, ck);
+    if (!same) {
+        sq_text(s, 6, json_string_value(json_object_get(order, "partner_order_reference")));
+        bind_columns(s, 7, 8, order);
+    }
     int rc = step_done(s);
+    if (rc == STORE_EXISTS) {
+        free(doc);
+        return STORE_EXISTS; /* another order of the tenant has that partner_order_reference */
+    }
     if (rc != STORE_OK || sqlite3_changes(txn->db) != 1)
         rc = STORE_EIO;
     if (rc == STORE_OK)
@@ -847,7 +869,7 @@ int store_changelog_add(struct store_txn *txn, const char *tenant, const char *o
     json_array_foreach(changes, i, e)
     {
         sqlite3_stmt *s = txn->log;
-        char *scratch[2] = {0};
+        char *scratch[3] = {0};
         sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, order_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, log_date, -1, SQLITE_STATIC);
@@ -859,9 +881,11 @@ int store_changelog_add(struct store_txn *txn, const char *tenant, const char *o
             sqlite3_bind_text(s, 6 + c, json_string_value(json_object_get(e, cols[c])), -1, SQLITE_STATIC);
         bind_value(s, 9, json_object_get(e, "old_value"), &scratch[0]);
         bind_value(s, 10, json_object_get(e, "new_value"), &scratch[1]);
+        bind_value(s, 11, json_object_get(e, "update_source"), &scratch[2]);
         int rc = step_done(s);
         free(scratch[0]);
         free(scratch[1]);
+        free(scratch[2]);
         if (rc != STORE_OK)
             return STORE_EIO;
     }
@@ -870,7 +894,7 @@ int store_changelog_add(struct store_txn *txn, const char *tenant, const char *o
 
 /* ---- readers ---- */
 
-#define LOG_COLUMNS "log_date, change_type, source, entity_type, entity_id, field, old_value, new_value"
+#define LOG_COLUMNS "log_date, change_type, source, entity_type, entity_id, field, old_value, new_value, update_source"
 
 struct store_reader *store_reader_open(struct store *st, char *err, size_t errlen)
 {
@@ -923,8 +947,8 @@ static json_t *column_value(sqlite3_stmt *s, int col)
 
 json_t *store_read_changelogs(struct store_reader *rd, const char *tenant, const char *order_id, bool newest_first)
 {
-    static const char *names[] = {"log_date", "change_type", "source", "entity_type",
-                                  "entity_id", "field",       "old_value", "new_value"};
+    static const char *names[] = {"log_date", "change_type", "source",    "entity_type",  "entity_id",
+                                  "field",    "old_value",   "new_value", "update_source"};
     sqlite3_stmt *s = newest_first ? rd->logs_desc : rd->logs_asc;
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, order_id, -1, SQLITE_STATIC);
@@ -932,7 +956,7 @@ json_t *store_read_changelogs(struct store_reader *rd, const char *tenant, const
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         json_t *e = json_object();
-        for (int c = 0; c < 8; c++) {
+        for (int c = 0; c < 9; c++) {
             const char *t = (const char *)sqlite3_column_text(s, c);
             json_object_set_new(e, names[c], c >= 6 ? column_value(s, c) : t ? json_string(t) : json_null());
         }

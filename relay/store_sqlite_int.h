@@ -8,6 +8,7 @@
 #define SHIPRELAY_STORE_SQLITE_INT_H
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "store.h"
 
@@ -48,7 +49,7 @@ struct store_txn {
     long long parked_committed; /* parked events as of the last commit (none: no lookup needed) */
     long long spool_max;       /* its cap (0: none) */
     struct txn_effects batch, job;
-    sqlite3_stmt *get_by_id, *get_by_ref, *insert, *update, *update_same_customer, *log;
+    sqlite3_stmt *get_by_id, *get_by_ref, *insert, *update, *update_same_keys, *log;
     sqlite3_stmt *key_put, *get_by_tracking, *seen, *park, *parked_for, *unpark;
     struct stmt_cache cache;
 };
@@ -74,6 +75,11 @@ json_t *sq_rows(sqlite3_stmt *s);
 void sq_text(sqlite3_stmt *s, int idx, const char *text);
 /* Forget what store_order_json knows (the job is over, or undone). */
 void sq_forget_known(struct store_txn *t);
+/* store_orders.c: the list query for f (exposed for the test that checks
+ * each filter is served by an index): its SQL, the filter values in bind
+ * order after the tenant (the count is returned), and whether the rowid
+ * bound is bound after them. */
+int store_orders_list_sql(const struct store_order_filter *f, char sql[1024], const char *values[8], bool *bound);
 /* Account for bytes entering (len > 0) or leaving (len < 0) the body spool in
  * this job; STORE_SPOOL_FULL when adding them would cross the cap. */
 int sq_spool_account(struct store_txn *txn, long long len);

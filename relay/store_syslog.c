@@ -250,9 +250,20 @@ static int unspool(struct store_txn *txn, int64_t id)
     return rc == SQLITE_DONE ? found : STORE_EIO;
 }
 
-int store_spool_moved(struct store_txn *txn, int64_t spool_id)
+int store_spool_moved(struct store_txn *txn, int64_t spool_id, const char *key)
 {
-    return unspool(txn, spool_id) < 0 ? STORE_EIO : STORE_OK;
+    /* Gone from the spool while it was being uploaded: its entry was redacted
+     * or swept meanwhile, so the copy just stored must go too. */
+    static const char queue[] = "INSERT OR IGNORE INTO body_deletes (key) VALUES (?1)";
+    int rc = unspool(txn, spool_id);
+    if (rc != 0)
+        return rc < 0 ? STORE_EIO : STORE_OK;
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, queue);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, key);
+    txn->job.deletes = true;
+    return sq_done(s);
 }
 
 int store_spool_retry(struct store_txn *txn, int64_t spool_id, int64_t next_try_at)

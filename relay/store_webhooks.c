@@ -21,28 +21,28 @@
 
 /* ---- inside jobs ---- */
 
-int store_outbox_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *event_id,
-                     const char *type, const char *trigger, const char *payload, const char *correlation_id,
-                     int64_t now_ms)
+int store_outbox_add(struct store_txn *txn, const char *tenant, const struct store_outbox_event *ev, int64_t now_ms)
 {
     static const char sql[] =
         "INSERT INTO webhook_messages (id, tenant, endpoint_id, event_id, event_type, trigger, order_id, payload, "
         "status, attempts, next_attempt_at, created_at, updated_at, correlation_id) "
-        "SELECT printf('msg_%012x', ?7) || lower(hex(randomblob(6))), ?1, e.id, ?2, ?3, ?4, ?5, ?6, "
+        "SELECT printf('msg_%012x', ?7) || lower(hex(randomblob(6))), ?1, e.id, ?2, ?3, ?4, ?5, "
+        "CASE e.payload_format WHEN 'carriyo' THEN ?9 ELSE ?6 END, "
         "CASE WHEN e.enabled = 1 THEN 'pending' ELSE 'held' END, 0, ?7, ?7, ?7, ?8 "
         "FROM webhook_endpoints e WHERE e.tenant = ?1 AND (e.event_types = '[]' OR EXISTS "
-        "(SELECT 1 FROM json_each(e.event_types) j WHERE j.value = ?3)) ORDER BY e.created_at";
+        "(SELECT 1 FROM json_each(e.event_types) j WHERE j.value = ?3 OR j.value = ?4)) ORDER BY e.created_at";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
     if (!s)
         return STORE_EIO;
     sq_text(s, 1, tenant);
-    sq_text(s, 2, event_id);
-    sq_text(s, 3, type);
-    sq_text(s, 4, trigger);
-    sq_text(s, 5, order_id);
-    sq_text(s, 6, payload);
+    sq_text(s, 2, ev->event_id);
+    sq_text(s, 3, ev->type);
+    sq_text(s, 4, ev->trigger);
+    sq_text(s, 5, ev->order_id);
+    sq_text(s, 6, ev->payload);
     sqlite3_bind_int64(s, 7, now_ms);
-    sq_text(s, 8, correlation_id);
+    sq_text(s, 8, ev->correlation_id);
+    sq_text(s, 9, ev->carriyo_payload ? ev->carriyo_payload : ev->payload);
     int rc = sq_done(s);
     if (rc == STORE_OK)
         txn->job.messages += (unsigned)sqlite3_changes(txn->db);
@@ -51,7 +51,8 @@ int store_outbox_add(struct store_txn *txn, const char *tenant, const char *orde
 
 #define ENDPOINT_COLUMNS                                                                                               \
     "id, tenant, url, description, event_types AS event_types_json, enabled, disabled_reason, headers AS headers_json, " \
-    "rate_limit, max_concurrency, fifo, secret, old_secret, old_secret_until, failing_since, created_at, updated_at"
+    "rate_limit, max_concurrency, fifo, secret, old_secret, old_secret_until, failing_since, created_at, updated_at, " \
+    "payload_format"
 
 json_t *store_endpoint_get(struct store_txn *txn, const char *tenant, const char *id)
 {
@@ -72,7 +73,8 @@ int store_endpoint_put(struct store_txn *txn, const json_t *ep)
     static const char sql[] =
         "INSERT OR REPLACE INTO webhook_endpoints (id, tenant, url, description, event_types, enabled, "
         "disabled_reason, headers, rate_limit, max_concurrency, fifo, secret, old_secret, old_secret_until, "
-        "failing_since, created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)";
+        "failing_since, created_at, updated_at, payload_format) "
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
     if (!s)
         return STORE_EIO;
@@ -98,6 +100,8 @@ int store_endpoint_put(struct store_txn *txn, const json_t *ep)
         else
             sqlite3_bind_null(s, 14 + i);
     }
+    const char *format = json_string_value(json_object_get(ep, "payload_format"));
+    sq_text(s, 18, format ? format : "standard");
     int rc = sq_done(s);
     free(types);
     free(headers);
@@ -411,7 +415,7 @@ char *store_read_body_ref(struct store_reader *rd, const char *tenant, const cha
 
 json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key)
 {
-    static const char sql[] = "SELECT doc AS doc_json FROM orders INDEXED BY orders_by_customer WHERE tenant = ?1 "
+    static const char sql[] = "SELECT doc AS doc_json FROM orders INDEXED BY orders_list_by_customer WHERE tenant = ?1 "
                               "AND customer_key = ?2 ORDER BY order_id";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
     if (!s)

@@ -18,5 +18,10 @@ void time_format_iso(int64_t ms, char out[TIME_ISO_LEN]);
  * "HH:MM", ":SS", ".fraction", and "Z" or an offset "+HH:MM" / "+HHMM",
  * each field within its range (the day within its month). */
 bool time_iso_valid(const char *s);
+/* Parse ISO 8601 as clients send it: "YYYY-MM-DD", or a date-time
+ * "YYYY-MM-DDTHH:MM[:SS[.fff…]]" with an optional "Z", "±HH:MM" or "±HHMM"
+ * (none: UTC). *has_offset (may be NULL) says whether one was given.
+ * 0 with ms since the epoch, or -1 when malformed. */
+int time_parse_iso(const char *s, int64_t *ms, int *has_offset);
 
 #endif

@@ -84,7 +84,7 @@ static int record_job(struct store_txn *txn, void *arg)
         if (!it->body)
             rc = it->ok ? store_body_deleted(txn, it->key) : STORE_OK;
         else if (it->ok)
-            rc = store_spool_moved(txn, it->spool_id);
+            rc = store_spool_moved(txn, it->spool_id, it->key);
         else
             rc = store_spool_retry(txn, it->spool_id, r->now + backoff_ms(it->attempts));
     }

@@ -1,5 +1,5 @@
-/* webhook_events: the table of order.* events and their triggers, and the
- * rules of webhook_events.h. */
+/* webhook_events: the table of order triggers and their event types, and
+ * the rules of webhook_events.h. */
 #include "webhook_events.h"
 
 #include <stdlib.h>
@@ -11,17 +11,37 @@
 #include <string.h>
 
 static const struct {
-    const char *type, *trigger, *order_status;
+    const char *trigger, *type, *order_status;
 } events[] = {
-    {"order.created", "ORDER_CREATE", NULL},
-    {"order.updated", "ORDER_UPDATE", NULL},
-    {"order.shipment_status_updated", "ORDER_SHIPMENT_STATUS_UPDATE", NULL},
-    {"order.allocated", "FULFILLMENT_ORDER_ALLOCATE", "allocated"},
-    {"order.fulfilled", "FULFILLMENT_ORDER_FULFILL", "fulfilled"},
-    {"order.closed", "ORDER_CLOSED", "closed"},
-    {"order.cancelled", "ORDER_CANCEL", "cancelled"},
+    {"ORDER_CREATE", "order.created", NULL},
+    {"ORDER_UPDATE", "order.updated", NULL},
+    {"ORDER_CANCEL", "order.cancelled", "cancelled"},
+    {"ORDER_CLOSED", "order.closed", "closed"},
+    {"ORDER_SHIPMENT_STATUS_UPDATE", "order.shipment_status_updated", NULL},
+    {"FULFILLMENT_ORDER_ALLOCATE", "order.allocated", "allocated"},
+    {"FULFILLMENT_ORDER_FULFILL", "order.fulfilled", "fulfilled"},
+    {"FULFILLMENT_ORDER_UNFULFILL", "order.unfulfilled", NULL},
+    {"FULFILLMENT_ORDER_MERGE", "order.fulfillment_orders_merged", NULL},
+    {"FULFILLMENT_ORDER_SPLIT", "order.fulfillment_order_split", NULL},
+    {"FULFILLMENT_ORDER_UPDATE_LOCATION", "order.fulfillment_order_location_updated", NULL},
+    {"FULFILLMENT_ORDER_UPDATE_ADDRESS", "order.fulfillment_order_address_updated", NULL},
+    {"FULFILLMENT_ORDER_UPDATE_DELIVERY_METHOD", "order.fulfillment_order_delivery_method_updated", NULL},
+    {"FULFILLMENT_ORDER_UPDATE_SCHEDULE", "order.fulfillment_order_schedule_updated", NULL},
+    {"FULFILLMENT_ORDER_SHIP_LINE_ITEMS", "order.line_items_shipped", NULL},
+    {"FULFILLMENT_ORDER_CANCEL_LINE_ITEMS", "order.line_items_cancelled", NULL},
+    {"FULFILLMENT_ORDER_UPDATE_PARTNER_FULFILLMENT_REFERENCES", "order.partner_fulfillment_references_updated", NULL},
+    {"FULFILLMENT_ORDER_UPDATE_PARTNER_FULFILLMENT_ORDER_REFERENCE",
+     "order.partner_fulfillment_order_reference_updated", NULL},
 };
 #define N_EVENTS (sizeof events / sizeof events[0])
+
+static int find(const char *trigger)
+{
+    for (size_t i = 0; trigger && i < N_EVENTS; i++)
+        if (strcmp(events[i].trigger, trigger) == 0)
+            return (int)i;
+    return -1;
+}
 
 int webhook_event_type_known(const char *type)
 {
@@ -31,37 +51,58 @@ int webhook_event_type_known(const char *type)
     return 0;
 }
 
-static void add(json_t *out, size_t i)
+int webhook_event_trigger_known(const char *trigger)
 {
-    json_array_append_new(out, json_pack("{s:s,s:s}", "type", events[i].type, "trigger", events[i].trigger));
+    return find(trigger) >= 0;
 }
 
-json_t *webhook_events_for(const json_t *before, const json_t *after, const json_t *changes)
+/* Add the event of trigger unless it is there already. */
+static void add(json_t *out, const char *trigger)
+{
+    int k = find(trigger);
+    size_t i;
+    json_t *e;
+    if (k < 0)
+        return;
+    json_array_foreach(out, i, e)
+    {
+        if (!strcmp(json_string_value(json_object_get(e, "trigger")), trigger))
+            return;
+    }
+    json_array_append_new(out, json_pack("{s:s,s:s}", "type", events[k].type, "trigger", trigger));
+}
+
+json_t *webhook_events_for(const json_t *before, const json_t *after, const json_t *changes, const char *trigger)
 {
     json_t *out = json_array();
     if (!before) {
-        add(out, 0);
+        add(out, "ORDER_CREATE");
         return out;
     }
+    if (!json_array_size(changes))
+        return out;
+    add(out, trigger);
     size_t i;
     json_t *c;
     json_array_foreach(changes, i, c)
     {
+        add(out, json_string_value(json_object_get(c, "trigger")));
+    }
+    json_array_foreach(trigger ? NULL : changes, i, c)
+    {
         const char *entity = json_string_value(json_object_get(c, "entity_type"));
         const char *type = json_string_value(json_object_get(c, "change_type"));
-        if (entity && type && !strcmp(entity, "shipment") && !strcmp(type, "STATUS_CHANGE")) {
-            add(out, 2);
-            break;
-        }
+        if (entity && type && !strcmp(entity, "shipment") && !strcmp(type, "STATUS_CHANGE"))
+            add(out, "ORDER_SHIPMENT_STATUS_UPDATE");
     }
     const char *was = json_string_value(json_object_get(before, "status"));
     const char *now = json_string_value(json_object_get(after, "status"));
     if (now && (!was || strcmp(was, now) != 0))
         for (size_t k = 0; k < N_EVENTS; k++)
             if (events[k].order_status && !strcmp(events[k].order_status, now))
-                add(out, k);
-    if (json_array_size(out) == 0 && json_array_size(changes) > 0)
-        add(out, 1);
+                add(out, events[k].trigger);
+    if (json_array_size(out) == 0)
+        add(out, "ORDER_UPDATE");
     return out;
 }
 
@@ -84,4 +125,27 @@ json_t *webhook_event_body(const char *type, const char *trigger, const char *ev
 {
     return json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:O?,s:O}}", "type", type, "id", event_id, "timestamp", timestamp,
                      "tenant", tenant, "trigger", trigger, "data", "oldImage", before, "newImage", after);
+}
+
+char *webhook_event_carriyo_text(const char *trigger, const char *before_text, const char *after_text)
+{
+    json_t *t = json_string(trigger);
+    char *tq = json_dumps(t, JSON_ENCODE_ANY);
+    json_decref(t);
+    char *out = before_text ? xasprintf("{\"oldImage\":%s,\"newImage\":%s,\"trigger\":%s,\"operation\":\"MODIFY\"}",
+                                        before_text, after_text, tq)
+                            : xasprintf("{\"newImage\":%s,\"trigger\":%s,\"operation\":\"INSERT\"}", after_text, tq);
+    free(tq);
+    return out;
+}
+
+json_t *webhook_event_carriyo_body(const char *trigger, const json_t *before, const json_t *after)
+{
+    json_t *b = json_object();
+    if (before)
+        json_object_set(b, "oldImage", (json_t *)before);
+    json_object_set(b, "newImage", (json_t *)after);
+    json_object_set_new(b, "trigger", json_string(trigger));
+    json_object_set_new(b, "operation", json_string(before ? "MODIFY" : "INSERT"));
+    return b;
 }

@@ -1,6 +1,7 @@
 /* Fuzz target for everything that reads bytes from outside: the JSON a
  * source or partner posts (every adapter's normalize, the Carriyo shipment
- * reader, order creation, applying the resulting events to an order) and
+ * reader, order creation, PATCH and every fulfillment-order operation and
+ * allocation on an order, applying the resulting events to an order) and
  * request paths (the route matcher). None of them may crash, leak or read
  * out of bounds, whatever the input.
  *
@@ -14,6 +15,11 @@
 #include <string.h>
 
 #include "adapter.h"
+#include "allocation.h"
+#include "fo_ops.h"
+#include "fo_regroup.h"
+#include "fo_updates.h"
+#include "order_patch.h"
 #include "carriyo.h"
 #include "order.h"
 #include "pipeline.h"
@@ -70,15 +76,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_t *ev = carriyo_shipment_event(body, err, sizeof err);
         if (ev)
             json_array_append_new(events, ev);
-    } else { /* an order to create */
+    } else { /* an order to create; and the body as a PATCH and every operation's request on a known order */
         json_t *changes = json_array();
-        json_t *o = order_create(body, "t", "ord", "2026-01-01T00:00:00.000Z", changes, err, sizeof err);
+        json_t *o = order_create(body, "t", "ord", NULL, "2026-01-01T00:00:00.000Z", changes, err, sizeof err);
         json_decref(o);
         json_decref(changes);
+        static const ops_fn ops[] = {order_patch,         fo_fulfill,         fo_unfulfill,
+                                     fo_split,            fo_merge,           fo_ship,
+                                     fo_cancel,           fo_update_location, fo_update_address,
+                                     fo_update_delivery_method, fo_update_schedule, fo_update_partner_references,
+                                     allocation_allocate};
+        bool reason = json_is_string(json_object_get(body, "cancellation_reason"));
+        for (size_t k = 0; json_is_object(body) && k < sizeof ops / sizeof ops[0]; k++) {
+            if (ops[k] == fo_cancel && !reason)
+                continue; /* the handler refuses it before */
+            json_t *ob2 = json_loads(order_json, 0, NULL), *ch2 = json_array();
+            json_t *known = order_create(ob2, "t", "ord_fz", NULL, "2026-01-01T00:00:00.000Z", ch2, err, sizeof err);
+            struct ops_input in = {.body = body, .fo_id = "F1", .nonce = "fz", .now = "2026-01-01T00:00:00.000Z"};
+            ops[k](known, &in, ch2, err, sizeof err);
+            json_decref(known);
+            json_decref(ob2);
+            json_decref(ch2);
+        }
     }
     /* Whatever events came out are applied to a known order. */
     json_t *ob = json_loads(order_json, 0, NULL), *changes = json_array();
-    json_t *order = order_create(ob, "t", "ord", "2026-01-01T00:00:00.000Z", changes, err, sizeof err);
+    json_t *order = order_create(ob, "t", "ord", NULL, "2026-01-01T00:00:00.000Z", changes, err, sizeof err);
     static struct config cfg;
     static int ready;
     if (!ready) {

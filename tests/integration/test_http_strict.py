@@ -135,7 +135,7 @@ class StrictHttpTest(unittest.TestCase):
             self.assertEqual(head_headers, get_headers, target)
             self.assertEqual(int(head_headers["content-length"]), len(get_body), target)
         self.assertEqual(self.relay.request("HEAD", path.decode()).status, 200)
-        r = self.relay.request("HEAD", "/orders")
+        r = self.relay.request("HEAD", "/oauth/token")
         self.assertEqual((r.status, r.headers["allow"], r.raw), (405, "POST", b""))
         r = self.relay.request("HEAD", "/nowhere")
         self.assertEqual((r.status, r.raw), (404, b""))

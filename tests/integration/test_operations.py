@@ -44,7 +44,7 @@ class OperationsTest(unittest.TestCase):
         return r.json
 
     def logs(self, ref):
-        return self.relay.get("/orders/%s/change-logs?key=partner_order_reference" % ref).json["change_logs"]
+        return self.relay.get("/orders/%s/change-logs?key=partner_order_reference" % ref).json
 
     def events_for(self, ref, wait_for=None):
         deadline = time.time() + 10
@@ -193,6 +193,13 @@ class OperationsTest(unittest.TestCase):
             self.relay.post("/orders", body("PO-RED-%d" % i, customer_key="CUST-9"))
         self.relay.post("/orders", body("PO-RED-OTHER", customer_key="CUST-10"))
         self.events_for("PO-RED-1", "order.created")
+        # and the deliveries' OUTBOUND entries are recorded (an attempt recorded after the redaction
+        # is the in-flight case, left to the complete-redaction work of issue 12)
+        deadline = time.time() + 10
+        while time.time() < deadline and not all(
+                any(e["event_type"] == "OUTBOUND" for e in self.relay.get(
+                    "/orders/PO-RED-%d/system-logs?key=partner_order_reference" % i).json["data"]) for i in range(2)):
+            time.sleep(0.05)
         r = self.relay.post("/customers/CUST-9/redact", {"requested_by": "dpo@merchant.example"})
         self.assertEqual((r.status, r.json["redacted"], r.json["already_redacted"]), (200, 2, 0))
         o = self.relay.get("/orders/PO-RED-0?key=partner_order_reference").json
@@ -225,11 +232,19 @@ class OperationsTest(unittest.TestCase):
         self.assertIsNone(one["request_body_url"])
         self.assertNotIn("Ada", json.dumps(entries))
         import glob, os
-        time.sleep(0.6)  # the uploader deletes stored bodies in its next round
+        # the exchanges from before the redaction (later ones, such as the order.updated delivery it
+        # causes, carry only redacted images and may well have reached the store by now)
         ids = [e["identifier"] for ref in ("PO-RED-0", "PO-RED-1") for e in
-               self.relay.get("/orders/%s/system-logs?key=partner_order_reference" % ref).json["data"]]
-        files = glob.glob(os.path.join(self.relay.dir, "state", "bodies", "**", "*"), recursive=True)
-        self.assertEqual([f for f in files if any(i in f for i in ids)], [])
+               self.relay.get("/orders/%s/system-logs?key=partner_order_reference" % ref).json["data"]
+               if e["request_time"] <= when]
+        deadline = time.time() + 10  # the uploader deletes stored bodies in its next round
+        while True:
+            files = glob.glob(os.path.join(self.relay.dir, "state", "bodies", "**", "*"), recursive=True)
+            left = [f for f in files if any(i in f for i in ids)]
+            if not left or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(left, [])
         self.assertTrue(any("slg_" in f for f in files))  # other orders' bodies are still there
         again = self.relay.post("/customers/CUST-9/redact", {"requested_by": "dpo@merchant.example"}).json
         self.assertEqual((again["redacted"], again["already_redacted"]), (0, 2))

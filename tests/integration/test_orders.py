@@ -1,6 +1,7 @@
 """POST /orders and GET /orders/{reference}: creation, lookup by either key,
 tenant isolation, and every refusal with its status and JSON error."""
 import http.client
+import json
 import urllib.parse
 import unittest
 
@@ -21,6 +22,10 @@ class OrdersTest(unittest.TestCase):
         self.assertEqual(r.headers.get("content-type"), "application/json")
         self.assertEqual(r.json["error"]["code"], code, r)
         self.assertTrue(r.json["error"]["message"])
+        # Carriyo's envelope beside it: status as a string, a timestamp with its offset, errors[]
+        self.assertEqual(r.json["status"], str(status))
+        self.assertRegex(r.json["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertEqual(r.json["errors"], [r.json["error"]["message"]])
 
     def test_create_and_read_back(self):
         r = self.relay.post("/orders", order_body("PO-CREATE"))
@@ -136,14 +141,14 @@ class OrdersTest(unittest.TestCase):
         for r in unauthorized:
             self.assertError(r, 401, "unauthorized")
         # one message for every cause, so it never says which part was wrong
-        self.assertEqual(len({r.raw for r in unauthorized}), 1)
+        self.assertEqual(len({json.dumps(r.json["error"]) for r in unauthorized}), 1)
         self.assertEqual(self.relay.get("/healthz", auth=False).json, {"status": "ok"})
 
     def test_unknown_route_and_method(self):
         self.assertError(self.relay.get("/nope"), 404, "not_found")
         r = self.relay.request("DELETE", "/orders")
         self.assertError(r, 405, "method_not_allowed")
-        self.assertEqual(r.headers["allow"], "POST")
+        self.assertEqual(r.headers["allow"], "POST, GET, HEAD")
 
     def test_body_limit(self):
         big = b'{"partner_order_reference":"' + b"x" * (1024 * 1024 + 10) + b'"}'

@@ -15,7 +15,7 @@ def by_ref(relay, ref, tenant="acme"):
 def change_logs(relay, ref, desc=False):
     r = relay.get("/orders/%s/change-logs?key=partner_order_reference%s" % (ref, "&sort_order=DESC" if desc else ""))
     assert r.status == 200, r
-    return r.json["change_logs"]
+    return r.json
 
 
 class ShipmentStatusUpdateTest(unittest.TestCase):

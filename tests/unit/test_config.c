@@ -40,6 +40,8 @@ static void defaults(void **state)
     assert_int_equal(c.max_body, 1048576);
     assert_true(c.embedded);
     assert_non_null(config_find_tenant(&c, "demo"));
+    assert_ptr_equal(config_find_client_tenant(&c, "demo-client"), config_find_tenant(&c, "demo"));
+    assert_false(config_find_tenant(&c, "demo")->require_oauth);
     assert_true(config_source_skips_autoclose(&c, "SHOPIFY"));
     assert_true(config_source_skips_autoclose(&c, "shopify"));
     assert_false(config_source_skips_autoclose(&c, "SHOPIFY_PLUS"));
@@ -56,6 +58,11 @@ static void full_file(void **state)
                                "[storage]\ndir = /tmp/x\n"
                                "[orders]\nno_autoclose_sources = shopify, Magento\n"
                                "[tenant \"acme\"]\napi_key = 0123456789abcdef-one\napi_key = 0123456789abcdef-two\n"
+                               "client_id = oms\nclient_secret = first-secret-0123456789\n"
+                               "client_id = oms\nclient_secret = rotated-secret-0123456789\n"
+                               "client_id = wms\nclient_secret = wms-secret-0123456789\nrequire_oauth = yes\n"
+                               "allocation_rule = WH-DXB country=AE sku=MUG-\nallocation_rule = WH-ANY\n"
+                               "[oauth]\ntoken_ttl = 600\n"
                                "[tenant \"beta\"]\napi_key = beta-key-0123456789\n");
     assert_int_equal(config_load(&c, p, err, sizeof err), 0);
     assert_string_equal(c.listen_host, "::1");
@@ -69,6 +76,18 @@ static void full_file(void **state)
     assert_non_null(t);
     assert_int_equal(t->n_api_keys, 2);
     assert_string_equal(t->api_keys[1], "0123456789abcdef-two");
+    assert_int_equal(t->n_clients, 3);
+    assert_string_equal(t->clients[1].id, "oms");
+    assert_string_equal(t->clients[1].secret, "rotated-secret-0123456789");
+    assert_string_equal(t->clients[2].secret, "wms-secret-0123456789");
+    assert_true(t->require_oauth);
+    assert_false(config_find_tenant(&c, "beta")->require_oauth);
+    assert_ptr_equal(config_find_client_tenant(&c, "wms"), t);
+    assert_null(config_find_client_tenant(&c, "nobody"));
+    assert_int_equal(c.token_ttl, 600);
+    assert_int_equal(t->n_rules, 2);
+    assert_string_equal(allocation_match(t->rules, t->n_rules, "AE", "MUG-1", "m"), "WH-DXB");
+    assert_string_equal(allocation_match(t->rules, t->n_rules, "SA", "MUG-1", "m"), "WH-ANY");
     assert_true(config_source_skips_autoclose(&c, "MAGENTO"));
     assert_true(config_source_skips_autoclose(&c, "Shopify"));
     config_free(&c);
@@ -89,7 +108,25 @@ static void errors_name_file_and_line(void **state)
         {"[nope]\nx = 1\n", "2: unknown section [nope]"},
         {"[tenant \"a b\"]\napi_key = 0123456789abcdefg\n", "2: tenant id \"a b\" must be 1-64 of A-Z a-z 0-9 - _ ."},
         {"[tenant \"acme\"]\napi_key = short\n", "2: tenant \"acme\" api_key must be at least 16 characters"},
-        {"[tenant \"acme\"]\nkey = 0123456789abcdefg\n", "2: unknown key \"key\" in [tenant \"acme\"] (known: api_key)"},
+        {"[tenant \"acme\"]\nkey = 0123456789abcdefg\n",
+         "2: unknown key \"key\" in [tenant \"acme\"] (known: api_key, client_id, client_secret, require_oauth, "
+         "change_logs, allocation_rule)"},
+        {"[tenant \"acme\"]\napi_key = 0123456789abcdefg\nclient_secret = 0123456789abcdefg\n",
+         "3: tenant \"acme\" client_secret has no client_id before it"},
+        {"[tenant \"acme\"]\napi_key = 0123456789abcdefg\nclient_id = oms\nclient_secret = short\n",
+         "4: tenant \"acme\" client_secret must be at least 16 characters"},
+        {"[tenant \"acme\"]\napi_key = 0123456789abcdefg\nclient_id = oms\n",
+         "0: [tenant \"acme\"] client_id \"oms\" has no client_secret"},
+        {"[tenant \"acme\"]\napi_key = 0123456789abcdefg\nrequire_oauth = yes\n",
+         "0: [tenant \"acme\"] require_oauth needs a client_id and client_secret"},
+        {"[tenant \"acme\"]\napi_key = 0123456789abcdefg\nallocation_rule = country=AE\n",
+         "3: tenant \"acme\" allocation_rule must start with a location id, not \"country=AE\""},
+        {"[tenant \"acme\"]\napi_key = 0123456789abcdefg\nrequire_oauth = maybe\n",
+         "3: tenant \"acme\" require_oauth must be yes or no"},
+        {"[tenant \"acme\"]\nclient_id = oms\nclient_secret = 0123456789abcdefg\n",
+         "0: [tenant \"acme\"] needs at least one api_key"},
+        {"[tenant \"a\"]\napi_key = 0123456789abcdefg\nclient_id = oms\n[tenant \"b\"]\nclient_id = oms\n",
+         "5: client_id \"oms\" is already a client of tenant \"a\""},
         {"[server\nthreads = 2\n", "1: syntax error"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

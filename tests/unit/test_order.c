@@ -9,6 +9,8 @@
 
 #include "jsonutil.h"
 #include "order.h"
+#include "order_shape.h"
+#include "timeutil.h"
 
 #define NOW "2026-01-01T00:00:00.000Z"
 
@@ -26,7 +28,7 @@ static json_t *create(const char *text, char *err, size_t errlen, json_t *change
 {
     json_t *body = json_loads(text, 0, NULL);
     assert_non_null(body);
-    json_t *o = order_create(body, "t1", "ord_1", NOW, changes, err, errlen);
+    json_t *o = order_create(body, "t1", "ord_1", NULL, NOW, changes, err, errlen);
     json_decref(body);
     return o;
 }
@@ -42,13 +44,17 @@ static void builds_a_normalised_order(void **state)
     assert_string_equal(ju_path_str(o, "creation_date"), NOW);
     assert_string_equal(ju_path_str(o, "customer.name"), "Ada");
     assert_true(json_is_true(ju_path(o, "extra.kept")));
-    assert_string_equal(json_string_value(json_object_get(order_line(o, "L1"), "status")), "open");
+    /* a line without a status in a located fulfillment order is allocated there */
+    assert_string_equal(json_string_value(json_object_get(order_line(o, "L1"), "status")), "allocated");
     json_t *fo = json_array_get(json_object_get(o, "fulfillment_orders"), 0);
     assert_null(json_object_get(fo, "shipments"));
     assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(fo, "line_items"), 0), "quantity")), 1);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(fo, "line_items"), 1), "quantity")), 1);
-    /* FO1 has one open and one allocated line; L3 is in no FO. */
-    assert_string_equal(ju_path_str(fo, "status"), "partially_allocated");
+    /* FO1's lines are allocated; L3 is in no FO, so the order is not yet allocated. */
+    assert_string_equal(ju_path_str(fo, "status"), "allocated");
+    assert_string_equal(ju_path_str(json_array_get(json_object_get(fo, "line_items"), 0), "status"), "allocated");
+    assert_string_equal(ju_path_str(fo, "location_id"), "W1");
+    assert_string_equal(ju_path_str(fo, "delivery_method"), "DELIVERY");
     assert_string_equal(ju_path_str(o, "status"), "partially_allocated");
     json_t *s = json_array_get(json_object_get(o, "shipments"), 0);
     assert_string_equal(ju_path_str(s, "fulfillment_order_id"), "FO1");
@@ -101,15 +107,27 @@ static void refusals_name_the_field(void **state)
         {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1,\"status\":\"shipped\"}]}",
          "line_items[0].status must be one of open, allocated, pick_in_progress, picked, pack_in_progress, fulfilled, closed, cancelled"},
         {"{\"partner_order_reference\":\"P\",\"customer\":\"x\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}]}",
-         "customer must be an object"},
+         "customer must be an object or null"},
+        {"{\"partner_order_reference\":\"P\",\"order_date\":\"yesterday\"}",
+         "order_date must be an ISO 8601 date-time (e.g. 2026-05-01T10:00:00+04:00)"},
+        {"{\"partner_order_reference\":\"P\",\"merchant\":\"\"}", "merchant must be a non-empty string of at most 255 bytes"},
+        {"{\"partner_order_reference\":\"P\",\"taxes_included\":\"yes\"}", "taxes_included must be true or false"},
+        {"{\"partner_order_reference\":\"P\",\"carriyo_metadata\":[{\"value\":1}]}",
+         "carriyo_metadata must be an array of {\"key\", \"value\"}"},
+        {"{\"partner_order_reference\":\"P\",\"delivery_method\":\"DRONE\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}]}",
+         "delivery_method must be DELIVERY, COLLECTION or DIGITAL"},
+        {"{\"partner_order_reference\":\"P\",\"delivery_schedule\":{\"scheduled_from\":\"soon\"},\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}]}",
+         "delivery_schedule.scheduled_from must be an ISO 8601 date-time"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"id\":\"L\",\"line_item_id\":\"M\",\"sku\":\"A\",\"quantity\":1}]}",
+         "line_items[0].id and line_item_id differ"},
         {"{\"partner_order_reference\":\"P\",\"creation_source\":{\"source_type\":1},\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}]}",
          "creation_source.source_type must be a string"},
         {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}],"
          "\"fulfillment_orders\":{}}",
          "fulfillment_orders must be an array"},
         {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}],"
-         "\"fulfillment_orders\":[{\"line_items\":[\"L\"]}]}",
-         "fulfillment_orders[0].fulfillment_order_id is required"},
+         "\"fulfillment_orders\":[{\"fulfillment_order_id\":7,\"line_items\":[\"L\"]}]}",
+         "fulfillment_orders[0].fulfillment_order_id must be a non-empty string of at most 255 bytes"},
         {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}],"
          "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F\",\"line_items\":[\"X\"]}]}",
          "fulfillment_orders[0].line_items[0] must name a line item of this order"},
@@ -131,9 +149,9 @@ static void refusals_name_the_field(void **state)
         {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}],"
          "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F\",\"line_items\":[{\"line_item_id\":\"L\",\"quantity\":-1}]}]}",
          "fulfillment_orders[0].line_items[0].quantity must be a positive integer"},
-        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":2}],"
-         "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F\",\"line_items\":[{\"line_item_id\":\"L\",\"quantity\":3}]}]}",
-         "fulfillment_orders[0].line_items[0].quantity is 3, more than line item \"L\" has (2)"},
+        {"{\"partner_order_reference\":\"P\",\"line_items\":[{\"line_item_id\":\"L\",\"sku\":\"A\",\"quantity\":1}],"
+         "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F\",\"line_items\":[{\"id\":\"L\",\"quantity\":2}]}]}",
+         "fulfillment_orders[0].line_items[0].quantity is 2, more than line item \"L\" has (1)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char err[256] = "";
@@ -160,11 +178,12 @@ static void recompute_logs_each_move(void **state)
     json_t *log = json_array();
     assert_int_equal(order_recompute(o, log), 0);
     assert_int_equal(json_array_size(log), 0);
-    assert_int_equal(order_set_line_status(order_line(o, "L1"), "closed", log), 1);
-    assert_int_equal(order_set_line_status(order_line(o, "L1"), "closed", log), 0);
+    assert_int_equal(order_set_line_status(o, order_line(o, "L1"), "closed", log), 1);
+    assert_int_equal(order_set_line_status(o, order_line(o, "L1"), "closed", log), 0);
+    assert_string_equal(ju_path_str(json_array_get(ju_path(o, "fulfillment_orders"), 0), "status"), "fulfilled");
     assert_int_equal(order_recompute(o, log), 1); /* F1 closed; the order stays fulfilled */
     assert_string_equal(ju_path_str(o, "status"), "fulfilled");
-    order_set_line_status(order_line(o, "L2"), "closed", log);
+    order_set_line_status(o, order_line(o, "L2"), "closed", log);
     assert_int_equal(order_recompute(o, log), 2);
     assert_string_equal(ju_path_str(o, "status"), "closed");
     /* line L1, F1, line L2, F2, order */
@@ -178,6 +197,137 @@ static void recompute_logs_each_move(void **state)
     json_decref(changes);
 }
 
+static void carriyo_members(void **state)
+{
+    char err[256];
+    json_t *changes = json_array();
+    json_t *origin = json_pack("{s:s,s:s,s:s,s:s,s:s}", "source_type", "API", "source_id", "t1", "api_pattern",
+                               "POST /orders", "request_type", "ORDER_CREATE", "system_log_identifier", "slg_1");
+    json_t *body = json_loads(
+        "{\"partner_order_reference\":\"P\",\"order_date\":\"2026-05-01T10:00:00\",\"language\":\"ar\","
+        "\"creation_source\":{\"source_type\":\"SHOPIFY\",\"system_log_identifier\":\"forged\"},"
+        "\"customer\":{\"customer_key\":\"C-9\"},\"status\":\"closed\",\"redacted\":true,"
+        "\"delivery_method\":\"collection\",\"customer_collection_address\":{\"city\":\"Dubai\"},"
+        "\"delivery_schedule\":{\"scheduled_from\":\"2026-05-02T09:00:00+04:00\"},"
+        "\"line_items\":[{\"id\":\"L1\",\"sku\":\"A\",\"quantity\":2},{\"id\":\"L2\",\"sku\":\"B\",\"quantity\":1}],"
+        "\"fulfillment_orders\":[{\"location_id\":\"W1\",\"line_items\":[{\"id\":\"L1\",\"quantity\":2}]}]}",
+        0, NULL);
+    json_t *o = order_create(body, "t1", "ord_ab12cd34ef", origin, NOW, changes, err, sizeof err);
+    assert_non_null(o);
+    /* given, normalised, defaulted */
+    assert_string_equal(ju_path_str(o, "order_date"), "2026-05-01T10:00:00Z");
+    assert_string_equal(ju_path_str(o, "merchant"), "t1");
+    assert_string_equal(ju_path_str(o, "customer_key"), "C-9");
+    assert_true(json_is_null(json_object_get(o, "sales_channel")));
+    assert_true(json_is_false(json_object_get(o, "redacted")));
+    assert_true(json_is_false(json_object_get(o, "auto_allocation_failed")));
+    assert_true(json_is_null(json_object_get(o, "cancellation_reason")));
+    assert_int_equal(json_array_size(json_object_get(o, "error_details")), 0);
+    assert_int_equal(json_array_size(json_object_get(o, "carriyo_metadata")), 0);
+    /* the client names its kind of source; the relay the rest */
+    assert_string_equal(ju_path_str(o, "creation_source.source_type"), "SHOPIFY");
+    assert_string_equal(ju_path_str(o, "creation_source.system_log_identifier"), "slg_1");
+    assert_string_equal(ju_path_str(o, "creation_source.request_type"), "ORDER_CREATE");
+    assert_true(json_equal(json_object_get(o, "creation_source"), json_object_get(o, "update_source")));
+    /* delivery members: on the FO, not the order; kept while L2 has no FO */
+    assert_null(json_object_get(o, "delivery_method"));
+    json_t *fo = json_array_get(json_object_get(o, "fulfillment_orders"), 0);
+    assert_string_equal(ju_path_str(fo, "fulfillment_order_id"), "FOAB12CD34EF01");
+    assert_string_equal(ju_path_str(fo, "delivery_method"), "COLLECTION");
+    assert_string_equal(ju_path_str(fo, "customer_collection_address.city"), "Dubai");
+    assert_string_equal(ju_path_str(fo, "delivery_schedule.scheduled_from"), "2026-05-02T09:00:00+04:00");
+    assert_true(json_is_null(json_object_get(fo, "delivery_address")));
+    assert_string_equal(ju_path_str(o, "pending_delivery.delivery_method"), "COLLECTION");
+    json_t *line = order_line(o, "L1");
+    assert_string_equal(ju_path_str(line, "id"), "L1");
+    assert_string_equal(ju_path_str(json_array_get(json_object_get(fo, "line_items"), 0), "id"), "L1");
+    assert_string_equal(ju_path_str(o, "status"), "partially_allocated");
+    json_decref(o);
+    json_decref(body);
+    json_decref(origin);
+    json_decref(changes);
+}
+
+static void line_status_derives_from_fo_lines(void **state)
+{
+    char err[256];
+    json_t *changes = json_array();
+    json_t *o = create("{\"partner_order_reference\":\"P\",\"line_items\":["
+                       "{\"line_item_id\":\"L1\",\"sku\":\"A\",\"quantity\":3}],"
+                       "\"fulfillment_orders\":[{\"fulfillment_order_id\":\"F1\",\"location_id\":\"W\",\"line_items\":[\"L1\"]}]}",
+                       err, sizeof err, changes);
+    assert_non_null(o);
+    json_t *fo_lines = ju_path(json_array_get(ju_path(o, "fulfillment_orders"), 0), "line_items");
+    /* 2 of 3 units fulfilled: two FO lines for one order line */
+    json_t *done = json_deep_copy(json_array_get(fo_lines, 0));
+    json_object_set_new(done, "quantity", json_integer(2));
+    json_object_set_new(done, "status", json_string("fulfilled"));
+    json_object_set_new(json_array_get(fo_lines, 0), "quantity", json_integer(1));
+    json_array_append_new(fo_lines, done);
+    json_t *log = json_array();
+    order_recompute(o, log);
+    assert_string_equal(ju_path_str(order_line(o, "L1"), "status"), "allocated"); /* the least advanced */
+    assert_string_equal(ju_path_str(o, "status"), "processing");
+    json_t *entries = order_line_entries(o, "L1");
+    assert_int_equal(json_array_size(entries), 2);
+    json_decref(entries);
+    order_set_entry_status(json_array_get(fo_lines, 0), "cancelled");
+    order_recompute(o, log);
+    assert_string_equal(ju_path_str(order_line(o, "L1"), "status"), "fulfilled");
+    assert_string_equal(ju_path_str(o, "status"), "fulfilled");
+    order_set_entry_status(json_array_get(fo_lines, 1), "closed");
+    order_recompute(o, log);
+    assert_string_equal(ju_path_str(order_line(o, "L1"), "status"), "closed");
+    /* a document stored before FO lines had statuses takes its lines' */
+    json_object_del(json_array_get(fo_lines, 1), "status");
+    json_object_set_new(order_line(o, "L1"), "status", json_string("picked"));
+    order_recompute(o, log);
+    assert_string_equal(ju_path_str(json_array_get(fo_lines, 1), "status"), "picked");
+    /* and so does every order read from the store, before anything is applied to it */
+    json_object_del(json_array_get(fo_lines, 0), "status");
+    json_object_set_new(order_line(o, "L1"), "status", json_string("fulfilled"));
+    order_shape_defaults(o);
+    assert_string_equal(ju_path_str(json_array_get(fo_lines, 0), "status"), "fulfilled");
+    char id[32];
+    order_make_id("FF", "ab12cd34ef56789", 3, id);
+    assert_string_equal(id, "FFAB12CD34EF5603");
+    json_decref(log);
+    json_decref(o);
+    json_decref(changes);
+}
+
+static void dates_and_reasons(void **state)
+{
+    static const struct {
+        const char *in, *out; /* out NULL: refused */
+    } cases[] = {
+        {"2026-05-01T10:00:00", "2026-05-01T10:00:00Z"},
+        {"2026-05-01T10:00:00.5+04:00", "2026-05-01T10:00:00.5+04:00"},
+        {"2026-05-01T10:00Z", "2026-05-01T10:00Z"},
+        {"2026-05-01T10:00:00-0330", "2026-05-01T10:00:00-0330"},
+        {"2026-05-01", "2026-05-01T00:00:00.000Z"},
+        {"2026-13-01", NULL}, {"2026-05-01T25:00", NULL}, {"2026-05-01T10:00:00+4", NULL},
+        {"2026-05-01T10:00:00.", NULL}, {"May 1", NULL}, {"2026-05-01T10:00:00Zjunk", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *v = json_string(cases[i].in), *d = order_shape_date(v);
+        if (cases[i].out ? !d || strcmp(json_string_value(d), cases[i].out) : d != NULL)
+            fail_msg("%s gave %s", cases[i].in, d ? json_string_value(d) : "(refused)");
+        json_decref(v);
+        json_decref(d);
+    }
+    int64_t ms;
+    int off;
+    assert_int_equal(time_parse_iso("2026-01-01T04:00:00+04:00", &ms, &off), 0);
+    int64_t utc;
+    assert_int_equal(time_parse_iso("2026-01-01T00:00:00Z", &utc, NULL), 0);
+    assert_true(ms == utc && off == 1);
+    assert_string_equal(order_shape_cancellation_reason("customer_cancellation"), "CUSTOMER_CANCELLATION");
+    assert_string_equal(order_shape_cancellation_reason("PAYMENT_ISSUE"), "PAYMENT_ISSUE");
+    assert_string_equal(order_shape_cancellation_reason("ORDER_CANCELLED"), "OTHER"); /* the connector's value */
+    assert_string_equal(order_shape_cancellation_reason(NULL), "OTHER");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +335,9 @@ int main(void)
         cmocka_unit_test(ignores_given_statuses_and_defaults_source),
         cmocka_unit_test(refusals_name_the_field),
         cmocka_unit_test(recompute_logs_each_move),
+        cmocka_unit_test(carriyo_members),
+        cmocka_unit_test(line_status_derives_from_fo_lines),
+        cmocka_unit_test(dates_and_reasons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

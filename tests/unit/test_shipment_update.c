@@ -29,7 +29,7 @@ static json_t *make_order(void)
         0, NULL);
     json_t *changes = json_array();
     char err[256];
-    json_t *o = order_create(body, "t", "ord", NOW, changes, err, sizeof err);
+    json_t *o = order_create(body, "t", "ord", NULL, NOW, changes, err, sizeof err);
     assert_non_null(o);
     json_decref(body);
     json_decref(changes);

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "jsonutil.h"
 #include "store_sqlite_int.h"
 #include "syslog.h"
 
@@ -147,6 +148,117 @@ static void group_commit_and_isolation(void **state)
     store_close(st);
 }
 
+/* Orders for the list: merchant, status, customer and dates vary. */
+static int list_job(struct store_txn *txn, void *arg)
+{
+    static const char *rows[][6] = {
+        /* ref, merchant, status, customer_key, created, updated */
+        {"A", "m1", "open", "c1", "2026-01-01T00:00:00.000Z", "2026-01-05T00:00:00.000Z"},
+        {"B", "m2", "open", "c2", "2026-01-02T00:00:00.000Z", "2026-01-02T00:00:00.000Z"},
+        {"C", "m1", "closed", "c1", "2026-01-03T00:00:00.000Z", "2026-01-09T00:00:00.000Z"},
+        {"D", "m1", "open", NULL, "2026-01-04T00:00:00.000Z", "2026-01-04T00:00:00.000Z"},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s,s:s}", "order_id", rows[i][0], "partner_order_reference",
+                              rows[i][0], "merchant", rows[i][1], "status", rows[i][2], "customer_key", rows[i][3],
+                              "creation_date", rows[i][4], "update_date", rows[i][5]);
+        int rc = store_order_insert(txn, "L1", o);
+        json_decref(o);
+        if (rc != STORE_OK)
+            return rc;
+    }
+    json_t *other = json_pack("{s:s,s:s,s:s,s:s,s:s}", "order_id", "Z", "partner_order_reference", "Z", "merchant",
+                              "m1", "status", "open", "update_date", "2026-01-01T00:00:00.000Z");
+    int rc = store_order_insert(txn, "L2", other);
+    json_decref(other);
+    return rc;
+}
+
+static const char *refs_of(json_t *rows)
+{
+    static char buf[32];
+    size_t i, n = 0;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        buf[n++] = json_string_value(json_object_get(json_object_get(r, "doc"), "order_id"))[0];
+    }
+    buf[n] = '\0';
+    json_decref(rows);
+    return buf;
+}
+
+static void the_order_list_filters_pages_and_uses_indexes(void **state)
+{
+    char err[256] = "";
+    struct store_options opt = {.dir = dir, .batch_max = 16};
+    struct store *st = store_open(&opt, err, sizeof err);
+    assert_non_null(st);
+    struct item it = {0};
+    pending = 1;
+    store_submit(st, base, list_job, done, &it);
+    event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY);
+    assert_int_equal(it.rc, STORE_OK);
+    struct store_reader *rd = store_reader_open(st, err, sizeof err);
+    struct store_order_filter f = {.limit = 10};
+    assert_string_equal(refs_of(store_read_orders(rd, "L1", &f)), "ABCD");
+    assert_string_equal(refs_of(store_read_orders(rd, "L2", &f)), "Z");
+    f.merchant = "m1";
+    assert_string_equal(refs_of(store_read_orders(rd, "L1", &f)), "ACD");
+    f.status = "open";
+    assert_string_equal(refs_of(store_read_orders(rd, "L1", &f)), "AD");
+    f = (struct store_order_filter){.limit = 10, .customer_key = "c1"};
+    assert_string_equal(refs_of(store_read_orders(rd, "L1", &f)), "AC");
+    f = (struct store_order_filter){.limit = 10, .created_from = "2026-01-02T00:00:00.000Z",
+                                    .created_to = "2026-01-03T00:00:00.000Z"};
+    assert_string_equal(refs_of(store_read_orders(rd, "L1", &f)), "BC");
+    f = (struct store_order_filter){.limit = 10, .updated_from = "2026-01-05T00:00:00.000Z"};
+    assert_string_equal(refs_of(store_read_orders(rd, "L1", &f)), "AC");
+    f = (struct store_order_filter){.limit = 10, .updated_to = "2026-01-04T00:00:00.000Z"};
+    assert_string_equal(refs_of(store_read_orders(rd, "L1", &f)), "BD");
+    /* pages: after the last row's seq; newest first too */
+    f = (struct store_order_filter){.limit = 2};
+    json_t *page = store_read_orders(rd, "L1", &f);
+    f.after = json_integer_value(json_object_get(json_array_get(page, 1), "seq"));
+    assert_string_equal(refs_of(page), "AB");
+    assert_string_equal(refs_of(store_read_orders(rd, "L1", &f)), "CD");
+    f = (struct store_order_filter){.limit = 3, .newest_first = true};
+    page = store_read_orders(rd, "L1", &f);
+    f.after = json_integer_value(json_object_get(json_array_get(page, 2), "seq"));
+    assert_string_equal(refs_of(page), "DCB");
+    assert_string_equal(refs_of(store_read_orders(rd, "L1", &f)), "A");
+    /* Every filter alone (and none) is served by an index, never a scan of the table. */
+    struct store_order_filter one[] = {
+        {.limit = 1},
+        {.limit = 1, .newest_first = true},
+        {.limit = 1, .status = "x"},
+        {.limit = 1, .merchant = "x"},
+        {.limit = 1, .customer_key = "x"},
+        {.limit = 1, .created_from = "x"},
+        {.limit = 1, .created_to = "x"},
+        {.limit = 1, .updated_from = "x"},
+        {.limit = 1, .updated_to = "x"},
+    };
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+        char sql[1024], plan[2048] = "", explain[1100];
+        const char *values[8];
+        bool bound;
+        store_orders_list_sql(&one[i], sql, values, &bound);
+        snprintf(explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
+        sqlite3_stmt *s = NULL;
+        assert_int_equal(sqlite3_prepare_v2(rd->db, explain, -1, &s, NULL), SQLITE_OK);
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            strncat(plan, (const char *)sqlite3_column_text(s, 3), sizeof plan - strlen(plan) - 2);
+            strcat(plan, ";");
+        }
+        sqlite3_finalize(s);
+        if (!strstr(plan, "USING INDEX orders_list_by_") || strstr(plan, "SCAN orders;"))
+            fail_msg("filter %zu: %s → %s", i, sql, plan);
+    }
+    store_reader_close(rd);
+    store_close(st);
+}
+
 static void refuses_an_unwritable_dir(void **state)
 {
     char err[256] = "";
@@ -268,10 +380,72 @@ static void the_spool_cap_holds_at_the_commit(void **state)
     store_close(st);
 }
 
+/* The uploader read a body, the entry is redacted while it uploads, then it
+ * reports the body moved: the stored copy must be queued for deletion. */
+static int redact_o9_job(struct store_txn *txn, void *arg)
+{
+    return store_syslog_redact(txn, "t1", "o9");
+}
+
+static const char *moved_key;
+static int64_t moved_spool;
+
+static int moved_job(struct store_txn *txn, void *arg)
+{
+    return store_spool_moved(txn, moved_spool, moved_key);
+}
+
+static int spool_o9_job(struct store_txn *txn, void *arg)
+{
+    json_t *e = syslog_entry("t1", "o9", NULL, "INBOUND", "TEST", "API", "t1");
+    int rc = syslog_add(txn, e, "secret body", 11, NULL, 0);
+    json_decref(e);
+    return rc;
+}
+
+static void run_job(struct store *st, store_job_fn fn)
+{
+    struct spool_item it = {0, -99};
+    pending = 1;
+    store_submit(st, base, fn, spool_done, &it);
+    event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY);
+    assert_int_equal(it.rc, STORE_OK);
+}
+
+static void a_body_redacted_during_its_upload_is_deleted(void **state)
+{
+    char err[256] = "";
+    struct store_options opt = {.dir = dir, .batch_max = 8};
+    struct store *st = store_open(&opt, err, sizeof err);
+    run_job(st, spool_o9_job);
+    struct store_reader *rd = store_reader_open(st, err, sizeof err);
+    json_t *rows = store_read_syslogs(rd, "t1", "o9", NULL, NULL, NULL, -1, -1, 0, 10);
+    const char *id = json_string_value(json_object_get(json_array_get(rows, 0), "identifier"));
+    json_t *one = store_read_syslog(rd, "t1", id);
+    char *key = strdup(json_string_value(json_object_get(one, "request_body_key")));
+    moved_spool = json_integer_value(json_object_get(one, "request_spool"));
+    json_decref(one);
+    json_decref(rows);
+    run_job(st, redact_o9_job); /* the uploader holds the body meanwhile */
+    json_t *deletes = store_read_body_deletes(rd, 100);
+    assert_null(ju_find_by(deletes, "key", key)); /* it was in the spool: nothing stored to delete yet */
+    json_decref(deletes);
+    moved_key = key;
+    run_job(st, moved_job); /* the upload finishes */
+    deletes = store_read_body_deletes(rd, 100);
+    assert_non_null(ju_find_by(deletes, "key", key));
+    json_decref(deletes);
+    free(key);
+    store_reader_close(rd);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_body_redacted_during_its_upload_is_deleted),
         cmocka_unit_test(group_commit_and_isolation),
+        cmocka_unit_test(the_order_list_filters_pages_and_uses_indexes),
         cmocka_unit_test(a_lost_transaction_fails_the_batch),
         cmocka_unit_test(the_spool_cap_holds_at_the_commit),
         cmocka_unit_test(refuses_an_unwritable_dir),

@@ -8,11 +8,11 @@
 
 #include "webhook_events.h"
 
-static json_t *types(const char *before, const char *after, const char *changes)
+static json_t *types(const char *before, const char *after, const char *changes, const char *trigger)
 {
     json_t *b = before ? json_loads(before, 0, NULL) : NULL, *a = json_loads(after, 0, NULL),
            *c = json_loads(changes, 0, NULL);
-    json_t *ev = webhook_events_for(b, a, c);
+    json_t *ev = webhook_events_for(b, a, c, trigger);
     json_t *out = json_array();
     size_t i;
     json_t *e;
@@ -27,15 +27,21 @@ static json_t *types(const char *before, const char *after, const char *changes)
     return out;
 }
 
-static void expect(const char *before, const char *after, const char *changes, const char *want)
+static void expect_op(const char *before, const char *after, const char *changes, const char *trigger,
+                      const char *want)
 {
-    json_t *got = types(before, after, changes), *w = json_loads(want, 0, NULL);
+    json_t *got = types(before, after, changes, trigger), *w = json_loads(want, 0, NULL);
     if (!json_equal(got, w)) {
         char *g = json_dumps(got, 0);
         fail_msg("got %s, want %s", g, want);
     }
     json_decref(got);
     json_decref(w);
+}
+
+static void expect(const char *before, const char *after, const char *changes, const char *want)
+{
+    expect_op(before, after, changes, NULL, want);
 }
 
 static void rules(void **state)
@@ -53,6 +59,45 @@ static void rules(void **state)
     expect("{\"status\":\"open\"}", "{\"status\":\"open\"}", "[{\"change_type\":\"SHIPMENT_STATUS_HISTORY\"}]",
            "[\"order.updated\"]");
     expect("{\"status\":\"open\"}", "{\"status\":\"open\"}", "[]", "[]");
+    /* an operation fires its own trigger first, then what its changes carry, then status moves */
+    expect_op("{\"status\":\"allocated\"}", "{\"status\":\"processing\"}", line, "FULFILLMENT_ORDER_FULFILL",
+              "[\"order.fulfilled\"]");
+    expect_op("{\"status\":\"processing\"}", "{\"status\":\"fulfilled\"}", line, "FULFILLMENT_ORDER_FULFILL",
+              "[\"order.fulfilled\"]"); /* once */
+    expect_op("{\"status\":\"allocated\"}", "{\"status\":\"cancelled\"}", line, "FULFILLMENT_ORDER_CANCEL_LINE_ITEMS",
+              "[\"order.line_items_cancelled\",\"order.cancelled\"]");
+    expect_op("{\"status\":\"open\"}", "{\"status\":\"allocated\"}", line, "FULFILLMENT_ORDER_UPDATE_LOCATION",
+              "[\"order.fulfillment_order_location_updated\",\"order.allocated\"]");
+    expect_op("{\"status\":\"open\"}", "{\"status\":\"open\"}",
+              "[{\"trigger\":\"FULFILLMENT_ORDER_UPDATE_PARTNER_FULFILLMENT_ORDER_REFERENCE\"},"
+              "{\"trigger\":\"FULFILLMENT_ORDER_UPDATE_PARTNER_FULFILLMENT_REFERENCES\"}]",
+              NULL, "[\"order.partner_fulfillment_order_reference_updated\",\"order.partner_fulfillment_references_updated\"]");
+    expect_op("{\"status\":\"open\"}", "{\"status\":\"open\"}", "[]", "ORDER_UPDATE", "[]"); /* nothing changed */
+    expect_op(NULL, "{\"status\":\"allocated\"}", line, "FULFILLMENT_ORDER_ALLOCATE", "[\"order.created\"]");
+    static const char *triggers[] = {
+        "ORDER_CREATE", "ORDER_UPDATE", "ORDER_CANCEL", "ORDER_CLOSED", "ORDER_SHIPMENT_STATUS_UPDATE",
+        "FULFILLMENT_ORDER_FULFILL", "FULFILLMENT_ORDER_UNFULFILL", "FULFILLMENT_ORDER_ALLOCATE",
+        "FULFILLMENT_ORDER_MERGE", "FULFILLMENT_ORDER_SPLIT", "FULFILLMENT_ORDER_UPDATE_LOCATION",
+        "FULFILLMENT_ORDER_UPDATE_ADDRESS", "FULFILLMENT_ORDER_UPDATE_DELIVERY_METHOD",
+        "FULFILLMENT_ORDER_UPDATE_SCHEDULE", "FULFILLMENT_ORDER_SHIP_LINE_ITEMS", "FULFILLMENT_ORDER_CANCEL_LINE_ITEMS",
+        "FULFILLMENT_ORDER_UPDATE_PARTNER_FULFILLMENT_REFERENCES",
+        "FULFILLMENT_ORDER_UPDATE_PARTNER_FULFILLMENT_ORDER_REFERENCE"};
+    json_t *seen = json_object();
+    for (size_t i = 0; i < sizeof triggers / sizeof triggers[0]; i++) {
+        assert_true(webhook_event_trigger_known(triggers[i]));
+        json_t *c = json_pack("[{s:s}]", "change_type", "X"), *b = json_pack("{s:s}", "status", "open");
+        json_t *ev = webhook_events_for(b, b, c, triggers[i]);
+        const char *type = json_string_value(json_object_get(json_array_get(ev, 0), "type"));
+        assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "trigger")), triggers[i]);
+        assert_true(webhook_event_type_known(type));
+        assert_null(json_object_get(seen, type)); /* one type per trigger */
+        json_object_set_new(seen, type, json_true());
+        json_decref(ev);
+        json_decref(c);
+        json_decref(b);
+    }
+    json_decref(seen);
+    assert_false(webhook_event_trigger_known("ORDER_EATEN"));
     assert_true(webhook_event_type_known("order.closed"));
     assert_false(webhook_event_type_known("order.eaten"));
     assert_false(webhook_event_type_known(NULL));
@@ -77,8 +122,26 @@ static void body(void **state)
     json_decref(after);
 }
 
+static void carriyo_body(void **state)
+{
+    json_t *before = json_pack("{s:s}", "status", "open"), *after = json_pack("{s:s}", "status", "allocated");
+    json_t *b = webhook_event_carriyo_body("FULFILLMENT_ORDER_UPDATE_LOCATION", before, after);
+    json_t *want = json_loads("{\"oldImage\":{\"status\":\"open\"},\"newImage\":{\"status\":\"allocated\"},"
+                              "\"trigger\":\"FULFILLMENT_ORDER_UPDATE_LOCATION\",\"operation\":\"MODIFY\"}",
+                              0, NULL);
+    assert_true(json_equal(b, want));
+    json_decref(b);
+    b = webhook_event_carriyo_body("ORDER_CREATE", NULL, after);
+    assert_null(json_object_get(b, "oldImage"));
+    assert_string_equal(json_string_value(json_object_get(b, "operation")), "INSERT");
+    json_decref(b);
+    json_decref(want);
+    json_decref(before);
+    json_decref(after);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(rules), cmocka_unit_test(body)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(rules), cmocka_unit_test(body), cmocka_unit_test(carriyo_body)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
