@@ -30,6 +30,7 @@
 #include "http_conn.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "reload.h"
 #include "store.h"
 #include "syslog.h"
 #include "timeutil.h"
@@ -64,6 +65,7 @@ static void finish(struct http_ctx *ctx)
 {
     struct worker *w = ctx->worker;
     w->inflight--;
+    reload_release(ctx->cfg);
     if (ctx->query) {
         evhttp_clear_headers(ctx->query);
         free(ctx->query);
@@ -461,7 +463,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     struct http_server *srv = w->srv;
     struct http_ctx *ctx = xcalloc(1, sizeof *ctx);
     ctx->req = req;
-    ctx->cfg = srv->cfg;
+    ctx->cfg = reload_acquire(); /* this request's config, whatever a reload does meanwhile */
     ctx->store = srv->store;
     ctx->blobs = srv->blobs;
     ctx->reader = w->reader;
@@ -529,7 +531,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     if (!(route->flags & HTTP_PUBLIC)) {
         const char *tenant = evhttp_find_header(in, "tenant-id");
-        if (!auth_tenant_key_ok(srv->cfg, tenant, evhttp_find_header(in, "x-api-key"))) {
+        if (!auth_tenant_key_ok(ctx->cfg, tenant, evhttp_find_header(in, "x-api-key"))) {
             http_reply_error(ctx, 401, "unauthorized", "a valid x-api-key and tenant-id are required");
             return;
         }
@@ -577,7 +579,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static int open_listener(const struct config *cfg, char *err, size_t errlen)
+int http_listen(const struct config *cfg, char *err, size_t errlen)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
@@ -642,19 +644,17 @@ static int start_worker(struct http_server *srv, struct worker *w, char *err, si
     return 0;
 }
 
-struct http_server *http_start(const struct config *cfg, struct store *st, struct blobstore *blobs,
+struct http_server *http_start(const struct config *cfg, int listen_fd, struct store *st, struct blobstore *blobs,
                                const struct route *routes, size_t n_routes, char *err, size_t errlen)
 {
     struct http_server *srv = xcalloc(1, sizeof *srv);
+    srv->listen_fd = listen_fd;
     srv->cfg = cfg;
     srv->store = st;
     srv->blobs = blobs;
     srv->routes = routes;
     srv->n_routes = n_routes;
     http_conns_init(cfg);
-    srv->listen_fd = open_listener(cfg, err, errlen);
-    if (srv->listen_fd < 0)
-        goto fail;
     srv->workers = xcalloc((size_t)cfg->threads, sizeof *srv->workers);
     for (long i = 0; i < cfg->threads; i++) {
         if (start_worker(srv, &srv->workers[i], err, errlen) != 0)

@@ -51,7 +51,7 @@ struct blobstore;
 
 struct http_ctx {
     struct evhttp_request *req;
-    const struct config *cfg;
+    const struct config *cfg;    /* the live config when the request arrived (reload.h), held until its reply */
     struct store *store;
     struct blobstore *blobs;     /* where system-log bodies go */
     struct store_reader *reader; /* this worker's; use from this thread only */
@@ -78,8 +78,13 @@ struct http_ctx {
 
 typedef void (*http_handler)(struct http_ctx *ctx);
 
-/* Start the workers on cfg's listen address. NULL with err on failure. */
-struct http_server *http_start(const struct config *cfg, struct store *st, struct blobstore *blobs,
+/* Bind and listen on cfg's address: the socket (connections wait in its
+ * backlog until http_start), or -1 with err. Done first at start, so a port
+ * in use stops the relay before it creates or migrates any state. */
+int http_listen(const struct config *cfg, char *err, size_t errlen);
+/* Start the workers accepting on listen_fd (taken, also on failure). NULL
+ * with err on failure. */
+struct http_server *http_start(const struct config *cfg, int listen_fd, struct store *st, struct blobstore *blobs,
                                const struct route *routes, size_t n_routes, char *err, size_t errlen);
 /* Stop accepting, let in-flight requests finish (until deadline_ms, a
  * time_now_ms() instant), then stop the workers. Call http_free after the
