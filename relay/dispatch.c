@@ -33,6 +33,7 @@
 #include "crypto.h"
 #include "curlev.h"
 #include "log.h"
+#include "metrics.h"
 #include "ssrf.h"
 #include "store.h"
 #include "syslog.h"
@@ -571,6 +572,10 @@ static void on_transfer_done(CURL *easy, CURLcode rc, void *arg)
         t->next_at = t->finished_ms + (delay < 0 ? 0 : delay);
         t->health = rc == CURLE_OK && status == 410 ? -1 : 0;
     }
+    metrics_delivery(ok                          ? METRICS_DELIVERED
+                     : strcmp(t->status, "dead") ? METRICS_DELIVERY_FAILED
+                                                 : METRICS_DELIVERY_DEAD,
+                     (int64_t)(ms_of(easy, CURLINFO_TOTAL_TIME_T) * 1e6));
     curl_easy_cleanup(easy);
     t->easy = NULL;
     /* The exchange is over: its concurrency slot is free now. The message

@@ -26,10 +26,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "access_log.h"
 #include "auth.h"
 #include "http_conn.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "metrics.h"
 #include "reload.h"
 #include "store.h"
 #include "syslog.h"
@@ -61,10 +63,16 @@ struct http_server {
 
 /* ---- replies ---- */
 
+/* The request is over: its access-log line and metrics, then it goes. */
 static void finish(struct http_ctx *ctx)
 {
     struct worker *w = ctx->worker;
     w->inflight--;
+    int64_t took = metrics_now_ns() - ctx->started_ns;
+    metrics_http(ctx->route, ctx->status, took);
+    struct access_entry e = {ctx->started_ms, ctx->tenant, ctx->method, ctx->route ? ctx->route->pattern : NULL,
+                             ctx->status, took, ctx->bytes_out, ctx->body_len, ctx->correlation_id, ctx->peer};
+    access_log_request(ctx->cfg, &e);
     reload_release(ctx->cfg);
     if (ctx->query) {
         evhttp_clear_headers(ctx->query);
@@ -106,7 +114,8 @@ static json_t *error_body(const char *code, const char *message)
  * says HTTP/1.1: evhttp echoes the request's version, HTTP/0.0 when it could
  * not read one; a client that did not speak HTTP/1.1 gets the connection
  * closed after. */
-static void send_text(struct evhttp_request *req, int status, const char *text)
+/* Returns the length of the body (sent, or stood for by a reply to HEAD). */
+static size_t send_text(struct evhttp_request *req, int status, const char *text)
 {
     struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
     struct evbuffer *out = evhttp_request_get_output_buffer(req);
@@ -120,22 +129,25 @@ static void send_text(struct evhttp_request *req, int status, const char *text)
         evhttp_add_header(headers, "Content-Type", "application/json");
         evbuffer_add(out, text, strlen(text));
     }
+    size_t bytes = evbuffer_get_length(out);
     if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
         char len[24];
-        snprintf(len, sizeof len, "%zu", evbuffer_get_length(out));
+        snprintf(len, sizeof len, "%zu", bytes);
         evhttp_remove_header(headers, "Content-Length");
         evhttp_add_header(headers, "Content-Length", len);
         evbuffer_drain(out, evbuffer_get_length(out));
     }
     evhttp_send_reply(req, status, reason_for(status), NULL);
+    return bytes;
 }
 
-static void send_json(struct evhttp_request *req, int status, json_t *body)
+static size_t send_json(struct evhttp_request *req, int status, json_t *body)
 {
     char *text = body ? ju_dump(body) : NULL;
-    send_text(req, status, text);
+    size_t bytes = send_text(req, status, text);
     free(text);
     json_decref(body);
+    return bytes;
 }
 
 /* ---- writes, and the INBOUND system-log entry of a logged route ---- */
@@ -275,11 +287,12 @@ static void submission_done(int rc, void *arg)
 {
     struct submission *sub = arg;
     struct http_ctx *ctx = sub->ctx;
+    ctx->status = rc == STORE_EIO ? 503 : sub->status;
     if (rc == STORE_EIO) /* the transaction failed: nothing of the batch was kept */
-        send_json(ctx->req, 503,
-                  error_body("store_unavailable", "the change could not be stored; nothing was applied, retry"));
+        ctx->bytes_out = send_json(
+            ctx->req, 503, error_body("store_unavailable", "the change could not be stored; nothing was applied, retry"));
     else
-        send_text(ctx->req, sub->status, sub->text);
+        ctx->bytes_out = send_text(ctx->req, sub->status, sub->text);
     if (sub->done)
         sub->done(sub->arg);
     json_decref(sub->entry);
@@ -330,7 +343,8 @@ void http_reply_json(struct http_ctx *ctx, int status, json_t *body)
         http_submit(ctx, early_reply_run, early_reply_free, r);
         return;
     }
-    send_json(ctx->req, status, body);
+    ctx->status = status;
+    ctx->bytes_out = send_json(ctx->req, status, body);
     finish(ctx);
 }
 
@@ -401,6 +415,11 @@ json_t *http_json_body(struct http_ctx *ctx)
     return v;
 }
 
+static void peer_of(struct evhttp_request *req, char *out, size_t len)
+{
+    http_conn_peer(evhttp_request_get_connection(req), out, len);
+}
+
 /* libevent answers some requests itself, before any handler runs: a body
  * over max_body (413), a malformed request or oversized headers (400), a
  * method it does not take (501). It does so through evhttp_send_error,
@@ -428,7 +447,15 @@ void evhttp_send_error(struct evhttp_request *req, int error, const char *reason
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_clear_headers(h);
     evhttp_add_header(h, "Connection", "close");
-    send_json(req, error, error_body(code, message));
+    char peer[64];
+    peer_of(req, peer, sizeof peer);
+    const struct config *cfg = reload_acquire();
+    struct access_entry e = {.time_ms = time_now_ms(), .method = method_name(evhttp_request_get_command(req)),
+                             .status = error, .peer = peer};
+    e.bytes_out = send_json(req, error, error_body(code, message));
+    metrics_http(NULL, error, 0);
+    access_log_request(cfg, &e);
+    reload_release(cfg);
 }
 
 /* ---- dispatch ---- */
@@ -470,6 +497,10 @@ static void on_request(struct evhttp_request *req, void *arg)
     ctx->base = w->base;
     ctx->worker = w;
     w->inflight++;
+    ctx->started_ns = metrics_now_ns();
+    ctx->started_ms = time_now_ms();
+    ctx->method = method_name(evhttp_request_get_command(req));
+    peer_of(req, ctx->peer, sizeof ctx->peer);
 
     const struct http_framing *bad = http_conn_request(req);
     if (bad) {
@@ -482,7 +513,6 @@ static void on_request(struct evhttp_request *req, void *arg)
         http_reply_error(ctx, 503, "shutting_down", "the relay is shutting down; retry shortly");
         return;
     }
-    ctx->started_ms = time_now_ms();
     const char *cor = evhttp_find_header(evhttp_request_get_input_headers(req), "x-correlation-id");
     size_t clen = cor ? strlen(cor) : 0;
     bool cor_ok = clen > 0 && clen < sizeof ctx->correlation_id;
@@ -532,6 +562,10 @@ static void on_request(struct evhttp_request *req, void *arg)
     if (!(route->flags & HTTP_PUBLIC)) {
         const char *tenant = evhttp_find_header(in, "tenant-id");
         if (!auth_tenant_key_ok(ctx->cfg, tenant, evhttp_find_header(in, "x-api-key"))) {
+            char who[96];
+            snprintf(who, sizeof who, "api: tenant-id \"%.64s\"", tenant ? tenant : "");
+            metrics_auth_failure(false);
+            access_log_auth_failure(ctx->cfg, ctx->peer, who, "no such tenant, or not one of its keys");
             http_reply_error(ctx, 401, "unauthorized", "a valid x-api-key and tenant-id are required");
             return;
         }

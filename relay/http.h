@@ -68,6 +68,11 @@ struct http_ctx {
     char correlation_id[132]; /* from x-correlation-id, or made up; echoed back */
     int64_t started_ms;
     const struct route *route;
+    char peer[64];      /* the client, "ADDRESS:PORT" */
+    int status;         /* private: the reply sent, for the access log and metrics */
+    size_t bytes_out;   /* private */
+    int64_t started_ns; /* private: monotonic */
+    const char *method; /* private */
     int job_status;   /* private: the reply a write decided */
     json_t *job_body; /* private */
     char *job_text;   /* private */

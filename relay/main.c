@@ -32,6 +32,7 @@
 #include "dispatch.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "reload.h"
 #include "retention.h"
 #include "store.h"
@@ -108,6 +109,7 @@ static int serve(const struct config *cfg, int listen_fd, struct event_base *bas
     if (ret) {
         store_subscribe(st, dispatch_on_commit, disp);
         store_subscribe(st, uploader_on_commit, up);
+        metrics_init(api_routes, api_routes_count);
         srv = http_start(cfg, listen_fd, st, blobs, api_routes, api_routes_count, err, sizeof err);
     } else {
         close(listen_fd);

@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access_log.h"
 #include "config_keys.h"
 #include "log.h"
+#include "metrics.h"
 #include "xmalloc.h"
 
 struct snapshot {
@@ -63,6 +65,7 @@ const struct config *reload_init(struct config *cfg)
     memset(cfg, 0, sizeof *cfg);
     publish(s);
     log_set_level((enum log_level)s->cfg.log_min);
+    access_log_open(&s->cfg);
     return reload_acquire();
 }
 
@@ -74,6 +77,7 @@ void reload_shutdown(void)
     pthread_mutex_unlock(&mu);
     if (old)
         reload_release(&old->cfg);
+    access_log_close();
 }
 
 /* Every key a reload may not change keeps its running value in next; each
@@ -135,10 +139,12 @@ int reload_file(void)
     } else {
         keep_restart_keys(&next->cfg, running);
         log_set_level((enum log_level)next->cfg.log_min);
+        access_log_open(&next->cfg);
         log_info("reload: %s applied (%zu tenants, %zu sources)", next->cfg.path, next->cfg.n_tenants,
                  next->cfg.n_sources);
         publish(next);
     }
+    metrics_reload(rc == 0);
     reload_release(running);
     return rc;
 }

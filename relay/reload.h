@@ -13,7 +13,7 @@
  * reload_file reads the file again. When it is valid, the new snapshot is
  * published with every restart-only key kept at its running value (each
  * one that changed is logged: it needs a restart), the log level applied
- * and the access log reopened; requests that start after it see the new
+ * and the access log opened again (access_log.h); requests that start after it see the new
  * tenants, keys, sources and limits at once (a removed key is refused by
  * the next request). When it is not valid, every error is logged with its
  * file:line and the running config stays.
@@ -24,8 +24,9 @@
 #define SHIPRELAY_RELOAD_H
 #include "config.h"
 
-/* Publish cfg (its contents move into the snapshot; cfg is left empty) and
- * return a reference to it for the caller, released with reload_release. */
+/* Publish cfg (its contents move into the snapshot; cfg is left empty),
+ * apply its log level and open its access log, and return a reference to it
+ * for the caller, released with reload_release. */
 const struct config *reload_init(struct config *cfg);
 /* A reference to the current snapshot; never NULL after reload_init. */
 const struct config *reload_acquire(void);
@@ -33,7 +34,8 @@ void reload_release(const struct config *cfg);
 /* Read the file of the running config again and publish it: 0, or -1 when
  * it was refused (or there is no file: the embedded defaults). */
 int reload_file(void);
-/* Drop the published snapshot (at exit, once no request is left). */
+/* Drop the published snapshot and close the access log (at exit, once no
+ * request is left). */
 void reload_shutdown(void);
 
 #endif

@@ -15,6 +15,7 @@
 #include "blobstore.h"
 #include "curlev.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -126,6 +127,7 @@ static void flush_results(struct uploader *u)
 
 static void finished(struct uploader *u, struct item *it)
 {
+    metrics_upload(!it->body, it->ok);
     if (!it->ok)
         log_warn("uploader: %s (will retry)", it->err);
     if (!it->body) {
