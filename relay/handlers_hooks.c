@@ -18,6 +18,7 @@
 #include "adapter.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "ratelimit.h"
 #include "store.h"
 #include "syslog.h"
 #include "timeutil.h"
@@ -126,6 +127,17 @@ void handle_hook(struct http_ctx *ctx)
     const struct adapter_source *src = find_source(ctx);
     if (!src)
         return;
+    /* Before the signature is checked: every callback, good or bad, takes
+     * the writer's time (a refused one is system-logged). */
+    char name[136];
+    int retry;
+    snprintf(name, sizeof name, "%s/%s", src->tenant, src->name);
+    if (!http_rate_ok(ctx, "hook:", name, ratelimit_of_source(ctx->cfg, src), &retry)) {
+        metrics_rate_limited(true);
+        metrics_hook(src->tenant, src->name, METRICS_HOOK_RATE_LIMITED, 1);
+        http_reply_rate_limited(ctx, retry, "source \"%s\" is over its rate limit", name);
+        return;
+    }
     const struct adapter *a = adapter_find(src->kind);
     struct adapter_request req = {
         .body = ctx->body,

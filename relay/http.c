@@ -32,6 +32,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "reload.h"
 #include "store.h"
 #include "syslog.h"
@@ -97,6 +98,7 @@ static const char *reason_for(int status)
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
     case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     default: return status < 400 ? "OK" : "Error";
@@ -348,6 +350,30 @@ void http_reply_json(struct http_ctx *ctx, int status, json_t *body)
     finish(ctx);
 }
 
+bool http_rate_ok(struct http_ctx *ctx, const char *kind, const char *name, struct config_limit limit,
+                        int *retry_after)
+{
+    char key[160];
+    snprintf(key, sizeof key, "%s%s", kind, name);
+    return ratelimit_take(key, limit, ctx->started_ns, retry_after);
+}
+
+void http_reply_rate_limited(struct http_ctx *ctx, int retry_after, const char *fmt, ...)
+{
+    char msg[400], seconds[16];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(seconds, sizeof seconds, "%d", retry_after);
+    size_t len = strlen(msg);
+    snprintf(msg + len, sizeof msg - len, "; retry after %d s", retry_after);
+    evhttp_add_header(evhttp_request_get_output_headers(ctx->req), "Retry-After", seconds);
+    ctx->status = 429;
+    ctx->bytes_out = send_json(ctx->req, 429, error_body("rate_limited", msg));
+    finish(ctx);
+}
+
 void http_reply_error(struct http_ctx *ctx, int status, const char *code, const char *fmt, ...)
 {
     char msg[512];
@@ -567,6 +593,14 @@ static void on_request(struct evhttp_request *req, void *arg)
             metrics_auth_failure(false);
             access_log_auth_failure(ctx->cfg, ctx->peer, who, "no such tenant, or not one of its keys");
             http_reply_error(ctx, 401, "unauthorized", "a valid x-api-key and tenant-id are required");
+            return;
+        }
+        int retry;
+        const struct config_tenant *t = config_find_tenant(ctx->cfg, tenant);
+        if (!http_rate_ok(ctx, "api:", t->id, ratelimit_of_tenant(ctx->cfg, t), &retry)) {
+            ctx->tenant = t->id; /* for the access log; the reply is not system-logged */
+            metrics_rate_limited(false);
+            http_reply_rate_limited(ctx, retry, "tenant \"%s\" is over its API rate limit", t->id);
             return;
         }
         ctx->tenant = tenant;

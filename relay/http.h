@@ -120,6 +120,15 @@ void http_job_error(struct http_ctx *ctx, int status, const char *code, const ch
 /* The same with a body already serialised (stolen; e.g. store_order_json). */
 void http_job_reply_text(struct http_ctx *ctx, int status, char *text);
 
+/* Rate limits (ratelimit.h): take a token from the bucket kind+name (e.g.
+ * "hook:", "acme/wh") under limit; false with *retry_after when refused. */
+bool http_rate_ok(struct http_ctx *ctx, const char *kind, const char *name, struct config_limit limit,
+                        int *retry_after);
+/* 429 rate_limited with Retry-After, sent at once and never system-logged:
+ * writing an entry would spend the writer the limit is there to protect. */
+void http_reply_rate_limited(struct http_ctx *ctx, int retry_after, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Replies. body is stolen (may be NULL for an empty body). */
 void http_reply_json(struct http_ctx *ctx, int status, json_t *body);
 void http_reply_error(struct http_ctx *ctx, int status, const char *code, const char *fmt, ...)

@@ -33,6 +33,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "reload.h"
 #include "retention.h"
 #include "store.h"
@@ -140,6 +141,7 @@ static int serve(const struct config *cfg, int listen_fd, struct event_base *bas
     dispatch_free(disp);
     http_free(srv);
     blobstore_free(blobs);
+    ratelimit_free();
     if (rc == 0)
         log_info("stopped");
     return rc;
