@@ -4,8 +4,11 @@
  *
  * Replies: 200 {"received", "applied", "history_only", "unchanged",
  * "duplicates", "parked"}, each event counted once (pipeline.h says which);
- * 404 unknown tenant or source; 401 bad credentials (logged, nothing
- * applied); 400 malformed JSON or payload; 503 when the store fails. */
+ * 404 unknown tenant or source; 429 over the source's rate limit (checked
+ * before its credentials; not system-logged); 401 bad credentials (logged
+ * with the peer, rate limited; nothing applied); 400 malformed JSON or
+ * payload; 503 when the store fails. What became of the events is counted
+ * in the metrics once committed. */
 #include "handlers_hooks.h"
 
 #include <event2/http.h>

@@ -42,28 +42,37 @@ static void stuck_orders(FILE *out, json_t *rows)
     }
 }
 
+/* Outbox messages by status: the waiting ones always, any other status the
+ * store counts (store_read_message_counts) as it comes. */
 static void messages(FILE *out, json_t *counts, json_t *pending)
 {
-    static const char *statuses[] = {"pending", "held", "delivered", "dead", "cancelled"};
+    static const char *waiting[] = {"pending", "held", "dead"};
     head(out, "shiprelay_webhook_messages", "gauge", "Outbox messages by status.");
-    for (size_t k = 0; k < sizeof statuses / sizeof statuses[0]; k++) {
+    for (size_t k = 0; k < sizeof waiting / sizeof waiting[0]; k++) {
         json_int_t n = 0;
         size_t i;
         json_t *r;
         json_array_foreach(counts, i, r)
         {
-            if (!strcmp(json_string_value(json_object_get(r, "status")), statuses[k]))
+            if (!strcmp(json_string_value(json_object_get(r, "status")), waiting[k]))
                 n = json_integer_value(json_object_get(r, "n"));
         }
-        metrics_write_sample(out, "shiprelay_webhook_messages", (const char *[]){"status", statuses[k], NULL},
+        metrics_write_sample(out, "shiprelay_webhook_messages", (const char *[]){"status", waiting[k], NULL},
                              (double)n);
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(counts, i, r)
+    {
+        const char *status = json_string_value(json_object_get(r, "status"));
+        if (strcmp(status, "pending") && strcmp(status, "held") && strcmp(status, "dead"))
+            metrics_write_sample(out, "shiprelay_webhook_messages", (const char *[]){"status", status, NULL},
+                                 (double)json_integer_value(json_object_get(r, "n")));
     }
     head(out, "shiprelay_webhook_pending_messages", "gauge",
          "Messages waiting for delivery, for the endpoints with the largest backlogs; the rest summed under "
          "endpoint=\"other\".");
     json_int_t other = 0;
-    size_t i;
-    json_t *r;
     json_array_foreach(pending, i, r)
     {
         json_int_t n = json_integer_value(json_object_get(r, "pending"));

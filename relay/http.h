@@ -6,8 +6,12 @@
  * http_conn.h) and refused ambiguous framing (http_framing.h), matched the
  * route table (HEAD matches the GET routes; its reply leaves the body out),
  * checked the tenant API key (every route but those flagged HTTP_PUBLIC) and
- * that a body is JSON (no Content-Type counts as JSON; routes flagged
- * HTTP_RAW_BODY take any type). Every reply has an HTTP/1.1 status line.
+ * the tenant's rate limit (ratelimit.h; 429 with Retry-After), and that a
+ * body is JSON (no Content-Type counts as JSON; routes flagged HTTP_RAW_BODY
+ * take any type). Every reply has an HTTP/1.1 status line, and, once sent,
+ * its access-log line (access_log.h) and its place in the metrics
+ * (metrics.h). A request holds the config snapshot it arrived under
+ * (ctx->cfg, reload.h) until its reply is sent.
  *
  * Contract with handlers: each request gets exactly one reply, either now
  * through one of the http_reply_* calls, or from a write (http_submit). The

@@ -110,13 +110,17 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(hook(wms("e3", "PO-M0", "FO-PO-M0"), token="bad").status, 401)
             self.assertEqual(hook(b"not json").status, 400)
 
-            m = self.wait(relay, lambda m: m["shiprelay_webhook_messages"].get(status="delivered") == 3
+            delivered = lambda: len(relay.get("/webhooks/messages?status=delivered").json["data"])
+            m = self.wait(relay, lambda m: delivered() == 3
                           and m["shiprelay_webhook_deliveries_total"].get(outcome="failed") >= 66
                           and m["shiprelay_body_uploads_total"].get(op="upload", outcome="ok") >= 10)
+            m = scrape(relay)  # after every delivery is committed
             req = m["shiprelay_http_requests_total"]
             self.assertEqual(req.get(method="POST", route="/orders", code="201"), 3)
             self.assertEqual(req.get(method="POST", route="/webhooks/endpoints", code="201"), 23)
             self.assertEqual(req.get(method="GET", route="/orders/{reference}", code="200"), 1)
+            self.assertEqual(req.get(method="GET", route="/metrics", code="200"), m["shiprelay_http_request_duration_seconds"].get(
+                "shiprelay_http_request_duration_seconds_count", method="GET", route="/metrics"))
             self.assertEqual(req.get(method="GET", route="/orders/{reference}", code="404"), 1)
             self.assertEqual(req.get(method="GET", route="/orders/{reference}", code="401"), 1)
             self.assertEqual(req.get(method="", route="unmatched", code="404"), 1)
