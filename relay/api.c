@@ -7,6 +7,7 @@
 
 #include "handlers_fo.h"
 #include "handlers_hooks.h"
+#include "handlers_metrics.h"
 #include "handlers_ops.h"
 #include "handlers_orders.h"
 #include "handlers_syslogs.h"

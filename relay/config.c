@@ -12,146 +12,163 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include "config_keys.h"
+#include "log.h"
 #include "xmalloc.h"
-
-enum key_type { KEY_STRING, KEY_INT, KEY_DURATION /* seconds, written with s m h d */ };
-
-struct key {
-    const char *section;
-    const char *name;
-    enum key_type type;
-    size_t offset;
-    const char *def;
-    long min, max;
-    const char *doc;
-    /* Optional further check of a value (and parsing into derived fields). */
-    int (*check)(struct config *cfg, const char *value, char *err, size_t errlen);
-};
 
 static int check_schedule(struct config *cfg, const char *value, char *err, size_t errlen);
 static int check_proxy(struct config *cfg, const char *value, char *err, size_t errlen);
 static int check_allow(struct config *cfg, const char *value, char *err, size_t errlen);
+static int check_listen(struct config *cfg, const char *value, char *err, size_t errlen);
+static int check_dir(struct config *cfg, const char *value, char *err, size_t errlen);
+static int check_url(struct config *cfg, const char *value, char *err, size_t errlen);
+static int check_level(struct config *cfg, const char *value, char *err, size_t errlen);
+static int check_format(struct config *cfg, const char *value, char *err, size_t errlen);
+
+#define R KEY_RELOAD
+#define SECRET KEY_SECRET
 
 #define OFF(f) offsetof(struct config, f)
 static const struct key keys[] = {
     {"server", "listen", KEY_STRING, OFF(listen), "127.0.0.1:8080", 0, 0,
-     "Address and port to accept HTTP on, as HOST:PORT (IPv4 or [IPv6]).", NULL},
+     "Address and port to accept HTTP on, as HOST:PORT (IPv4 or [IPv6]).", check_listen, 0},
     {"server", "public_url", KEY_STRING, OFF(public_url), "", 0, 0,
      "Base URL clients reach the relay at (e.g. https://relay.example.com), used in the body\n"
-     "download links it hands out. Empty: http:// and the request's Host header.", NULL},
+     "download links it hands out. Empty: http:// and the request's Host header.", NULL, R},
     {"server", "threads", KEY_INT, OFF(threads), "2", 1, 64,
-     "HTTP worker threads, each with its own event loop.", NULL},
+     "HTTP worker threads, each with its own event loop.", NULL, 0},
     {"server", "max_body", KEY_INT, OFF(max_body), "1048576", 1024, 67108864,
-     "Largest request body in bytes; larger bodies get 413.", NULL},
+     "Largest request body in bytes; larger bodies get 413.", NULL, 0},
     {"server", "max_header", KEY_INT, OFF(max_header), "16384", 1024, 1048576,
-     "Largest request line plus headers in bytes.", NULL},
+     "Largest request line plus headers in bytes.", NULL, 0},
     {"server", "timeout", KEY_INT, OFF(timeout), "30", 1, 3600,
      "Seconds a connection may stay idle between requests, or a read or write stall,\n"
-     "before the connection is closed.", NULL},
+     "before the connection is closed.", NULL, 0},
     {"server", "request_timeout", KEY_INT, OFF(request_deadline), "30", 1, 3600,
      "Seconds a client has to send a whole request (line, headers and body), counted from\n"
      "the accept for a connection's first request and from the first byte of each later\n"
-     "one. Past it the relay answers 408 and closes the connection.", NULL},
+     "one. Past it the relay answers 408 and closes the connection.", NULL, 0},
     {"server", "max_connections", KEY_INT, OFF(max_connections), "4096", 1, 1000000,
      "Open client connections at once, counted from the accept. A connection beyond them\n"
-     "is answered 503 at once and closed, before its request is read.", NULL},
+     "is answered 503 at once and closed, before its request is read.", NULL, 0},
     {"server", "shutdown_timeout", KEY_INT, OFF(shutdown_timeout), "10", 0, 600,
-     "Seconds SIGTERM waits for in-flight requests before exiting anyway.", NULL},
+     "Seconds SIGTERM waits for in-flight requests before exiting anyway.", NULL, 0},
     {"storage", "dir", KEY_STRING, OFF(storage_dir), "shiprelay-data", 0, 0,
-     "Directory holding all state (created if missing).", NULL},
+     "Directory holding all state (created if missing).", check_dir, 0},
     {"storage", "order_cache", KEY_INT, OFF(order_cache), "32", 0, 65536,
      "MiB of orders the writer keeps parsed in memory, so a busy order is not read and\n"
-     "parsed again for every event (0: none).", NULL},
+     "parsed again for every event (0: none).", NULL, 0},
     {"storage", "commit_batch", KEY_INT, OFF(commit_batch), "256", 1, 10000,
-     "Most requests committed together in one transaction (one fsync).", NULL},
+     "Most requests committed together in one transaction (one fsync).", NULL, 0},
     {"orders", "no_autoclose_sources", KEY_STRING, OFF(no_autoclose_sources), "SHOPIFY", 0, 0,
      "creation_source.source_type values (any case, space separated) whose orders record\n"
-     "shipment statuses but are never auto-closed.", NULL},
+     "shipment statuses but are never auto-closed.", NULL, R},
     {"orders", "stuck_before_fulfillment", KEY_INT, OFF(stuck_early), "86400", 1, 31536000,
      "Seconds an open, partially_allocated or allocated order may go without a change\n"
-     "before GET /ops/stuck lists it.", NULL},
+     "before GET /ops/stuck lists it.", NULL, R},
     {"orders", "stuck_in_fulfillment", KEY_INT, OFF(stuck_late), "604800", 1, 31536000,
-     "Seconds a processing or fulfilled order may go without a change before it is stuck.", NULL},
+     "Seconds a processing or fulfilled order may go without a change before it is stuck.", NULL, R},
     {"system_logs", "spool_max_bytes", KEY_INT, OFF(spool_max_bytes), "1073741824", 65536, 1099511627776,
      "Bodies waiting for the object store may take this much local disk; beyond it requests\n"
-     "that would be logged get 503 spool_full until uploads catch up.", NULL},
+     "that would be logged get 503 spool_full until uploads catch up.", NULL, 0},
     {"system_logs", "upload_concurrency", KEY_INT, OFF(upload_concurrency), "64", 1, 1024,
      "Bodies moved to the object store at once: S3 requests in flight, or local files\n"
-     "written per sync of the local store.", NULL},
+     "written per sync of the local store.", NULL, 0},
     {"system_logs", "url_expires", KEY_INT, OFF(url_expires), "3600", 1, 604800,
-     "Seconds a body download URL stays valid (X-Amz-Expires for S3).", NULL},
+     "Seconds a body download URL stays valid (X-Amz-Expires for S3).", NULL, R},
     {"retention", "system_logs", KEY_DURATION, OFF(keep_syslogs), "30d", 0, 315360000,
-     "How long system-log entries and their bodies are kept (0: forever).", NULL},
+     "How long system-log entries and their bodies are kept (0: forever).", NULL, 0},
     {"retention", "delivered_messages", KEY_DURATION, OFF(keep_delivered), "30d", 0, 315360000,
      "How long delivered and cancelled webhook messages, and their attempts, are kept after\n"
-     "their last change (0: forever). OUTBOUND system-log entries read their bodies from them.", NULL},
+     "their last change (0: forever). OUTBOUND system-log entries read their bodies from them.", NULL, 0},
     {"retention", "dead_messages", KEY_DURATION, OFF(keep_dead), "90d", 0, 315360000,
-     "How long dead-lettered messages and their attempts are kept (0: forever).", NULL},
+     "How long dead-lettered messages and their attempts are kept (0: forever).", NULL, 0},
     {"retention", "change_logs", KEY_DURATION, OFF(keep_changelogs), "365d", 0, 315360000,
-     "How long change-log entries are kept (0: forever).", NULL},
+     "How long change-log entries are kept (0: forever).", NULL, 0},
     {"retention", "seen_events", KEY_DURATION, OFF(keep_seen), "14d", 1, 315360000,
      "How long inbound event keys are remembered for deduplication: a carrier's retry of an\n"
-     "event older than this is applied again (which changes nothing when it is a repeat).", NULL},
+     "event older than this is applied again (which changes nothing when it is a repeat).", NULL, 0},
     {"retention", "parked_events", KEY_DURATION, OFF(keep_parked), "30d", 0, 315360000,
-     "How long an inbound event that matches no order waits for one (0: forever).", NULL},
+     "How long an inbound event that matches no order waits for one (0: forever).", NULL, 0},
     {"retention", "closed_orders", KEY_DURATION, OFF(keep_orders), "0", 0, 315360000,
      "How long closed or cancelled orders are kept after their last change, with their\n"
-     "change logs and system logs (0: forever).", NULL},
+     "change logs and system logs (0: forever).", NULL, 0},
     {"retention", "sweep_interval", KEY_DURATION, OFF(sweep_interval), "1h", 1, 86400,
-     "Time between retention sweeps. A sweep removes what has expired in small batches.", NULL},
+     "Time between retention sweeps. A sweep removes what has expired in small batches.", NULL, 0},
     {"oauth", "token_ttl", KEY_INT, OFF(token_ttl), "86400", 1, 604800,
-     "Seconds a bearer token from POST /oauth/token stays valid (Carriyo: 86400).", NULL},
+     "Seconds a bearer token from POST /oauth/token stays valid (Carriyo: 86400).", NULL, R},
     {"s3", "endpoint", KEY_STRING, OFF(s3_endpoint), "", 0, 0,
      "S3-compatible endpoint URL, e.g. http://127.0.0.1:9000 (path-style addressing).\n"
-     "Empty: AWS, https://BUCKET.s3.REGION.amazonaws.com.", NULL},
+     "Empty: AWS, https://BUCKET.s3.REGION.amazonaws.com.", check_url, 0},
     {"s3", "region", KEY_STRING, OFF(s3_region), "", 0, 0,
-     "Region; empty: $AWS_REGION, else us-east-1.", NULL},
+     "Region; empty: $AWS_REGION, else us-east-1.", NULL, 0},
     {"s3", "bucket", KEY_STRING, OFF(s3_bucket), "", 0, 0,
-     "Bucket for request and response bodies. Empty: bodies stay under [storage] dir.", NULL},
+     "Bucket for request and response bodies. Empty: bodies stay under [storage] dir.", NULL, 0},
     {"s3", "prefix", KEY_STRING, OFF(s3_prefix), "", 0, 0,
-     "Prefix for every key (keys are TENANT/YYYY/MM/DD/IDENTIFIER-request|response).", NULL},
+     "Prefix for every key (keys are TENANT/YYYY/MM/DD/IDENTIFIER-request|response).", NULL, 0},
     {"s3", "access_key_id", KEY_STRING, OFF(s3_access_key), "", 0, 0,
-     "Credentials; empty: $AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY, $AWS_SESSION_TOKEN.", NULL},
-    {"s3", "secret_access_key", KEY_STRING, OFF(s3_secret_key), "", 0, 0, "", NULL},
-    {"s3", "session_token", KEY_STRING, OFF(s3_session_token), "", 0, 0, "", NULL},
+     "Credentials; empty: $AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY, $AWS_SESSION_TOKEN.", NULL, SECRET},
+    {"s3", "secret_access_key", KEY_STRING, OFF(s3_secret_key), "", 0, 0, "", NULL, SECRET},
+    {"s3", "session_token", KEY_STRING, OFF(s3_session_token), "", 0, 0, "", NULL, SECRET},
     {"s3", "timeout", KEY_INT, OFF(s3_timeout), "30", 1, 600,
-     "Seconds one upload or deletion may take before it counts as failed (and is retried).", NULL},
+     "Seconds one upload or deletion may take before it counts as failed (and is retried).", NULL, 0},
     {"webhooks", "retry_schedule", KEY_STRING, OFF(retry_schedule), "0 5s 5m 30m 2h 5h 10h 14h 20h 24h", 0, 0,
      "Delay before each delivery attempt (s, m, h, d; a bare number is seconds), each\n"
      "with +-20% jitter. After the last attempt fails the message is dead-lettered.",
-     check_schedule},
+     check_schedule, 0},
     {"webhooks", "connect_timeout", KEY_INT, OFF(connect_timeout), "5", 1, 120,
-     "Seconds to connect to a merchant's endpoint (DNS, TCP and TLS).", NULL},
+     "Seconds to connect to a merchant's endpoint (DNS, TCP and TLS).", NULL, 0},
     {"webhooks", "timeout", KEY_INT, OFF(request_timeout), "15", 1, 600,
-     "Seconds a whole delivery may take before it counts as failed (E_TIMEOUT).", NULL},
+     "Seconds a whole delivery may take before it counts as failed (E_TIMEOUT).", NULL, 0},
     {"webhooks", "max_in_flight", KEY_INT, OFF(max_in_flight), "64", 1, 4096,
-     "Deliveries in progress at once, over all endpoints (each endpoint also has its own cap).", NULL},
+     "Deliveries in progress at once, over all endpoints (each endpoint also has its own cap).", NULL, 0},
     {"webhooks", "secret_grace", KEY_INT, OFF(secret_grace), "86400", 0, 2592000,
-     "Seconds a rotated-out endpoint secret keeps signing beside the new one.", NULL},
+     "Seconds a rotated-out endpoint secret keeps signing beside the new one.", NULL, R},
     {"webhooks", "disable_after", KEY_INT, OFF(disable_after), "432000", 1, 31536000,
-     "Seconds an endpoint may fail without a single success before it is disabled.", NULL},
+     "Seconds an endpoint may fail without a single success before it is disabled.", NULL, 0},
     {"webhooks", "proxy", KEY_STRING, OFF(proxy), "", 0, 0,
      "Send deliveries through this HTTP proxy (http://HOST:PORT). The destination is resolved\n"
      "and vetted by the SSRF guard before the request, and the proxy is asked to connect to\n"
      "the vetted address. Empty: no proxy. The environment's http_proxy / HTTPS_PROXY are\n"
      "never used.",
-     check_proxy},
+     check_proxy, 0},
     {"webhooks", "allow_private", KEY_STRING, OFF(allow_private), "", 0, 0,
      "Address ranges (CIDR, space separated) deliveries may reach although they are not\n"
      "global: private, loopback, link-local. Empty: only global addresses.",
-     check_allow},
+     check_allow, 0},
+    {"log", "level", KEY_STRING, OFF(log_level), "info", 0, 0,
+     "The daemon's own log on stderr: debug, info, warn or error.", check_level, R},
+    {"log", "access_format", KEY_STRING, OFF(access_format), "logfmt", 0, 0,
+     "One line per request (time, tenant, method, route, status, duration, bytes, correlation\n"
+     "id, peer): logfmt, json, or off.", check_format, R},
+    {"log", "access_log", KEY_STRING, OFF(access_log), "", 0, 0,
+     "Where access lines go: empty for stderr (beside the daemon's log, into journald), or a\n"
+     "file the relay appends to and opens again on SIGHUP (after logrotate moves it).", NULL, R},
+    {"log", "auth_failures_per_second", KEY_INT, OFF(auth_log_rate), "5", 1, 10000,
+     "Failed authentications logged per second for one peer address; the rest are counted\n"
+     "and the count is logged with the next line.", NULL, R},
+    {"limits", "api_rate", KEY_INT, OFF(api_rate), "0", 0, 1000000,
+     "API requests per second a tenant may make (token bucket; 0: no limit). Over it: 429\n"
+     "with Retry-After. A tenant's own rate_limit and rate_burst take precedence.", NULL, R},
+    {"limits", "api_burst", KEY_INT, OFF(api_burst), "0", 0, 1000000,
+     "Requests a tenant may make at once before api_rate applies (0: api_rate).", NULL, R},
+    {"limits", "hook_rate", KEY_INT, OFF(hook_rate), "0", 0, 1000000,
+     "Callbacks per second each source may post (0: no limit). A source's own rate_limit\n"
+     "and rate_burst take precedence.", NULL, R},
+    {"limits", "hook_burst", KEY_INT, OFF(hook_burst), "0", 0, 1000000,
+     "Callbacks a source may post at once before hook_rate applies (0: hook_rate).", NULL, R},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
-static char **str_field(struct config *cfg, const struct key *k)
+const struct key *config_keys(size_t *n)
 {
-    return (char **)((char *)cfg + k->offset);
+    *n = N_KEYS;
+    return keys;
 }
 
-static long *int_field(struct config *cfg, const struct key *k)
-{
-    return (long *)((char *)cfg + k->offset);
-}
 
 /* "90", "90s", "15m", "2h", "30d" → seconds; *end after it. False when no number starts there. */
 static bool parse_duration(const char *p, char **end, long *out)
@@ -224,12 +241,93 @@ static int check_allow(struct config *cfg, const char *value, char *err, size_t 
     return 0;
 }
 
+/* HOST:PORT or [V6]:PORT: a port from 1 to 65535 and a host that is an
+ * address or resolves to one (empty: every address). */
+static int check_listen(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    const char *colon = strrchr(value, ':');
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : 0;
+    size_t hl = colon ? (size_t)(colon - value) : 0;
+    const char *h = value;
+    if (h[0] == '[') {
+        bool closed = hl >= 3 && h[hl - 1] == ']';
+        h++;
+        hl = closed ? hl - 2 : 0;
+        if (!closed)
+            colon = NULL;
+    }
+    if (!colon || end == colon + 1 || *end || port < 1 || port > 65535) {
+        snprintf(err, errlen, "server.listen must be HOST:PORT with a port from 1 to 65535, not \"%s\"", value);
+        return -1;
+    }
+    char *host = xstrndup(h, hl);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
+    int rc = *host ? getaddrinfo(host, NULL, &hints, &ai) : 0;
+    if (ai)
+        freeaddrinfo(ai);
+    if (rc != 0) {
+        snprintf(err, errlen, "server.listen: \"%s\" is not an address of this machine's (%s)", host,
+                 gai_strerror(rc));
+        free(host);
+        return -1;
+    }
+    free(cfg->listen_host);
+    cfg->listen_host = host;
+    cfg->listen_port = (int)port;
+    return 0;
+}
+
+static int check_dir(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    if (*value)
+        return 0;
+    snprintf(err, errlen, "storage.dir must not be empty");
+    return -1;
+}
+
+static int check_url(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    if (!*value || !strncmp(value, "http://", 7) || !strncmp(value, "https://", 8))
+        return 0;
+    snprintf(err, errlen, "s3.endpoint must start with http:// or https://");
+    return -1;
+}
+
+/* value's position in words (space separated), or -1 after writing what it may be. */
+static int one_of(const char *what, const char *words, const char *value, char *err, size_t errlen)
+{
+    int i = 0;
+    for (const char *p = words; *p; i++) {
+        size_t len = strcspn(p, " ");
+        if (strlen(value) == len && strncmp(p, value, len) == 0)
+            return i;
+        p += len + (p[len] == ' ');
+    }
+    snprintf(err, errlen, "%s must be one of %s, not \"%s\"", what, words, value);
+    return -1;
+}
+
+static int check_level(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    int i = one_of("log.level", "debug info warn error", value, err, errlen);
+    cfg->log_min = i < 0 ? cfg->log_min : LOG_DEBUG + i;
+    return i < 0 ? -1 : 0;
+}
+
+static int check_format(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    int i = one_of("log.access_format", "off logfmt json", value, err, errlen);
+    cfg->access_kind = i < 0 ? cfg->access_kind : i;
+    return i < 0 ? -1 : 0;
+}
+
 static int set_value(struct config *cfg, const struct key *k, const char *value, char *err, size_t errlen)
 {
     if (k->type == KEY_STRING) {
         if (k->check && k->check(cfg, value, err, errlen) != 0)
             return -1;
-        char **f = str_field(cfg, k);
+        char **f = config_key_str(cfg, k);
         free(*f);
         *f = xstrdup(value);
         return 0;
@@ -255,7 +353,7 @@ static int set_value(struct config *cfg, const struct key *k, const char *value,
                  k->max, v);
         return -1;
     }
-    *int_field(cfg, k) = v;
+    *config_key_long(cfg, k) = v;
     return 0;
 }
 
@@ -288,26 +386,43 @@ bool config_valid_id(const char *id)
 struct parse_state {
     struct config *cfg;
     FILE *f;
-    int line;     /* the line inih is on (counted by read_line) */
-    int msg_line; /* where msg was found; 0 when none yet */
-    char msg[256];
+    const char *path;
+    int line;        /* the line inih is on (counted by read_line) */
+    bool line_done;  /* the last piece read ended its line */
+    bool skip_line;  /* this line is too long: its entries are not read */
+    bool bad_section; /* the last section header could not be read: its entries are not either */
+    bool prev_entry; /* an indented line continues the value above it (inih's multi-line values) */
+    char *errs;      /* every problem, "path:line: message\n…" */
+    size_t n_errs;
     /* [tenant "ID"] headers as written (inih reports no empty section). */
     char **tenant_sections;
     int *tenant_lines;
     size_t n_tenant_sections;
 };
 
-static bool parse_named_section(const char *section, const char *kind, char *out, size_t outlen);
+static void add_error(struct parse_state *st, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add_error(struct parse_state *st, int line, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char *all = xasprintf("%s%s%s:%d: %s", st->errs ? st->errs : "", st->errs ? "\n" : "", st->path, line, msg);
+    free(st->errs);
+    st->errs = all;
+    st->n_errs++;
+}
+
+/* A problem on the line being read; 0 tells inih the line was refused. */
+#define refuse(st, ...) (add_error((st), (st)->line, __VA_ARGS__), 0)
 
 /* Note a [tenant "ID"] header on this line, so a tenant without keys can be named. */
-static void note_section(struct parse_state *st, const char *line)
+static void note_tenant_section(struct parse_state *st, const char *line)
 {
-    line += strspn(line, " \t");
-    if (*line != '[')
-        return;
     size_t len = strcspn(line + 1, "]");
     char inner[192], id[160];
-    if (line[1 + len] != ']' || len >= sizeof inner)
+    if (len >= sizeof inner)
         return;
     memcpy(inner, line + 1, len);
     inner[len] = '\0';
@@ -322,32 +437,54 @@ static void note_section(struct parse_state *st, const char *line)
     st->tenant_lines[st->n_tenant_sections++] = st->line;
 }
 
+/* inih names only the first line it cannot read: find each of them here (a
+ * section header without its ']', a line that is neither blank, a comment,
+ * a header, KEY = VALUE nor the indented continuation of a value), so that
+ * every one is reported, and skip the entries of a header that failed. */
+static void note_line(struct parse_state *st, const char *raw)
+{
+    if (st->line == 1 && strncmp(raw, "\xEF\xBB\xBF", 3) == 0)
+        raw += 3;
+    const char *p = raw + strspn(raw, " \t\r\n\f\v");
+    if (!*p || strchr(";#", *p))
+        return;
+    if (*p == '[') {
+        st->prev_entry = false;
+        st->bad_section = !strchr(p, ']');
+        if (st->bad_section)
+            add_error(st, st->line, "syntax error");
+        else
+            note_tenant_section(st, p);
+        return;
+    }
+    if (p > raw && st->prev_entry)
+        return;
+    if (!strpbrk(p, "=:"))
+        add_error(st, st->line, "syntax error");
+    else
+        st->prev_entry = true;
+}
+
 /* inih's line reader, counting lines so errors can name theirs. */
 static char *read_line(char *buf, int size, void *arg)
 {
     struct parse_state *st = arg;
     char *r = fgets(buf, size, st->f);
-    if (r) {
-        st->line++;
-        note_section(st, r);
-    }
+    if (!r)
+        return NULL;
+    size_t len = strlen(r);
+    bool starts = st->line_done;
+    st->line_done = (len && r[len - 1] == '\n') || feof(st->f);
+    if (!starts)
+        return r; /* more of a line that is too long */
+    st->line++;
+    st->skip_line = !st->line_done;
+    if (st->skip_line)
+        add_error(st, st->line, "the line is longer than %d characters", size - 2);
+    else
+        note_line(st, r);
     return r;
 }
-
-/* Keep the first problem only, with its line. */
-static int refuse(struct parse_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int refuse(struct parse_state *st, const char *fmt, ...)
-{
-    if (st->msg_line)
-        return 0;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(st->msg, sizeof st->msg, fmt, ap);
-    va_end(ap);
-    st->msg_line = st->line;
-    return 0;
-}
-
 
 static struct adapter_source *source_for(struct parse_state *st, const char *tenant, const char *name)
 {
@@ -355,14 +492,34 @@ static struct adapter_source *source_for(struct parse_state *st, const char *ten
     struct adapter_source *src = (struct adapter_source *)config_find_source(cfg, tenant, name);
     if (src)
         return src;
-    cfg->sources = xrealloc(cfg->sources, (cfg->n_sources + 1) * sizeof *cfg->sources);
-    cfg->source_lines = xrealloc(cfg->source_lines, (cfg->n_sources + 1) * sizeof *cfg->source_lines);
+    size_t n = cfg->n_sources + 1;
+    cfg->sources = xrealloc(cfg->sources, n * sizeof *cfg->sources);
+    cfg->source_lines = xrealloc(cfg->source_lines, n * sizeof *cfg->source_lines);
+    cfg->source_limits = xrealloc(cfg->source_limits, n * sizeof *cfg->source_limits);
     src = &cfg->sources[cfg->n_sources];
     memset(src, 0, sizeof *src);
     src->tenant = xstrdup(tenant);
     src->name = xstrdup(name);
-    cfg->source_lines[cfg->n_sources++] = st->line;
+    cfg->source_lines[cfg->n_sources] = st->line;
+    cfg->source_limits[cfg->n_sources++] = (struct config_limit){-1, -1};
     return src;
+}
+
+static bool is_limit_key(const char *name)
+{
+    return !strcmp(name, "rate_limit") || !strcmp(name, "rate_burst");
+}
+
+/* rate_limit or rate_burst of a [tenant] or [source] section (is_limit_key). */
+static int limit_entry(struct parse_state *st, struct config_limit *limit, const char *name, const char *value)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || end == value || *end || v < 0 || v > 1000000)
+        return refuse(st, "%s must be a whole number from 0 to 1000000, not \"%s\"", name, value);
+    *(!strcmp(name, "rate_limit") ? &limit->rate : &limit->burst) = v;
+    return 1;
 }
 
 static int on_source_entry(struct parse_state *st, const char *id, const char *name, const char *value)
@@ -376,6 +533,8 @@ static int on_source_entry(struct parse_state *st, const char *id, const char *n
     if (!config_valid_id(tenant) || !config_valid_id(slash + 1))
         return refuse(st, "source \"%s\": TENANT and NAME must be 1-64 of A-Z a-z 0-9 - _ .", id);
     struct adapter_source *src = source_for(st, tenant, slash + 1);
+    if (is_limit_key(name))
+        return limit_entry(st, &st->cfg->source_limits[src - st->cfg->sources], name, value);
     char **field = !strcmp(name, "adapter")         ? &src->kind
                    : !strcmp(name, "token")         ? &src->token
                    : !strcmp(name, "header")        ? &src->header
@@ -407,29 +566,30 @@ static int on_source_entry(struct parse_state *st, const char *id, const char *n
         return 1;
     }
     return refuse(st, "unknown key \"%s\" in [source \"%s\"] (known: adapter, secret, token, header, client_id, "
-                      "client_secret, allow_unauthenticated)",
+                      "client_secret, allow_unauthenticated, rate_limit, rate_burst)",
                   name, id);
 }
 
 /* Every [tenant] has a key, once the whole file is read. */
-static int check_tenants(const struct config *cfg, const struct parse_state *st, const char *path, char *err,
-                         size_t errlen)
+static void check_tenants(struct parse_state *st)
 {
-    for (size_t i = 0; i < st->n_tenant_sections; i++)
-        if (!config_find_tenant(cfg, st->tenant_sections[i])) {
-            snprintf(err, errlen, "%s:%d: [tenant \"%s\"] has no api_key", path, st->tenant_lines[i],
-                     st->tenant_sections[i]);
-            return -1;
-        }
-    return 0;
+    for (size_t i = 0; i < st->n_tenant_sections; i++) {
+        const struct config_tenant *t = config_find_tenant(st->cfg, st->tenant_sections[i]);
+        if (!t || !t->n_api_keys)
+            add_error(st, st->tenant_lines[i], "[tenant \"%s\"] has no api_key", st->tenant_sections[i]);
+    }
+    char msg[256];
+    if (!st->n_errs && config_tenants_check(st->cfg, msg, sizeof msg) != 0) /* OAuth2 clients */
+        add_error(st, st->n_tenant_sections ? st->tenant_lines[0] : 0, "%s", msg);
 }
 
 /* Each source belongs to a configured tenant and has what its adapter needs
  * to authenticate callers, once the whole file is read. A header-token
  * source may go without a token only when it says so
  * (allow_unauthenticated = yes). */
-static int check_sources(const struct config *cfg, const char *path, char *err, size_t errlen)
+static void check_sources(struct parse_state *st)
 {
+    const struct config *cfg = st->cfg;
     for (size_t i = 0; i < cfg->n_sources; i++) {
         const struct adapter_source *s = &cfg->sources[i];
         const struct adapter *a = adapter_find(s->kind);
@@ -455,22 +615,25 @@ static int check_sources(const struct config *cfg, const char *path, char *err, 
                             : s->allow_unauthenticated && s->token
                                 ? "has a token and allow_unauthenticated = yes: remove one"
                                 : NULL;
-        if (missing || wrong) {
-            snprintf(err, errlen, "%s:%d: [source \"%s/%s\"] %s%s", path, cfg->source_lines[i], s->tenant, s->name,
-                     missing ? "needs " : "", missing ? missing : wrong);
-            return -1;
-        }
+        if (missing || wrong)
+            add_error(st, cfg->source_lines[i], "[source \"%s/%s\"] %s%s", s->tenant, s->name, missing ? "needs " : "",
+                      missing ? missing : wrong);
     }
-    return 0;
 }
 
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
     struct parse_state *st = user;
     char id[160];
+    if (st->skip_line || st->bad_section)
+        return 1; /* already reported */
     if (parse_named_section(section, "source", id, sizeof id))
         return on_source_entry(st, id, name, value);
     if (parse_named_section(section, "tenant", id, sizeof id)) {
+        if (!config_valid_id(id))
+            return refuse(st, "tenant id \"%s\" must be 1-64 of A-Z a-z 0-9 - _ .", id);
+        if (is_limit_key(name))
+            return limit_entry(st, &config_tenant_for(st->cfg, id)->limit, name, value);
         char msg[256];
         if (config_tenant_entry(st->cfg, id, name, value, msg, sizeof msg) != 0)
             return refuse(st, "%s", msg);
@@ -485,6 +648,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
             char msg[256];
             if (set_value(st->cfg, &keys[i], value, msg, sizeof msg) != 0)
                 return refuse(st, "%s", msg);
+            st->cfg->key_lines[i] = st->line;
             return 1;
         }
     }
@@ -493,37 +657,17 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     return refuse(st, "unknown section [%s]", section);
 }
 
-/* Split "HOST:PORT" / "[V6]:PORT" into cfg->listen_host and listen_port. */
-static int parse_listen(struct config *cfg, char *err, size_t errlen)
+static int line_of(const struct config *cfg, const char *section, const char *name)
 {
-    const char *s = cfg->listen;
-    const char *colon = strrchr(s, ':');
-    if (!colon || colon == s)
-        goto bad;
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (*end || end == colon + 1 || port < 0 || port > 65535)
-        goto bad;
-    const char *h = s;
-    size_t hl = (size_t)(colon - s);
-    if (h[0] == '[') {
-        if (hl < 3 || h[hl - 1] != ']')
-            goto bad;
-        h++;
-        hl -= 2;
-    }
-    free(cfg->listen_host);
-    cfg->listen_host = xstrndup(h, hl);
-    cfg->listen_port = (int)port;
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+            return cfg->key_lines[i];
     return 0;
-bad:
-    snprintf(err, errlen, "server.listen must be HOST:PORT, not \"%s\"", s);
-    return -1;
 }
 
 /* Fill S3 credentials and region from the usual AWS variables when the file
  * leaves them empty, and check a bucket has what it needs. */
-static int resolve_s3(struct config *cfg, const char *path, char *err, size_t errlen)
+static void resolve_s3(struct config *cfg, struct parse_state *st)
 {
     struct {
         char **field;
@@ -540,33 +684,26 @@ static int resolve_s3(struct config *cfg, const char *path, char *err, size_t er
         *from_env[i].field = xstrdup(v && *v ? v : from_env[i].fallback);
     }
     cfg->s3_enabled = cfg->s3_bucket[0] != '\0';
-    if (cfg->s3_enabled && (!cfg->s3_access_key[0] || !cfg->s3_secret_key[0])) {
-        snprintf(err, errlen, "%s:0: [s3] bucket is set but no credentials: set access_key_id and "
-                              "secret_access_key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", path);
-        return -1;
-    }
-    if (cfg->s3_endpoint[0] && strncmp(cfg->s3_endpoint, "http://", 7) && strncmp(cfg->s3_endpoint, "https://", 8)) {
-        snprintf(err, errlen, "%s:0: s3.endpoint must start with http:// or https://", path);
-        return -1;
-    }
-    return 0;
+    if (st && cfg->s3_enabled && (!cfg->s3_access_key[0] || !cfg->s3_secret_key[0]))
+        add_error(st, line_of(cfg, "s3", "bucket"),
+                  "[s3] bucket is set but no credentials: set access_key_id and secret_access_key, or "
+                  "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
 }
 
 static void set_defaults_only(struct config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
+    cfg->key_lines = xcalloc(N_KEYS, sizeof *cfg->key_lines);
     char err[256];
     for (size_t i = 0; i < N_KEYS; i++)
         if (set_value(cfg, &keys[i], keys[i].def, err, sizeof err) != 0)
             abort(); /* a bad default is a programming error */
-    parse_listen(cfg, err, sizeof err);
 }
 
 void config_defaults(struct config *cfg)
 {
     set_defaults_only(cfg);
-    char err[256];
-    resolve_s3(cfg, "(defaults)", err, sizeof err);
+    resolve_s3(cfg, NULL);
     cfg->embedded = true;
     config_tenant_add_key(cfg, "demo", "demo-key-change-me");
     char err2[256];
@@ -578,50 +715,38 @@ void config_defaults(struct config *cfg)
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
     set_defaults_only(cfg);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s:0: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    struct parse_state st = {.cfg = cfg, .f = f};
-    int line = ini_parse_stream(read_line, &st, on_entry, &st);
-    fclose(f);
-    int rc = 0;
-    if (line != 0) {
-        snprintf(err, errlen, "%s:%d: %s", path, line, st.msg_line == line ? st.msg : "syntax error");
-        rc = -1;
+    cfg->path = xstrdup(path);
+    struct parse_state st = {.cfg = cfg, .path = path, .line_done = true};
+    st.f = fopen(path, "r");
+    if (!st.f) {
+        add_error(&st, 0, "cannot open: %s", strerror(errno));
     } else {
-        rc = check_tenants(cfg, &st, path, err, errlen);
+        int line = ini_parse_stream(read_line, &st, on_entry, &st);
+        fclose(st.f);
+        if (line != 0 && !st.n_errs) /* one note_line did not foresee */
+            add_error(&st, line, "syntax error");
+        /* What depends on the whole file, once each line has been read right
+         * (a line in error would only bring more errors of its own here). */
+        if (!st.n_errs) {
+            check_tenants(&st);
+            check_sources(&st);
+        }
+        resolve_s3(cfg, &st);
     }
     for (size_t i = 0; i < st.n_tenant_sections; i++)
         free(st.tenant_sections[i]);
     free(st.tenant_sections);
     free(st.tenant_lines);
-    if (rc != 0)
-        return -1;
-    char msg[256];
-    if (parse_listen(cfg, msg, sizeof msg) != 0) {
-        snprintf(err, errlen, "%s:0: %s", path, msg);
-        return -1;
-    }
-    if (!cfg->storage_dir[0]) {
-        snprintf(err, errlen, "%s:0: storage.dir must not be empty", path);
-        return -1;
-    }
-    if (check_sources(cfg, path, err, errlen) != 0)
-        return -1;
-    if (config_tenants_check(cfg, msg, sizeof msg) != 0) {
-        snprintf(err, errlen, "%s:0: %s", path, msg);
-        return -1;
-    }
-    return resolve_s3(cfg, path, err, errlen);
+    snprintf(err, errlen, "%s", st.errs ? st.errs : "");
+    free(st.errs);
+    return st.n_errs ? -1 : 0;
 }
 
 void config_free(struct config *cfg)
 {
     for (size_t i = 0; i < N_KEYS; i++)
         if (keys[i].type == KEY_STRING)
-            free(*str_field(cfg, &keys[i]));
+            free(*config_key_str(cfg, &keys[i]));
     free(cfg->listen_host);
     config_tenants_free(cfg);
     for (size_t i = 0; i < cfg->n_sources; i++) {
@@ -639,6 +764,9 @@ void config_free(struct config *cfg)
     }
     free(cfg->sources);
     free(cfg->source_lines);
+    free(cfg->source_limits);
+    free(cfg->path);
+    free(cfg->key_lines);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -664,80 +792,4 @@ bool config_source_skips_autoclose(const struct config *cfg, const char *source_
         p += len;
     }
     return false;
-}
-
-static void print_doc(FILE *out, const char *doc)
-{
-    for (const char *p = doc; *p;) {
-        size_t len = strcspn(p, "\n");
-        fprintf(out, "; %.*s\n", (int)len, p);
-        p += len;
-        if (*p)
-            p++;
-    }
-}
-
-void config_print_annotated(FILE *out)
-{
-    fputs("; shiprelay configuration. Every key, its default and its bounds.\n"
-          "; Generated by `shiprelay --print-config`; the values shown are the embedded defaults.\n",
-          out);
-    const char *section = "";
-    for (size_t i = 0; i < N_KEYS; i++) {
-        const struct key *k = &keys[i];
-        if (strcmp(section, k->section) != 0) {
-            fprintf(out, "\n[%s]\n", k->section);
-            section = k->section;
-        }
-        print_doc(out, k->doc);
-        if (k->type == KEY_INT)
-            fprintf(out, "; range %ld..%ld", k->min, k->max);
-        else if (k->type == KEY_DURATION)
-            fprintf(out, "; a duration (s, m, h, d; a bare number is seconds), %lds..%lds", k->min, k->max);
-        else
-            fputs("; text", out);
-        fprintf(out, "\n%s = %s\n\n", k->name, k->def);
-    }
-    fputs("; One section per tenant. api_key may be repeated: every listed key is accepted,\n"
-          "; so a key can be rotated without downtime. Keys are at least 16 characters.\n"
-          "; client_id / client_secret (repeatable, in pairs; a client_id may repeat with a new\n"
-          ";   secret during a rotation): OAuth2 clients for POST /oauth/token. Client ids are\n"
-          ";   unique across tenants; secrets are at least 16 characters.\n"
-          "; require_oauth = yes: every call also needs Authorization: Bearer <token of this\n"
-          ";   tenant> beside x-api-key and tenant-id (Carriyo's scheme); default no.\n"
-          "; change_logs = object: GET /orders/{ref}/change-logs answers {\"change_logs\": [...]} (the\n"
-          ";   shape before Carriyo parity) unless ?envelope=array; default array (Carriyo's).\n"
-          "; allocation_rule = LOCATION [country=CC,..] [sku=PREFIX,..] [merchant=M,..] (repeatable, tried\n"
-          ";   in order, first match wins, line by line): orders created without fulfillment orders are\n"
-          ";   allocated as they land; lines no rule matches stay open with auto_allocation_failed.\n"
-          ";   POST /orders/{ref}/fulfillment-orders/allocate runs them again later. None: no\n"
-          ";   allocation at ingestion (orders stay open until allocated on demand).\n"
-          "; Without any config file the relay runs with a demo tenant (demo / demo-key-change-me,\n"
-          "; OAuth2 client demo-client / demo-secret-change-me)\n"
-          "; on 127.0.0.1 only.\n"
-          ";[tenant \"acme\"]\n"
-          ";api_key = replace-with-a-long-random-key\n"
-          ";client_id = acme-oms\n"
-          ";client_secret = replace-with-a-long-random-secret\n"
-          ";require_oauth = yes\n"
-          ";allocation_rule = WH-DXB country=AE sku=MUG-,TEA-\n"
-          ";allocation_rule = WH-RUH country=SA\n"
-          "\n"
-          "; One section per inbound source; it receives POST /hooks/TENANT/NAME.\n"
-          "; adapter: aftership, easypost, shippo, ups, dhl, aymakan, carriyo-carrier, carriyo, wms.\n"
-          "; secret: HMAC key (aftership, easypost, shippo); may be repeated during a rotation.\n"
-          "; token, header: a shared token and the header it travels in (dhl needs both;\n"
-          ";   carriyo-carrier defaults to api-key, carriyo, wms and aymakan to x-api-key;\n"
-          ";   shippo takes the token as the ?token= query parameter).\n"
-          "; allow_unauthenticated = yes: a header-token source (aymakan, dhl, carriyo-carrier,\n"
-          ";   carriyo, wms) without a token, accepting callbacks from anyone who knows its URL;\n"
-          ";   without it such a source is refused. Logged as a warning on every start.\n"
-          "; Every source's tenant needs its [tenant] section; every tenant needs an api_key of\n"
-          ";   its own (a key on two tenants is refused).\n"
-          "; client_id, client_secret: OAuth2 client credentials (ups); UPS fetches a bearer token\n"
-          ";   from POST /hooks/TENANT/NAME/oauth/token.\n"
-          ";[source \"acme/aftership\"]\n"
-          ";adapter = aftership\n"
-          ";secret = the-webhook-secret-from-aftership\n",
-          out);
 }

@@ -1,12 +1,14 @@
 /* config: the daemon's settings, from embedded defaults and an INI file.
  *
- * One table in config.c names every key with its type, default and bounds;
- * the parser, `--check-config` and the
- * annotated listing printed by `shiprelay --print-config` (the source of
- * config/shiprelay.conf) all follow from that table.
+ * One table in config.c names every key with its type, default, bounds and
+ * whether a reload may change it (config_keys.h); the parser,
+ * `--check-config`, the annotated listing printed by `shiprelay
+ * --print-config` (the source of config/shiprelay.conf) and the effective
+ * config printed by `--print-config --config FILE` all follow from it.
  *
  * Ownership: config_load fills a struct config the caller owns and releases
- * with config_free. Nothing in it changes after load. */
+ * with config_free. Nothing in it changes after load: a reload builds a new
+ * one (reload.h). */
 #ifndef SHIPRELAY_CONFIG_H
 #define SHIPRELAY_CONFIG_H
 #include <stdbool.h>
@@ -16,6 +18,12 @@
 #include "adapter.h"
 #include "allocation.h"
 #include "ssrf.h"
+
+/* A token bucket: rate requests per second, up to burst at once (0: burst =
+ * rate). rate 0: no limit; -1: not set here (the [limits] default applies). */
+struct config_limit {
+    long rate, burst;
+};
 
 /* An OAuth2 client of a tenant (client_id / client_secret pairs). The
  * same id may appear twice with different secrets during a rotation. */
@@ -34,6 +42,7 @@ struct config_tenant {
     bool change_logs_object; /* change_logs = object: {"change_logs": […]} instead of Carriyo's bare array */
     struct allocation_rule *rules; /* allocation_rule lines, in order (allocation.h) */
     size_t n_rules;
+    struct config_limit limit; /* rate_limit, rate_burst of its API calls */
 };
 
 struct config {
@@ -76,13 +85,25 @@ struct config {
         sweep_interval;
     /* [oauth] */
     long token_ttl; /* seconds a POST /oauth/token token is valid */
+    /* [log] */
+    char *log_level, *access_format, *access_log;
+    int log_min;       /* log_level as an enum log_level */
+    int access_kind;   /* access_format: 0 off, 1 logfmt, 2 json */
+    long auth_log_rate; /* failed-authentication lines per second per peer */
+    /* [limits]: the defaults of tenants' API calls and of each source's callbacks */
+    long api_rate, api_burst, hook_rate, hook_burst;
     /* [tenant "ID"] */
     struct config_tenant *tenants;
     size_t n_tenants;
     /* [source "TENANT/NAME"] */
     struct adapter_source *sources;
     int *source_lines; /* where each section starts, for messages */
+    struct config_limit *source_limits; /* rate_limit, rate_burst of each source */
     size_t n_sources;
+    /* Where it came from: the file (NULL for the embedded defaults) and the
+     * line each table key was set on (0: its default), for messages. */
+    char *path;
+    int *key_lines;
     /* true when no file was given: loopback only, with the demo tenant */
     bool embedded;
 };
@@ -90,7 +111,8 @@ struct config {
 /* Fill cfg with the embedded defaults (a demo tenant `demo` / `demo-key`). */
 void config_defaults(struct config *cfg);
 /* Load path over the defaults (no demo tenant). On failure returns -1 with
- * "path:line: message" in err; cfg must still be freed. */
+ * every problem found in err, one "path:line: message" per line (as many as
+ * fit); cfg must still be freed. */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 void config_free(struct config *cfg);
 
@@ -108,8 +130,13 @@ int config_tenant_entry(struct config *cfg, const char *id, const char *name, co
                         size_t errlen);
 int config_tenants_check(const struct config *cfg, char *err, size_t errlen);
 void config_tenant_add_key(struct config *cfg, const char *id, const char *key);
+/* The tenant with this id, made (with no keys) when there is none yet. */
+struct config_tenant *config_tenant_for(struct config *cfg, const char *id);
 void config_tenants_free(struct config *cfg);
-/* Write every key with its documentation and default, as INI. */
+/* Write every key with its documentation and default, as INI (config_print.c). */
 void config_print_annotated(FILE *out);
+/* Write cfg as INI: every key's effective value, tenants and sources, with
+ * secrets (keys, tokens, secrets, S3 credentials) masked (config_print.c). */
+void config_print_effective(FILE *out, const struct config *cfg);
 
 #endif

@@ -26,21 +26,20 @@ const struct config_tenant *config_find_client_tenant(const struct config *cfg, 
     return NULL;
 }
 
-static struct config_tenant *tenant_for(struct config *cfg, const char *id)
+struct config_tenant *config_tenant_for(struct config *cfg, const char *id)
 {
     struct config_tenant *t = (struct config_tenant *)config_find_tenant(cfg, id);
     if (t)
         return t;
     cfg->tenants = xrealloc(cfg->tenants, (cfg->n_tenants + 1) * sizeof *cfg->tenants);
     t = &cfg->tenants[cfg->n_tenants++];
-    memset(t, 0, sizeof *t);
-    t->id = xstrdup(id);
+    *t = (struct config_tenant){.id = xstrdup(id), .limit = {-1, -1}}; /* no limit of its own: [limits] applies */
     return t;
 }
 
 void config_tenant_add_key(struct config *cfg, const char *id, const char *key)
 {
-    struct config_tenant *t = tenant_for(cfg, id);
+    struct config_tenant *t = config_tenant_for(cfg, id);
     t->api_keys = xrealloc(t->api_keys, (t->n_api_keys + 1) * sizeof *t->api_keys);
     t->api_keys[t->n_api_keys++] = xstrdup(key);
 }
@@ -91,13 +90,13 @@ int config_tenant_entry(struct config *cfg, const char *id, const char *name, co
             snprintf(err, errlen, "client_id \"%s\" is already a client of tenant \"%s\"", value, other->id);
             return -1;
         }
-        struct config_tenant *t = tenant_for(cfg, id);
+        struct config_tenant *t = config_tenant_for(cfg, id);
         t->clients = xrealloc(t->clients, (t->n_clients + 1) * sizeof *t->clients);
         t->clients[t->n_clients++] = (struct config_client){xstrdup(value), NULL};
         return 0;
     }
     if (!strcmp(name, "client_secret")) {
-        struct config_tenant *t = tenant_for(cfg, id);
+        struct config_tenant *t = config_tenant_for(cfg, id);
         size_t k = 0;
         while (k < t->n_clients && t->clients[k].secret)
             k++;
@@ -113,7 +112,7 @@ int config_tenant_entry(struct config *cfg, const char *id, const char *name, co
         return 0;
     }
     if (!strcmp(name, "require_oauth")) {
-        if (parse_bool(value, &tenant_for(cfg, id)->require_oauth) != 0) {
+        if (parse_bool(value, &config_tenant_for(cfg, id)->require_oauth) != 0) {
             snprintf(err, errlen, "tenant \"%s\" require_oauth must be yes or no", id);
             return -1;
         }
@@ -126,7 +125,7 @@ int config_tenant_entry(struct config *cfg, const char *id, const char *name, co
             snprintf(err, errlen, "tenant \"%s\" %s", id, msg);
             return -1;
         }
-        struct config_tenant *t = tenant_for(cfg, id);
+        struct config_tenant *t = config_tenant_for(cfg, id);
         t->rules = xrealloc(t->rules, (t->n_rules + 1) * sizeof *t->rules);
         t->rules[t->n_rules++] = r;
         return 0;
@@ -136,12 +135,12 @@ int config_tenant_entry(struct config *cfg, const char *id, const char *name, co
             snprintf(err, errlen, "tenant \"%s\" change_logs must be array or object", id);
             return -1;
         }
-        tenant_for(cfg, id)->change_logs_object = !strcmp(value, "object");
+        config_tenant_for(cfg, id)->change_logs_object = !strcmp(value, "object");
         return 0;
     }
     snprintf(err, errlen,
              "unknown key \"%s\" in [tenant \"%s\"] (known: api_key, client_id, client_secret, require_oauth, "
-             "change_logs, allocation_rule)",
+             "change_logs, allocation_rule, rate_limit, rate_burst)",
              name, id);
     return -1;
 }

@@ -34,6 +34,7 @@
 #include "curlev.h"
 #include "log.h"
 #include "proxy_vet.h"
+#include "metrics.h"
 #include "ssrf.h"
 #include "store.h"
 #include "syslog.h"
@@ -638,6 +639,10 @@ static void finish_transfer(struct dispatcher *d, struct transfer *t, CURLcode r
         t->next_at = t->finished_ms + (delay < 0 ? 0 : delay);
         t->health = rc == CURLE_OK && status == 410 ? -1 : 0;
     }
+    metrics_delivery(ok                          ? METRICS_DELIVERED
+                     : strcmp(t->status, "dead") ? METRICS_DELIVERY_FAILED
+                                                 : METRICS_DELIVERY_DEAD,
+                     (int64_t)(ms_of(easy, CURLINFO_TOTAL_TIME_T) * 1e6));
     curl_easy_cleanup(easy);
     t->easy = NULL;
     /* The exchange is over: its concurrency slot is free now. The message

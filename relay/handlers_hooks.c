@@ -4,8 +4,11 @@
  *
  * Replies: 200 {"received", "applied", "history_only", "unchanged",
  * "duplicates", "parked"}, each event counted once (pipeline.h says which);
- * 404 unknown tenant or source; 401 bad credentials (logged, nothing
- * applied); 400 malformed JSON or payload; 503 when the store fails. */
+ * 404 unknown tenant or source; 429 over the source's rate limit (checked
+ * before its credentials; not system-logged); 401 bad credentials (logged
+ * with the peer, rate limited; nothing applied); 400 malformed JSON or
+ * payload; 503 when the store fails. What became of the events is counted
+ * in the metrics once committed. */
 #include "handlers_hooks.h"
 
 #include <event2/http.h>
@@ -14,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access_log.h"
 #include "adapter.h"
-#include "log.h"
+#include "metrics.h"
 #include "pipeline.h"
+#include "ratelimit.h"
 #include "store.h"
 #include "syslog.h"
 #include "timeutil.h"
@@ -24,9 +29,11 @@
 #include "xmalloc.h"
 
 struct hook_job {
+    struct http_ctx *ctx;
     const struct adapter_source *src;
     json_t *events;
     char now[TIME_ISO_LEN];
+    int counts[PIPELINE__COUNT]; /* of the last run, counted in the metrics once committed */
 };
 
 static const char *req_header(const void *ctx, const char *name)
@@ -70,10 +77,22 @@ static void hide_token_header(struct http_ctx *ctx, const struct adapter_source 
     evhttp_add_header(h, name, SYSLOG_REDACTED);
 }
 
+/* Bad credentials: logged with the peer (rate limited) and counted. */
+static void refused(struct http_ctx *ctx, const struct adapter_source *src, const char *why)
+{
+    char who[160];
+    snprintf(who, sizeof who, "hook %s/%s%s", src->tenant, src->name,
+             strcmp(ctx->route->name, "HOOK_TOKEN") ? "" : " token");
+    metrics_auth_failure(true);
+    metrics_hook(src->tenant, src->name, METRICS_HOOK_REFUSED, 1);
+    access_log_auth_failure(ctx->cfg, ctx->peer, who, why);
+}
+
 static int hook_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct hook_job *j = arg;
-    int counts[PIPELINE__COUNT] = {0};
+    int *counts = j->counts;
+    memset(j->counts, 0, sizeof j->counts);
     size_t i;
     json_t *ev, *origin = http_origin(ctx);
     json_array_foreach(j->events, i, ev)
@@ -99,6 +118,12 @@ static int hook_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 static void hook_job_free(void *arg)
 {
     struct hook_job *j = arg;
+    static const enum metrics_hook as[PIPELINE__COUNT] = {
+        [PIPELINE_APPLIED] = METRICS_HOOK_APPLIED,     [PIPELINE_HISTORY] = METRICS_HOOK_HISTORY_ONLY,
+        [PIPELINE_UNCHANGED] = METRICS_HOOK_UNCHANGED, [PIPELINE_DUPLICATE] = METRICS_HOOK_DUPLICATE,
+        [PIPELINE_PARKED] = METRICS_HOOK_PARKED};
+    for (int o = 0; j->ctx->status == 200 && o < PIPELINE__COUNT; o++)
+        metrics_hook(j->src->tenant, j->src->name, as[o], (unsigned)j->counts[o]);
     json_decref(j->events);
     free(j);
 }
@@ -108,6 +133,17 @@ void handle_hook(struct http_ctx *ctx)
     const struct adapter_source *src = find_source(ctx);
     if (!src)
         return;
+    /* Before the signature is checked: every callback, good or bad, takes
+     * the writer's time (a refused one is system-logged). */
+    char name[136];
+    int retry;
+    snprintf(name, sizeof name, "%s/%s", src->tenant, src->name);
+    if (!http_rate_ok(ctx, "hook:", name, ratelimit_of_source(ctx->cfg, src), &retry)) {
+        metrics_rate_limited(true);
+        metrics_hook(src->tenant, src->name, METRICS_HOOK_RATE_LIMITED, 1);
+        http_reply_rate_limited(ctx, retry, "source \"%s\" is over its rate limit", name);
+        return;
+    }
     const struct adapter *a = adapter_find(src->kind);
     struct adapter_request req = {
         .body = ctx->body,
@@ -121,13 +157,14 @@ void handle_hook(struct http_ctx *ctx)
     int verified = a->verify(src, &req, err, sizeof err);
     hide_token_header(ctx, src, a);
     if (verified != ADAPTER_OK) {
-        log_warn("hook %s/%s: refused: %s", src->tenant, src->name, err);
+        refused(ctx, src, err);
         http_reply_error(ctx, 401, "invalid_signature", "%s", err);
         return;
     }
     json_error_t jerr;
     json_t *body = json_loadb(ctx->body, ctx->body_len, 0, &jerr);
     if (!body) {
+        metrics_hook(src->tenant, src->name, METRICS_HOOK_REFUSED, 1);
         http_reply_error(ctx, 400, "invalid_json", "the body is not valid JSON: %s (line %d, column %d)", jerr.text,
                          jerr.line, jerr.column);
         return;
@@ -136,11 +173,13 @@ void handle_hook(struct http_ctx *ctx)
     int rc = json_is_object(body) ? a->normalize(body, &req, events, err, sizeof err) : ADAPTER_INVALID;
     json_decref(body);
     if (rc != ADAPTER_OK) {
+        metrics_hook(src->tenant, src->name, METRICS_HOOK_REFUSED, 1);
         json_decref(events);
         http_reply_error(ctx, 400, "invalid_payload", "%s", err[0] ? err : "the body must be a JSON object");
         return;
     }
     struct hook_job *j = xcalloc(1, sizeof *j);
+    j->ctx = ctx;
     j->src = src;
     j->events = events;
     time_format_iso(time_now_ms(), j->now);
@@ -166,7 +205,7 @@ void handle_hook_token(struct http_ctx *ctx)
     }
     char err[256];
     if (ups_check_client(src, req_header(ctx, "Authorization"), err, sizeof err) != ADAPTER_OK) {
-        log_warn("hook %s/%s: token refused: %s", src->tenant, src->name, err);
+        refused(ctx, src, err);
         oauth_error(ctx, 401, "invalid_client", err);
         return;
     }

@@ -6,7 +6,6 @@
  * event leaves both on record. */
 #include "handlers_ops.h"
 
-#include <event2/buffer.h>
 #include <event2/http.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,7 +156,7 @@ void handle_customer_redact(struct http_ctx *ctx)
     http_submit(ctx, redact_run, redact_free, j);
 }
 
-/* ---- stuck orders and metrics ---- */
+/* ---- stuck orders ---- */
 
 static json_t *stuck(struct http_ctx *ctx, const char *tenant)
 {
@@ -183,58 +182,4 @@ void handle_stuck(struct http_ctx *ctx)
         json_object_del(r, "tenant");
     }
     http_reply_json(ctx, 200, json_pack("{s:o}", "data", rows));
-}
-
-void handle_metrics(struct http_ctx *ctx)
-{
-    json_t *rows = stuck(ctx, NULL), *msgs = store_read_message_counts(ctx->reader);
-    if (!rows || !msgs) {
-        json_decref(rows);
-        json_decref(msgs);
-        http_reply_error(ctx, 503, "store_unavailable", "could not read the store; retry");
-        return;
-    }
-    unsigned long jobs, commits;
-    long long spool;
-    store_stats(ctx->store, &jobs, &commits, &spool);
-    static const char *statuses[] = {"open", "partially_allocated", "allocated", "processing", "fulfilled"};
-    struct evbuffer *out = evhttp_request_get_output_buffer(ctx->req);
-    evbuffer_add_printf(out, "# HELP shiprelay_stuck_orders Orders that have not progressed for longer than "
-                             "[orders] stuck_* allows, by status.\n# TYPE shiprelay_stuck_orders gauge\n");
-    for (size_t k = 0; k < sizeof statuses / sizeof statuses[0]; k++) {
-        int n = 0;
-        size_t i;
-        json_t *r;
-        json_array_foreach(rows, i, r)
-        {
-            n += !strcmp(json_string_value(json_object_get(r, "status")), statuses[k]);
-        }
-        evbuffer_add_printf(out, "shiprelay_stuck_orders{status=\"%s\"} %d\n", statuses[k], n);
-    }
-    evbuffer_add_printf(out, "# HELP shiprelay_webhook_messages Outbox messages by status.\n"
-                             "# TYPE shiprelay_webhook_messages gauge\n");
-    static const char *mstat[] = {"pending", "delivered", "dead", "cancelled"};
-    for (size_t k = 0; k < 4; k++) {
-        json_int_t n = 0;
-        size_t i;
-        json_t *r;
-        json_array_foreach(msgs, i, r)
-        {
-            if (!strcmp(json_string_value(json_object_get(r, "status")), mstat[k]))
-                n = json_integer_value(json_object_get(r, "n"));
-        }
-        evbuffer_add_printf(out, "shiprelay_webhook_messages{status=\"%s\"} %lld\n", mstat[k], (long long)n);
-    }
-    evbuffer_add_printf(out, "# HELP shiprelay_spool_bytes System-log bodies waiting for the object store.\n"
-                             "# TYPE shiprelay_spool_bytes gauge\nshiprelay_spool_bytes %lld\n",
-                        spool);
-    evbuffer_add_printf(out, "# HELP shiprelay_store_jobs_total Write jobs committed.\n"
-                             "# TYPE shiprelay_store_jobs_total counter\nshiprelay_store_jobs_total %lu\n"
-                             "# HELP shiprelay_store_commits_total Transactions (fsyncs) that held them.\n"
-                             "# TYPE shiprelay_store_commits_total counter\nshiprelay_store_commits_total %lu\n",
-                        jobs, commits);
-    json_decref(rows);
-    json_decref(msgs);
-    evhttp_add_header(evhttp_request_get_output_headers(ctx->req), "Content-Type", "text/plain; version=0.0.4");
-    http_reply_json(ctx, 200, NULL);
 }

@@ -1,5 +1,5 @@
 /* handlers_ops: explicit order operations (cancel, late cancel, unfulfill,
- * partial cancellation), customer redaction, stuck orders and metrics. */
+ * partial cancellation), customer redaction, stuck orders. */
 #ifndef SHIPRELAY_HANDLERS_OPS_H
 #define SHIPRELAY_HANDLERS_OPS_H
 #include "http.h"
@@ -8,6 +8,5 @@ void handle_order_cancel(struct http_ctx *ctx);
 void handle_lines_cancel(struct http_ctx *ctx);
 void handle_customer_redact(struct http_ctx *ctx);
 void handle_stuck(struct http_ctx *ctx);
-void handle_metrics(struct http_ctx *ctx);
 
 #endif

@@ -26,11 +26,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "access_log.h"
 #include "auth.h"
 #include "http_conn.h"
 #include "crypto.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "metrics.h"
+#include "ratelimit.h"
+#include "reload.h"
 #include "store.h"
 #include "syslog.h"
 #include "timeutil.h"
@@ -61,10 +65,17 @@ struct http_server {
 
 /* ---- replies ---- */
 
+/* The request is over: its access-log line and metrics, then it goes. */
 static void finish(struct http_ctx *ctx)
 {
     struct worker *w = ctx->worker;
     w->inflight--;
+    int64_t took = metrics_now_ns() - ctx->started_ns;
+    metrics_http(ctx->route, ctx->status, took);
+    struct access_entry e = {ctx->started_ms, ctx->tenant, ctx->method, ctx->route ? ctx->route->pattern : NULL,
+                             ctx->status, took, ctx->bytes_out, ctx->body_len, ctx->correlation_id, ctx->peer};
+    access_log_request(ctx->cfg, &e);
+    reload_release(ctx->cfg);
     if (ctx->query) {
         evhttp_clear_headers(ctx->query);
         free(ctx->query);
@@ -88,6 +99,7 @@ static const char *reason_for(int status)
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
     case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     default: return status < 400 ? "OK" : "Error";
@@ -111,7 +123,8 @@ static json_t *error_body(int status, const char *code, const char *message)
  * says HTTP/1.1: evhttp echoes the request's version, HTTP/0.0 when it could
  * not read one; a client that did not speak HTTP/1.1 gets the connection
  * closed after. */
-static void send_text(struct evhttp_request *req, int status, const char *text)
+/* Returns the length of the body (sent, or stood for by a reply to HEAD). */
+static size_t send_text(struct evhttp_request *req, int status, const char *text)
 {
     struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
     struct evbuffer *out = evhttp_request_get_output_buffer(req);
@@ -125,22 +138,25 @@ static void send_text(struct evhttp_request *req, int status, const char *text)
         evhttp_add_header(headers, "Content-Type", "application/json");
         evbuffer_add(out, text, strlen(text));
     }
+    size_t bytes = evbuffer_get_length(out);
     if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
         char len[24];
-        snprintf(len, sizeof len, "%zu", evbuffer_get_length(out));
+        snprintf(len, sizeof len, "%zu", bytes);
         evhttp_remove_header(headers, "Content-Length");
         evhttp_add_header(headers, "Content-Length", len);
         evbuffer_drain(out, evbuffer_get_length(out));
     }
     evhttp_send_reply(req, status, reason_for(status), NULL);
+    return bytes;
 }
 
-static void send_json(struct evhttp_request *req, int status, json_t *body)
+static size_t send_json(struct evhttp_request *req, int status, json_t *body)
 {
     char *text = body ? ju_dump(body) : NULL;
-    send_text(req, status, text);
+    size_t bytes = send_text(req, status, text);
     free(text);
     json_decref(body);
+    return bytes;
 }
 
 /* ---- writes, and the INBOUND system-log entry of a logged route ---- */
@@ -288,11 +304,12 @@ static void submission_done(int rc, void *arg)
 {
     struct submission *sub = arg;
     struct http_ctx *ctx = sub->ctx;
+    ctx->status = rc == STORE_EIO ? 503 : sub->status;
     if (rc == STORE_EIO) /* the transaction failed: nothing of the batch was kept */
-        send_json(ctx->req, 503,
-                  error_body(503, "store_unavailable", "the change could not be stored; nothing was applied, retry"));
+        ctx->bytes_out = send_json(
+            ctx->req, 503, error_body(503, "store_unavailable", "the change could not be stored; nothing was applied, retry"));
     else
-        send_text(ctx->req, sub->status, sub->text);
+        ctx->bytes_out = send_text(ctx->req, sub->status, sub->text);
     if (sub->done)
         sub->done(sub->arg);
     json_decref(sub->entry);
@@ -363,7 +380,32 @@ void http_reply_json(struct http_ctx *ctx, int status, json_t *body)
         http_submit(ctx, early_reply_run, early_reply_free, r);
         return;
     }
-    send_json(ctx->req, status, body);
+    ctx->status = status;
+    ctx->bytes_out = send_json(ctx->req, status, body);
+    finish(ctx);
+}
+
+bool http_rate_ok(struct http_ctx *ctx, const char *kind, const char *name, struct config_limit limit,
+                        int *retry_after)
+{
+    char key[160];
+    snprintf(key, sizeof key, "%s%s", kind, name);
+    return ratelimit_take(key, limit, ctx->started_ns, retry_after);
+}
+
+void http_reply_rate_limited(struct http_ctx *ctx, int retry_after, const char *fmt, ...)
+{
+    char msg[400], seconds[16];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(seconds, sizeof seconds, "%d", retry_after);
+    size_t len = strlen(msg);
+    snprintf(msg + len, sizeof msg - len, "; retry after %d s", retry_after);
+    evhttp_add_header(evhttp_request_get_output_headers(ctx->req), "Retry-After", seconds);
+    ctx->status = 429;
+    ctx->bytes_out = send_json(ctx->req, 429, error_body(429, "rate_limited", msg));
     finish(ctx);
 }
 
@@ -434,6 +476,11 @@ json_t *http_json_body(struct http_ctx *ctx)
     return v;
 }
 
+static void peer_of(struct evhttp_request *req, char *out, size_t len)
+{
+    http_conn_peer(evhttp_request_get_connection(req), out, len);
+}
+
 /* libevent answers some requests itself, before any handler runs: a body
  * over max_body (413), a malformed request or oversized headers (400), a
  * method it does not take (501). It does so through evhttp_send_error,
@@ -461,7 +508,15 @@ void evhttp_send_error(struct evhttp_request *req, int error, const char *reason
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_clear_headers(h);
     evhttp_add_header(h, "Connection", "close");
-    send_json(req, error, error_body(error, code, message));
+    char peer[64];
+    peer_of(req, peer, sizeof peer);
+    const struct config *cfg = reload_acquire();
+    struct access_entry e = {.time_ms = time_now_ms(), .method = method_name(evhttp_request_get_command(req)),
+                             .status = error, .peer = peer};
+    e.bytes_out = send_json(req, error, error_body(error, code, message));
+    metrics_http(NULL, error, 0);
+    access_log_request(cfg, &e);
+    reload_release(cfg);
 }
 
 /* ---- dispatch ---- */
@@ -506,13 +561,17 @@ static void on_request(struct evhttp_request *req, void *arg)
     struct http_server *srv = w->srv;
     struct http_ctx *ctx = xcalloc(1, sizeof *ctx);
     ctx->req = req;
-    ctx->cfg = srv->cfg;
+    ctx->cfg = reload_acquire(); /* this request's config, whatever a reload does meanwhile */
     ctx->store = srv->store;
     ctx->blobs = srv->blobs;
     ctx->reader = w->reader;
     ctx->base = w->base;
     ctx->worker = w;
     w->inflight++;
+    ctx->started_ns = metrics_now_ns();
+    ctx->started_ms = time_now_ms();
+    ctx->method = method_name(evhttp_request_get_command(req));
+    peer_of(req, ctx->peer, sizeof ctx->peer);
 
     const struct http_framing *bad = http_conn_request(req);
     if (bad) {
@@ -525,7 +584,6 @@ static void on_request(struct evhttp_request *req, void *arg)
         http_reply_error(ctx, 503, "shutting_down", "the relay is shutting down; retry shortly");
         return;
     }
-    ctx->started_ms = time_now_ms();
     const char *cor = evhttp_find_header(evhttp_request_get_input_headers(req), "x-correlation-id");
     size_t clen = cor ? strlen(cor) : 0;
     bool cor_ok = clen > 0 && clen < sizeof ctx->correlation_id;
@@ -576,11 +634,23 @@ static void on_request(struct evhttp_request *req, void *arg)
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     if (!(route->flags & HTTP_PUBLIC)) {
         const char *tenant = evhttp_find_header(in, "tenant-id");
-        if (!auth_request_ok(srv->cfg, tenant, evhttp_find_header(in, "x-api-key"),
+        if (!auth_request_ok(ctx->cfg, tenant, evhttp_find_header(in, "x-api-key"),
                              evhttp_find_header(in, "Authorization"), ctx->started_ms / 1000)) {
+            char who[96];
+            snprintf(who, sizeof who, "api: tenant-id \"%.64s\"", tenant ? tenant : "");
+            metrics_auth_failure(false);
+            access_log_auth_failure(ctx->cfg, ctx->peer, who, "no such tenant, not one of its keys, or no valid token");
             http_reply_error(ctx, 401, "unauthorized",
                              "a valid x-api-key and tenant-id are required, with a live bearer token from POST "
                              "/oauth/token where the tenant requires one or one is sent");
+            return;
+        }
+        int retry;
+        const struct config_tenant *t = config_find_tenant(ctx->cfg, tenant);
+        if (!http_rate_ok(ctx, "api:", t->id, ratelimit_of_tenant(ctx->cfg, t), &retry)) {
+            ctx->tenant = t->id; /* for the access log; the reply is not system-logged */
+            metrics_rate_limited(false);
+            http_reply_rate_limited(ctx, retry, "tenant \"%s\" is over its API rate limit", t->id);
             return;
         }
         ctx->tenant = tenant;
@@ -627,7 +697,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static int open_listener(const struct config *cfg, char *err, size_t errlen)
+int http_listen(const struct config *cfg, char *err, size_t errlen)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
@@ -692,19 +762,17 @@ static int start_worker(struct http_server *srv, struct worker *w, char *err, si
     return 0;
 }
 
-struct http_server *http_start(const struct config *cfg, struct store *st, struct blobstore *blobs,
+struct http_server *http_start(const struct config *cfg, int listen_fd, struct store *st, struct blobstore *blobs,
                                const struct route *routes, size_t n_routes, char *err, size_t errlen)
 {
     struct http_server *srv = xcalloc(1, sizeof *srv);
+    srv->listen_fd = listen_fd;
     srv->cfg = cfg;
     srv->store = st;
     srv->blobs = blobs;
     srv->routes = routes;
     srv->n_routes = n_routes;
     http_conns_init(cfg);
-    srv->listen_fd = open_listener(cfg, err, errlen);
-    if (srv->listen_fd < 0)
-        goto fail;
     srv->workers = xcalloc((size_t)cfg->threads, sizeof *srv->workers);
     for (long i = 0; i < cfg->threads; i++) {
         if (start_worker(srv, &srv->workers[i], err, errlen) != 0)

@@ -6,8 +6,12 @@
  * http_conn.h) and refused ambiguous framing (http_framing.h), matched the
  * route table (HEAD matches the GET routes; its reply leaves the body out),
  * checked the tenant API key (every route but those flagged HTTP_PUBLIC) and
- * that a body is JSON (no Content-Type counts as JSON; routes flagged
- * HTTP_RAW_BODY take any type). Every reply has an HTTP/1.1 status line.
+ * the tenant's rate limit (ratelimit.h; 429 with Retry-After), and that a
+ * body is JSON (no Content-Type counts as JSON; routes flagged HTTP_RAW_BODY
+ * take any type). Every reply has an HTTP/1.1 status line, and, once sent,
+ * its access-log line (access_log.h) and its place in the metrics
+ * (metrics.h). A request holds the config snapshot it arrived under
+ * (ctx->cfg, reload.h) until its reply is sent.
  *
  * Contract with handlers: each request gets exactly one reply, either now
  * through one of the http_reply_* calls, or from a write (http_submit). The
@@ -52,7 +56,7 @@ struct blobstore;
 
 struct http_ctx {
     struct evhttp_request *req;
-    const struct config *cfg;
+    const struct config *cfg;    /* the live config when the request arrived (reload.h), held until its reply */
     struct store *store;
     struct blobstore *blobs;     /* where system-log bodies go */
     struct store_reader *reader; /* this worker's; use from this thread only */
@@ -71,6 +75,11 @@ struct http_ctx {
                                * before the handler runs so changes can point at it */
     int64_t started_ms;
     const struct route *route;
+    char peer[64];      /* the client, "ADDRESS:PORT" */
+    int status;         /* private: the reply sent, for the access log and metrics */
+    size_t bytes_out;   /* private */
+    int64_t started_ns; /* private: monotonic */
+    const char *method; /* private */
     int job_status;   /* private: the reply a write decided */
     json_t *job_body; /* private */
     char *job_text;   /* private */
@@ -81,8 +90,13 @@ struct http_ctx {
 
 typedef void (*http_handler)(struct http_ctx *ctx);
 
-/* Start the workers on cfg's listen address. NULL with err on failure. */
-struct http_server *http_start(const struct config *cfg, struct store *st, struct blobstore *blobs,
+/* Bind and listen on cfg's address: the socket (connections wait in its
+ * backlog until http_start), or -1 with err. Done first at start, so a port
+ * in use stops the relay before it creates or migrates any state. */
+int http_listen(const struct config *cfg, char *err, size_t errlen);
+/* Start the workers accepting on listen_fd (taken, also on failure). NULL
+ * with err on failure. */
+struct http_server *http_start(const struct config *cfg, int listen_fd, struct store *st, struct blobstore *blobs,
                                const struct route *routes, size_t n_routes, char *err, size_t errlen);
 /* Stop accepting, let in-flight requests finish (until deadline_ms, a
  * time_now_ms() instant), then stop the workers. Call http_free after the
@@ -119,6 +133,15 @@ void http_job_error(struct http_ctx *ctx, int status, const char *code, const ch
     __attribute__((format(printf, 4, 5)));
 /* The same with a body already serialised (stolen; e.g. store_order_json). */
 void http_job_reply_text(struct http_ctx *ctx, int status, char *text);
+
+/* Rate limits (ratelimit.h): take a token from the bucket kind+name (e.g.
+ * "hook:", "acme/wh") under limit; false with *retry_after when refused. */
+bool http_rate_ok(struct http_ctx *ctx, const char *kind, const char *name, struct config_limit limit,
+                        int *retry_after);
+/* 429 rate_limited with Retry-After, sent at once and never system-logged:
+ * writing an entry would spend the writer the limit is there to protect. */
+void http_reply_rate_limited(struct http_ctx *ctx, int retry_after, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Replies. body is stolen (may be NULL for an empty body). */
 void http_reply_json(struct http_ctx *ctx, int status, json_t *body);

@@ -31,7 +31,11 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "access_log.h"
 #include "jsonutil.h"
+#include "metrics.h"
+#include "reload.h"
+#include "timeutil.h"
 #include "xmalloc.h"
 
 struct conn {
@@ -79,6 +83,28 @@ static void unwatch(struct conn *c)
     c->watch = NULL;
 }
 
+void http_conn_peer(struct evhttp_connection *evcon, char *out, size_t len)
+{
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    if (evcon)
+        evhttp_connection_get_peer(evcon, &addr, &port);
+    snprintf(out, len, strchr(addr ? addr : "", ':') ? "[%s]:%u" : "%s:%u", addr ? addr : "-", (unsigned)port);
+}
+
+/* The access-log line and metrics of a connection answered from here. */
+static void conn_logged(struct conn *c, int status, size_t bytes)
+{
+    char peer[64];
+    http_conn_peer(c->evcon, peer, sizeof peer);
+    const struct config *live = reload_acquire();
+    struct access_entry e = {.time_ms = time_now_ms(), .method = "-", .status = status, .bytes_out = bytes,
+                             .peer = peer};
+    access_log_request(live, &e);
+    reload_release(live);
+    metrics_http(NULL, status, 0);
+}
+
 /* Answer and close; c is gone afterwards. */
 static void conn_abort(struct conn *c, int status, const char *code, const char *message)
 {
@@ -100,6 +126,7 @@ static void conn_abort(struct conn *c, int status, const char *code, const char 
         for (int i = 0; i < 16 && recv(c->fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
             ;
     }
+    conn_logged(c, status, strlen(text));
     free(text);
     unwatch(c);
     bool counted = c->counted;

@@ -15,8 +15,9 @@
  *   request it refuses is answered with its verdict, by http.c when evhttp
  *   hands the request over (or answers it itself), from here when evhttp is
  *   still waiting for bytes of it.
- * Replies sent from here are written straight to the socket, best effort,
- * and the connection is closed without reading further (a client still
+ * Replies sent from here are written straight to the socket, best effort
+ * (each with its access-log line and counted in the metrics, route
+ * "unmatched"), and the connection is closed without reading further (a client still
  * sending may see a reset instead).
  *
  * File descriptors are per process, so the connections are too: one
@@ -29,6 +30,7 @@
 #include "http_framing.h"
 
 struct evhttp;
+struct evhttp_connection;
 struct evhttp_request;
 
 void http_conns_init(const struct config *cfg);
@@ -42,5 +44,8 @@ void http_conns_free(void);
  * framing verdict on req when it is refused (status set), else NULL;
  * borrowed until the reply. */
 const struct http_framing *http_conn_request(struct evhttp_request *req);
+
+/* The client's address as "ADDRESS:PORT" ("[V6]:PORT"). */
+void http_conn_peer(struct evhttp_connection *evcon, char *out, size_t len);
 
 #endif

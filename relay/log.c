@@ -3,20 +3,21 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
 
-static enum log_level min_level = LOG_INFO;
+static _Atomic int min_level = LOG_INFO; /* set by a reload while other threads log */
 
 void log_set_level(enum log_level level)
 {
-    min_level = level;
+    atomic_store_explicit(&min_level, (int)level, memory_order_relaxed);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
     static const char *names[] = {"debug", "info", "warn", "error"};
-    if (level < min_level)
+    if ((int)level < atomic_load_explicit(&min_level, memory_order_relaxed))
         return;
     char line[2048];
     int off = snprintf(line, sizeof line, "shiprelay[%s]: ", names[level]);

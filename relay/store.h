@@ -242,6 +242,9 @@ json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char
                          const char *late_cutoff);
 /* [{status, n}] for the outbox messages that wait: pending, held, dead. */
 json_t *store_read_message_counts(struct store_reader *rd);
+/* [{endpoint, tenant, pending}] for every endpoint with pending messages,
+ * most pending first (store_metrics.c). */
+json_t *store_read_pending_by_endpoint(struct store_reader *rd);
 
 /* ---- system logs (store_syslog.c; entries are made with syslog_add) ---- */
 struct store_body {

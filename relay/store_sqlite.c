@@ -19,6 +19,7 @@
 
 #include "jsonutil.h"
 #include "log.h"
+#include "metrics.h"
 #include "order_cache.h"
 #include "xmalloc.h"
 
@@ -298,6 +299,7 @@ static void run_batch(struct store *st, struct job *batch)
     struct store_txn *t = &st->txn;
     sqlite3 *db = t->db;
     t->batch = (struct txn_effects){0};
+    int64_t began = metrics_now_ns();
     bool ok = exec(db, "BEGIN IMMEDIATE") == 0;
     unsigned long n = 0;
     for (struct job *j = batch; j && ok; j = j->next, n++)
@@ -316,6 +318,7 @@ static void run_batch(struct store *st, struct job *batch)
         t->spool_committed += t->batch.spool_delta;
         t->parked_committed += t->batch.parked_delta;
     }
+    metrics_commit((unsigned)n, metrics_now_ns() - began, ok);
     struct store_commit c = {.messages = t->batch.messages,
                              .spooled = t->batch.spooled,
                              .deletes = t->batch.deletes,

@@ -15,6 +15,7 @@
 #include "blobstore.h"
 #include "curlev.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -108,6 +109,8 @@ static void record_done(int rc, void *arg)
     }
     free(r);
     u->record = NULL;
+    if (u->stopping) /* the round begin_stop waited for */
+        event_base_loopexit(u->base, NULL);
     pump(u);
 }
 
@@ -126,6 +129,7 @@ static void flush_results(struct uploader *u)
 
 static void finished(struct uploader *u, struct item *it)
 {
+    metrics_upload(!it->body, it->ok);
     if (!it->ok)
         log_warn("uploader: %s (will retry)", it->err);
     if (!it->body) {
@@ -334,7 +338,10 @@ static void begin_stop(evutil_socket_t fd, short what, void *arg)
             free_item(it);
         }
     }
-    event_base_loopexit(u->base, NULL);
+    /* A round being recorded comes back first: once the loop stops, the
+     * store could not hand its result back, and its job would be lost. */
+    if (!u->record)
+        event_base_loopexit(u->base, NULL);
 }
 
 void uploader_stop(struct uploader *u, int64_t deadline_ms)

@@ -132,7 +132,8 @@ class Relay:
         self.conf = os.path.join(self.dir, "relay.conf")
         spool = "[system_logs]\nspool_max_bytes = %s\n" % SPOOL_MAX if SPOOL_MAX else ""
         with open(self.conf, "w") as f:
-            f.write("[server]\nlisten = 127.0.0.1:%d\nthreads = 2\nmax_connections = 4096\n"
+            # No access log: millions of lines would fill the disk (RELAY_CONF can turn it on).
+            f.write("[server]\nlisten = 127.0.0.1:%d\nthreads = 2\nmax_connections = 4096\n[log]\naccess_format = off\n"
                     "[storage]\ndir = %s/state\n%s%s\n[tenant \"%s\"]\napi_key = %s\n"
                     "[source \"%s/aftership\"]\nadapter = aftership\nsecret = %s\n"
                     % (self.port, self.dir, spool, extra, TENANT, API_KEY, TENANT, HOOK_SECRET))

@@ -132,8 +132,12 @@ class StrictHttpTest(unittest.TestCase):
             for h in ("date", "x-correlation-id", "connection"):
                 head_headers.pop(h, None)
                 get_headers.pop(h, None)
+            if target == b"/metrics":  # the HEAD itself is counted: the GET's body is longer
+                self.assertGreater(int(head_headers.pop("content-length")), 1000)
+                self.assertEqual(int(get_headers.pop("content-length")), len(get_body))
             self.assertEqual(head_headers, get_headers, target)
-            self.assertEqual(int(head_headers["content-length"]), len(get_body), target)
+            if target != b"/metrics":
+                self.assertEqual(int(head_headers["content-length"]), len(get_body), target)
         self.assertEqual(self.relay.request("HEAD", path.decode()).status, 200)
         r = self.relay.request("HEAD", "/oauth/token")
         self.assertEqual((r.status, r.headers["allow"], r.raw), (405, "POST", b""))

@@ -1,0 +1,137 @@
+/* handlers_metrics: GET /metrics. The gauges read from the store at scrape
+ * time (stuck orders, outbox by status, pending by endpoint) and from
+ * store_stats (spool, jobs, commits), then metrics.c's counters and
+ * histograms.
+ *
+ * Pending by endpoint keeps its label set bounded: the PENDING_TOP
+ * endpoints with the largest backlogs get their own series, the rest are
+ * summed under endpoint="other" (tenant="other"). */
+#include "handlers_metrics.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "store.h"
+#include "timeutil.h"
+
+#define PENDING_TOP 20
+
+static void head(FILE *out, const char *name, const char *type, const char *help)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void stuck_orders(FILE *out, json_t *rows)
+{
+    static const char *statuses[] = {"open", "partially_allocated", "allocated", "processing", "fulfilled"};
+    head(out, "shiprelay_stuck_orders", "gauge",
+         "Orders that have not progressed for longer than [orders] stuck_* allows, by status.");
+    for (size_t k = 0; k < sizeof statuses / sizeof statuses[0]; k++) {
+        int n = 0;
+        size_t i;
+        json_t *r;
+        json_array_foreach(rows, i, r)
+        {
+            n += !strcmp(json_string_value(json_object_get(r, "status")), statuses[k]);
+        }
+        metrics_write_sample(out, "shiprelay_stuck_orders", (const char *[]){"status", statuses[k], NULL}, n);
+    }
+}
+
+/* Outbox messages by status: the waiting ones always, any other status the
+ * store counts (store_read_message_counts) as it comes. */
+static void messages(FILE *out, json_t *counts, json_t *pending)
+{
+    static const char *waiting[] = {"pending", "held", "dead"};
+    head(out, "shiprelay_webhook_messages", "gauge", "Outbox messages by status.");
+    for (size_t k = 0; k < sizeof waiting / sizeof waiting[0]; k++) {
+        json_int_t n = 0;
+        size_t i;
+        json_t *r;
+        json_array_foreach(counts, i, r)
+        {
+            if (!strcmp(json_string_value(json_object_get(r, "status")), waiting[k]))
+                n = json_integer_value(json_object_get(r, "n"));
+        }
+        metrics_write_sample(out, "shiprelay_webhook_messages", (const char *[]){"status", waiting[k], NULL},
+                             (double)n);
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(counts, i, r)
+    {
+        const char *status = json_string_value(json_object_get(r, "status"));
+        if (strcmp(status, "pending") && strcmp(status, "held") && strcmp(status, "dead"))
+            metrics_write_sample(out, "shiprelay_webhook_messages", (const char *[]){"status", status, NULL},
+                                 (double)json_integer_value(json_object_get(r, "n")));
+    }
+    head(out, "shiprelay_webhook_pending_messages", "gauge",
+         "Messages waiting for delivery, for the endpoints with the largest backlogs; the rest summed under "
+         "endpoint=\"other\".");
+    json_int_t other = 0;
+    json_array_foreach(pending, i, r)
+    {
+        json_int_t n = json_integer_value(json_object_get(r, "pending"));
+        if (i >= PENDING_TOP) {
+            other += n;
+            continue;
+        }
+        metrics_write_sample(out, "shiprelay_webhook_pending_messages",
+                             (const char *[]){"endpoint", json_string_value(json_object_get(r, "endpoint")), "tenant",
+                                              json_string_value(json_object_get(r, "tenant")), NULL},
+                             (double)n);
+    }
+    metrics_write_sample(out, "shiprelay_webhook_pending_messages",
+                         (const char *[]){"endpoint", "other", "tenant", "other", NULL}, (double)other);
+}
+
+static void store_counts(FILE *out, struct store *st)
+{
+    unsigned long jobs, commits;
+    long long spool;
+    store_stats(st, &jobs, &commits, &spool);
+    head(out, "shiprelay_spool_bytes", "gauge", "System-log bodies waiting for the object store.");
+    metrics_write_sample(out, "shiprelay_spool_bytes", NULL, (double)spool);
+    head(out, "shiprelay_store_jobs_total", "counter", "Write jobs committed.");
+    metrics_write_sample(out, "shiprelay_store_jobs_total", NULL, (double)jobs);
+    head(out, "shiprelay_store_commits_total", "counter", "Transactions (fsyncs) that held them.");
+    metrics_write_sample(out, "shiprelay_store_commits_total", NULL, (double)commits);
+}
+
+void handle_metrics(struct http_ctx *ctx)
+{
+    int64_t now = time_now_ms();
+    char now_iso[TIME_ISO_LEN], early[TIME_ISO_LEN], late[TIME_ISO_LEN];
+    time_format_iso(now, now_iso);
+    time_format_iso(now - ctx->cfg->stuck_early * 1000, early);
+    time_format_iso(now - ctx->cfg->stuck_late * 1000, late);
+    json_t *stuck = store_read_stuck(ctx->reader, NULL, now_iso, early, late);
+    json_t *counts = store_read_message_counts(ctx->reader);
+    json_t *pending = store_read_pending_by_endpoint(ctx->reader);
+    if (!stuck || !counts || !pending) {
+        json_decref(stuck);
+        json_decref(counts);
+        json_decref(pending);
+        http_reply_error(ctx, 503, "store_unavailable", "could not read the store; retry");
+        return;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    stuck_orders(out, stuck);
+    messages(out, counts, pending);
+    store_counts(out, ctx->store);
+    metrics_render(out);
+    fclose(out);
+    json_decref(stuck);
+    json_decref(counts);
+    json_decref(pending);
+    evbuffer_add(evhttp_request_get_output_buffer(ctx->req), text, len);
+    free(text);
+    evhttp_add_header(evhttp_request_get_output_headers(ctx->req), "Content-Type", "text/plain; version=0.0.4");
+    http_reply_json(ctx, 200, NULL);
+}
