@@ -88,6 +88,7 @@ class AccessLogTest(unittest.TestCase):
             # logrotate: move the file, then SIGHUP; new lines go to a new file at the path
             os.rename(path, path + ".1")
             self.hup(relay, lambda: relay.get("/orders/z").status == 404 and os.path.exists(path))
+            relay.get("/orders/w")  # surely after the reopen (the probes above may have raced it)
             time.sleep(0.1)
             # x and y (and polls made before the reload took effect) stayed in the moved file
             self.assertGreaterEqual(len([l for l in self.lines(path + ".1", "json") if l["status"] == 404]), 2)
