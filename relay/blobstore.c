@@ -44,31 +44,10 @@ static int mkdirs(const char *path)
     return rc;
 }
 
-/* The key that signs local download URLs: made once, kept in the storage dir. */
-static int load_url_key(struct blobstore *b, char *err, size_t errlen)
-{
-    char *path = xasprintf("%s/url.key", b->cfg->storage_dir);
-    int fd = open(path, O_RDONLY);
-    int rc = 0;
-    if (fd >= 0) {
-        rc = read(fd, b->url_key, sizeof b->url_key) == (ssize_t)sizeof b->url_key ? 0 : -1;
-        close(fd);
-    } else {
-        crypto_random(b->url_key, sizeof b->url_key);
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-        rc = fd >= 0 && write(fd, b->url_key, sizeof b->url_key) == (ssize_t)sizeof b->url_key && fsync(fd) == 0 ? 0 : -1;
-        if (fd >= 0)
-            close(fd);
-    }
-    if (rc != 0)
-        snprintf(err, errlen, "cannot read or create %s", path);
-    free(path);
-    return rc;
-}
-
-struct blobstore *blobstore_open(const struct config *cfg, char *err, size_t errlen)
+struct blobstore *blobstore_open(const struct config *cfg, const unsigned char url_key[32], char *err, size_t errlen)
 {
     struct blobstore *b = xcalloc(1, sizeof *b);
+    memcpy(b->url_key, url_key, sizeof b->url_key);
     b->cfg = cfg;
     b->s3 = cfg->s3_enabled;
     if (b->s3) {
@@ -96,10 +75,6 @@ struct blobstore *blobstore_open(const struct config *cfg, char *err, size_t err
             blobstore_free(b);
             return NULL;
         }
-    }
-    if (load_url_key(b, err, errlen) != 0) {
-        blobstore_free(b);
-        return NULL;
     }
     return b;
 }

@@ -12,7 +12,8 @@
  * Download URLs are time-limited: S3 presigned GETs (UNSIGNED-PAYLOAD, host
  * signed), or for the local store the relay's own
  * /bodies/{identifier}/{part}?tenant=&expires=&signature= with an HMAC
- * under a key kept in the storage dir. */
+ * under the store's URL key (store_url_key), so any node of a fleet
+ * accepts a link another handed out. */
 #ifndef SHIPRELAY_BLOBSTORE_H
 #define SHIPRELAY_BLOBSTORE_H
 #include <stdbool.h>
@@ -23,7 +24,10 @@
 
 struct blobstore;
 
-struct blobstore *blobstore_open(const struct config *cfg, char *err, size_t errlen);
+/* url_key signs the relay's own download URLs (store_url_key: the same on
+ * every node). */
+struct blobstore *blobstore_open(const struct config *cfg, const unsigned char url_key[32], char *err,
+                                 size_t errlen);
 void blobstore_free(struct blobstore *b);
 bool blobstore_is_s3(const struct blobstore *b);
 

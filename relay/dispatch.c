@@ -2,8 +2,10 @@
  *
  * Owns: its event_base and thread, the curl multi (curlev.h), the transfers
  * in flight, per-endpoint state (concurrency in use, rate bucket), and the
- * results waiting to be recorded. It reads due messages through its own
- * store reader and records results through store jobs.
+ * results waiting to be recorded. It claims due messages through its own
+ * store reader (store_claim_due: with PostgreSQL a lease in the database,
+ * so no other node sends them meanwhile) and records results through
+ * store jobs, which settle the claims.
  *
  * Everything is driven by events, never by a poll:
  *   - a commit that queued messages or changed endpoints nudges the loop
@@ -24,6 +26,7 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -167,28 +170,32 @@ static void refresh_endpoints(struct dispatcher *d)
     d->n_eps = w;
 }
 
-/* Take a token from the endpoint's bucket (rate_limit per second, bursts of
- * the same size; 0 means unlimited). When it is empty, arm a wake-up for
- * the next token and say no. */
-static bool take_token(struct dispatcher *d, struct endpoint *ep, int64_t now)
+/* Wake the endpoint up again in wait_ms (its next token). */
+static void arm_wake(struct dispatcher *d, struct endpoint *ep, double wait_ms)
+{
+    if (!ep->wake)
+        ep->wake = event_new(d->base, -1, 0, on_token, d);
+    struct timeval tv = {(long)(wait_ms / 1000), ((long)wait_ms % 1000) * 1000 + 1000};
+    event_add(ep->wake, &tv);
+}
+
+/* How many tokens the endpoint's bucket holds (rate_limit per second,
+ * bursts of the same size; 0 means unlimited: INT_MAX). When it is empty,
+ * arm a wake-up for the next token. This node's bucket: with PostgreSQL the
+ * claim also takes from the fleet's (store.h), which never holds more. */
+static int tokens_available(struct dispatcher *d, struct endpoint *ep, int64_t now)
 {
     if (ep->rate_limit <= 0)
-        return true;
+        return INT_MAX;
     double rate = (double)ep->rate_limit;
     if (ep->tokens < 0)
         ep->tokens = rate;
     ep->tokens = fmin(rate, ep->tokens + (double)(now - ep->last_ms) * rate / 1000.0);
     ep->last_ms = now;
-    if (ep->tokens >= 1.0) {
-        ep->tokens -= 1.0;
-        return true;
-    }
-    if (!ep->wake)
-        ep->wake = event_new(d->base, -1, 0, on_token, d);
-    double wait_ms = (1.0 - ep->tokens) * 1000.0 / rate;
-    struct timeval tv = {(long)(wait_ms / 1000), ((long)wait_ms % 1000) * 1000 + 1000};
-    event_add(ep->wake, &tv);
-    return false;
+    if (ep->tokens >= 1.0)
+        return (int)ep->tokens;
+    arm_wake(d, ep, (1.0 - ep->tokens) * 1000.0 / rate);
+    return 0;
 }
 
 /* ---- one delivery ---- */
@@ -663,14 +670,6 @@ static void finish_transfer(struct dispatcher *d, struct transfer *t, CURLcode r
 
 /* ---- choosing what to send ---- */
 
-static bool in_set(struct dispatcher *d, const char *id)
-{
-    for (int i = 0; i < d->n_set; i++)
-        if (strcmp(s(d->set[i]->msg, "id"), id) == 0)
-            return true;
-    return false;
-}
-
 static void fill_endpoint(struct dispatcher *d, struct endpoint *ep, int64_t now)
 {
     if (d->stopping || !ep->seen)
@@ -681,24 +680,31 @@ static void fill_endpoint(struct dispatcher *d, struct endpoint *ep, int64_t now
         room = (int)d->cfg->max_in_flight - d->n_set;
         d->starved = true; /* this endpoint may get less than it could: come back when room frees */
     }
+    int tokens = room > 0 ? tokens_available(d, ep, now) : 0;
+    if (tokens < room)
+        room = tokens;
     if (room <= 0)
         return;
-    /* messages of ours still pending in the store: ask for enough to see past them */
-    json_t *due = store_read_due(d->reader, ep->id, now, room + ep->unrecorded);
+    /* The endpoint's messages this node holds (sent, or not yet recorded):
+     * still pending in the store, they are not to be claimed again. */
+    const char **mine = xcalloc((size_t)d->n_set + 1, sizeof *mine);
+    int n_mine = 0;
+    for (int i = 0; i < d->n_set; i++)
+        if (strcmp(d->set[i]->ep_id, ep->id) == 0)
+            mine[n_mine++] = s(d->set[i]->msg, "id");
+    int64_t wait_ms = -1;
+    json_t *due = store_claim_due(d->reader, ep->id, now, room, mine, n_mine, &wait_ms);
+    free(mine);
     size_t i;
     json_t *m;
     json_array_foreach(due, i, m)
     {
-        if (room <= 0)
-            break;
-        if (in_set(d, s(m, "id")))
-            continue;
-        if (!take_token(d, ep, now))
-            break;
-        if (start_transfer(d, ep, m))
-            room--;
+        if (start_transfer(d, ep, m) && ep->rate_limit > 0)
+            ep->tokens -= 1.0;
     }
     json_decref(due);
+    if (wait_ms >= 0) /* the fleet's bucket held some back */
+        arm_wake(d, ep, (double)wait_ms);
 }
 
 static void fill_all(struct dispatcher *d)

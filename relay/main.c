@@ -103,7 +103,9 @@ static int serve(const struct config *cfg, int listen_fd, struct event_base *bas
         .dir = cfg->storage_dir, .batch_max = (int)cfg->commit_batch, .spool_max = cfg->spool_max_bytes,
         .order_cache = (size_t)cfg->order_cache << 20};
     struct store *st = store_open(&opt, err, sizeof err);
-    struct blobstore *blobs = st ? blobstore_open(cfg, err, sizeof err) : NULL;
+    unsigned char url_key[32];
+    struct blobstore *blobs =
+        st && store_url_key(st, url_key, err, sizeof err) == 0 ? blobstore_open(cfg, url_key, err, sizeof err) : NULL;
     struct uploader *up = blobs ? uploader_start(cfg, st, blobs, err, sizeof err) : NULL;
     struct dispatcher *disp = up ? dispatch_start(cfg, st, err, sizeof err) : NULL;
     struct retention *ret = disp ? retention_start(cfg, st, err, sizeof err) : NULL;

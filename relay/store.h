@@ -1,5 +1,8 @@
-/* store: the one persistence interface (SQLite today; a PostgreSQL backend
- * must be able to slot in behind the same calls without touching handlers).
+/* store: the one persistence interface, with two backends behind it:
+ * SQLite (embedded, one node) and PostgreSQL (any number of nodes sharing
+ * one database). store_open picks one; every call below then goes to it
+ * (store.c forwards through store_backend.h's table). Handlers and the
+ * threads that use the store do not know which one they have.
  *
  * Writes: a caller submits a job; one writer thread runs queued jobs
  * back to back inside a single transaction, each job in its own savepoint,
@@ -29,6 +32,7 @@ struct event_base;
 struct store;
 struct store_txn;
 struct store_reader;
+struct store_listener;
 
 enum store_key { STORE_KEY_ORDER_ID, STORE_KEY_PARTNER_REF };
 
@@ -47,8 +51,14 @@ typedef int (*store_job_fn)(struct store_txn *txn, void *arg);
  * return value, or STORE_EIO when the transaction failed. */
 typedef void (*store_done_fn)(int rc, void *arg);
 
+enum store_kind { STORE_SQLITE, STORE_POSTGRESQL };
+
 struct store_options {
-    const char *dir;         /* where the database lives (created if missing) */
+    enum store_kind backend;
+    const char *dir;         /* SQLite: where the database lives (created if missing) */
+    const char *url;         /* PostgreSQL: the libpq connection string (never logged) */
+    const char *node_id;     /* PostgreSQL: this node's name, unique in the fleet (claims, counters) */
+    int64_t lease_ms;        /* PostgreSQL: how long a claim holds (store_claim_due, store_claim_spooled) */
     int batch_max;           /* most jobs in one transaction */
     long long spool_max;     /* cap on the body spool in bytes (0: none) */
     size_t order_cache;      /* bytes of orders the writer keeps parsed (0: none) */
@@ -77,6 +87,26 @@ void store_subscribe(struct store *st, void (*fn)(const struct store_commit *c, 
 /* Jobs committed so far, the transactions that held them, and the spool's
  * size as of the last commit (for metrics). */
 void store_stats(struct store *st, unsigned long *jobs, unsigned long *commits, long long *spool_bytes);
+/* The key that signs the relay's own body download URLs, the same for
+ * every node of the store: SQLite keeps it in <dir>/url.key, PostgreSQL in
+ * the database (made by whichever node needs it first). 0, or -1 with err. */
+int store_url_key(struct store *st, unsigned char key[32], char *err, size_t errlen);
+
+/* Wake-ups from other nodes: with PostgreSQL, a connection LISTENing for
+ * commits of other nodes that queued messages or changed endpoints (its fd
+ * becomes readable). SQLite has no other nodes: NULL with err left empty.
+ * store_listen_read consumes what arrived: STORE_WAKE_* bits; after
+ * STORE_WAKE_LOST the connection is gone (notifications may have been
+ * missed) and the fd is -1 until a later store_listen_read reconnects
+ * (STORE_WAKE_RECONNECTED, with a new fd). Use from one thread. */
+#define STORE_WAKE_MESSAGES 0x1
+#define STORE_WAKE_ENDPOINTS 0x2
+#define STORE_WAKE_LOST 0x4
+#define STORE_WAKE_RECONNECTED 0x8
+struct store_listener *store_listen(struct store *st, char *err, size_t errlen);
+int store_listen_fd(struct store_listener *l);
+unsigned store_listen_read(struct store_listener *l);
+void store_listen_close(struct store_listener *l);
 
 /* --- inside a job --- */
 /* Undo everything this job has written so far and carry on (its savepoint
@@ -194,6 +224,14 @@ int store_sweep_orders(struct store_txn *txn, const char *before_iso, int limit)
 /* --- reads --- */
 struct store_reader *store_reader_open(struct store *st, char *err, size_t errlen);
 void store_reader_close(struct store_reader *rd);
+/* 0 when the database answers (detail: "ok"), -1 with why not. A reader
+ * whose connection broke reconnects on its next call (with backoff). */
+int store_read_health(struct store_reader *rd, char *detail, size_t len);
+/* True while this node holds the named role (retention sweeps): with
+ * PostgreSQL a session advisory lock, taken when free and kept while the
+ * reader's connection lives, so one node at a time has it and another
+ * takes it over when that node dies. SQLite: always true. */
+bool store_singleton(struct store_reader *rd, const char *role);
 /* NULL when there is no such order (or on error: *failed set when failed != NULL). */
 json_t *store_read_order(struct store_reader *rd, const char *tenant, enum store_key key, const char *ref,
                          bool *failed);
@@ -222,12 +260,27 @@ json_t *store_read_messages(struct store_reader *rd, const char *tenant, const c
                             const char *event_type, const char *status, int64_t after_seq, int limit);
 json_t *store_read_message(struct store_reader *rd, const char *tenant, const char *id);
 json_t *store_read_attempts(struct store_reader *rd, const char *tenant, const char *message_id);
-/* Enabled endpoints (all tenants): {id, max_concurrency, rate_limit}. Then,
- * per endpoint, the messages the dispatcher may send now, joined with the
- * endpoint's url, secrets, headers and limits; oldest due first. Asking per
- * endpoint keeps one endpoint's backlog from hiding the others'. */
+/* Enabled endpoints (all tenants): {id, max_concurrency, rate_limit}. */
 json_t *store_read_sending_endpoints(struct store_reader *rd);
-json_t *store_read_due(struct store_reader *rd, const char *endpoint_id, int64_t now_ms, int limit);
+/* Claim, for this node, up to limit messages of the endpoint that may be
+ * sent now, joined with the endpoint's url, secrets, headers and limits;
+ * oldest due first (asking per endpoint keeps one endpoint's backlog from
+ * hiding the others'). A message may be sent when it is pending and due
+ * and, for a FIFO endpoint, no older message of its order to the endpoint
+ * is unfinished. The claim lasts until store_attempt_record settles the
+ * message, or until it expires. skip: ids this node holds already.
+ *   SQLite (one node): the claim is the caller's own set (skip); nothing is
+ *     written. *wait_ms is -1.
+ *   PostgreSQL: the rows are claimed in the database (FOR UPDATE SKIP
+ *     LOCKED) with a lease of store_options.lease_ms, so no other node
+ *     takes them; the endpoint's max_concurrency (leases live across the
+ *     fleet) and rate_limit (a token bucket in the database) hold for the
+ *     fleet. When the rate limit held rows back, *wait_ms is the time until
+ *     the next token, else -1. A lease that expires (its node died) makes
+ *     the message due again for any node.
+ * NULL on error. */
+json_t *store_claim_due(struct store_reader *rd, const char *endpoint_id, int64_t now_ms, int limit,
+                        const char *const *skip, int n_skip, int64_t *wait_ms);
 /* The earliest next_attempt_at after now_ms of any pending message, or -1. */
 int64_t store_read_next_due(struct store_reader *rd, int64_t now_ms);
 /* A body the store holds itself ("db:message:ID" is the message's payload,
@@ -273,11 +326,14 @@ json_t *store_read_syslogs(struct store_reader *rd, const char *tenant, const ch
                            int code_min, int code_max, long long after, int limit);
 json_t *store_read_syslog(struct store_reader *rd, const char *tenant, const char *identifier);
 char *store_read_spooled(struct store_reader *rd, int64_t spool_id, const char *key, size_t *len);
-/* For the uploader: spooled bodies due for an upload try, oldest due first,
- * skipping the n_skip spool ids in skip (in flight); out holds limit; the
- * caller frees key and body. Queued deletions. */
-int store_read_spool_due(struct store_reader *rd, int64_t now_ms, int limit, const int64_t *skip, int n_skip,
-                         struct store_spooled *out);
+/* For the uploader: claim spooled bodies due for an upload try, oldest due
+ * first, skipping the n_skip spool ids in skip (this node's, in flight);
+ * out holds limit; the caller frees key and body. With PostgreSQL a body is
+ * claimed by the node that spooled it when it is spooled, and by a claim
+ * here otherwise, for store_options.lease_ms: another node's uploader takes
+ * it when the lease runs out. Queued deletions. */
+int store_claim_spooled(struct store_reader *rd, int64_t now_ms, int limit, const int64_t *skip, int n_skip,
+                        struct store_spooled *out);
 json_t *store_read_body_deletes(struct store_reader *rd, int limit);
 /* The earliest next_try_at after now_ms of any spooled body, or -1. */
 int64_t store_read_spool_next(struct store_reader *rd, int64_t now_ms);

@@ -8,8 +8,9 @@
 #include "store.h"
 #include "store_sqlite_int.h"
 
-json_t *store_read_pending_by_endpoint(struct store_reader *rd)
+json_t *sq_read_pending_by_endpoint(struct store_reader *base_rd)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char sql[] =
         "WITH p AS MATERIALIZED (SELECT e.id AS endpoint, e.tenant AS tenant, "
         "(SELECT COUNT(*) FROM webhook_messages m WHERE m.endpoint_id = e.id AND m.status = 'pending') AS pending "

@@ -42,8 +42,9 @@ int store_orders_list_sql(const struct store_order_filter *f, char sql[1024], co
     return n;
 }
 
-json_t *store_read_orders(struct store_reader *rd, const char *tenant, const struct store_order_filter *f)
+json_t *sq_read_orders(struct store_reader *base_rd, const char *tenant, const struct store_order_filter *f)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     char sql[1024];
     const char *values[8];
     bool bound;

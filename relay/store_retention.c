@@ -10,7 +10,7 @@
 /* Rows a query returns (bound by the caller, reset here), each passed to
  * the delete statements in dels (each taking the row's columns as ?1, ?2);
  * the number of rows, or STORE_EIO. */
-static int delete_each(struct store_txn *txn, sqlite3_stmt *q, const char *const *dels, int n_dels)
+static int delete_each(struct sq_txn *txn, sqlite3_stmt *q, const char *const *dels, int n_dels)
 {
     json_t *rows = sq_rows(q);
     if (!rows)
@@ -47,8 +47,9 @@ static int delete_each(struct store_txn *txn, sqlite3_stmt *q, const char *const
     return rc == STORE_OK ? n : STORE_EIO;
 }
 
-int store_sweep_messages(struct store_txn *txn, const char *status, int64_t before_ms, int limit)
+int sq_sweep_messages(struct store_txn *base_txn, const char *status, int64_t before_ms, int limit)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] = "SELECT id FROM webhook_messages WHERE status = ?1 AND updated_at < ?2 LIMIT ?3";
     static const char *const dels[] = {"DELETE FROM webhook_attempts WHERE message_id = ?1",
                                        "DELETE FROM webhook_messages WHERE id = ?1"};
@@ -61,7 +62,7 @@ int store_sweep_messages(struct store_txn *txn, const char *status, int64_t befo
     return delete_each(txn, s, dels, 2);
 }
 
-static int sweep_dated(struct store_txn *txn, const char *select, const char *del, const char *before_iso, int limit)
+static int sweep_dated(struct sq_txn *txn, const char *select, const char *del, const char *before_iso, int limit)
 {
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, select);
     if (!s)
@@ -72,22 +73,25 @@ static int sweep_dated(struct store_txn *txn, const char *select, const char *de
     return delete_each(txn, s, dels, 1);
 }
 
-int store_sweep_changelogs(struct store_txn *txn, const char *before_iso, int limit)
+int sq_sweep_changelogs(struct store_txn *base_txn, const char *before_iso, int limit)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] = "SELECT id FROM change_logs WHERE log_date < ?1 LIMIT ?2";
     static const char del[] = "DELETE FROM change_logs WHERE id = ?1";
     return sweep_dated(txn, sql, del, before_iso, limit);
 }
 
-int store_sweep_seen(struct store_txn *txn, const char *before_iso, int limit)
+int sq_sweep_seen(struct store_txn *base_txn, const char *before_iso, int limit)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] = "SELECT rowid FROM seen_events WHERE received_date < ?1 LIMIT ?2";
     static const char del[] = "DELETE FROM seen_events WHERE rowid = ?1";
     return sweep_dated(txn, sql, del, before_iso, limit);
 }
 
-int store_sweep_parked(struct store_txn *txn, const char *before_iso, int limit)
+int sq_sweep_parked(struct store_txn *base_txn, const char *before_iso, int limit)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] = "SELECT id FROM parked_events WHERE received_date < ?1 LIMIT ?2";
     static const char del[] = "DELETE FROM parked_events WHERE id = ?1";
     int n = sweep_dated(txn, sql, del, before_iso, limit);
@@ -96,8 +100,9 @@ int store_sweep_parked(struct store_txn *txn, const char *before_iso, int limit)
     return n;
 }
 
-int store_sweep_orders(struct store_txn *txn, const char *before_iso, int limit)
+int sq_sweep_orders(struct store_txn *base_txn, const char *before_iso, int limit)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] = "SELECT tenant, order_id FROM orders WHERE status IN ('closed', 'cancelled') "
                               "AND update_date < ?1 LIMIT ?2";
     static const char *const dels[] = {"DELETE FROM change_logs WHERE tenant = ?1 AND order_id = ?2",
@@ -118,7 +123,7 @@ int store_sweep_orders(struct store_txn *txn, const char *before_iso, int limit)
     {
         const char *tenant = json_string_value(json_object_get(r, "tenant"));
         const char *order_id = json_string_value(json_object_get(r, "order_id"));
-        rc = store_syslog_forget_order(txn, tenant, order_id);
+        rc = sq_syslog_forget_order(&txn->base, tenant, order_id);
         for (int k = 0; k < 3 && rc == STORE_OK; k++) {
             sqlite3_stmt *d = sq_stmt(txn->db, &txn->cache, dels[k]);
             if (!d) {

@@ -1,55 +1,40 @@
-/* store_sqlite: the embedded backend of store.h.
+/* store_sqlite: the embedded backend of store.h (store_backend.h's table
+ * store_sqlite_backend, at the end of this file).
  *
  * Owns: the database file `<dir>/shiprelay.db` (WAL, synchronous=FULL), the
- * versioned migrations, the writer thread and its job queue. The writer is
- * the only connection that writes; it drains the queue into one transaction
- * per round, so concurrent requests share a commit (and its fsync). Replies
- * go back through event_base_once on each submitter's loop. */
+ * versioned migrations, the writer's connection. The writer (store.c's
+ * thread) is the only connection that writes; each batch it hands to
+ * sq_run_batch is one transaction, so concurrent requests share a commit
+ * (and its fsync). One node: claims (store_claim_due) are the dispatcher's
+ * own set, and singletons always run here. */
 #include "store.h"
 #include "store_sqlite_int.h"
 
 #include <errno.h>
-#include <event2/event.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "crypto.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "metrics.h"
 #include "order_cache.h"
 #include "xmalloc.h"
 
 
-struct job {
-    store_job_fn fn;
-    store_done_fn done;
-    void *arg;
-    struct event_base *base;
-    int rc;
-    struct job *next;
+/* The backend's store (store_backend.h's db): the database file and the
+ * writer's connection. */
+struct sq_db {
+    char *dir, *path;
+    struct sq_txn txn; /* the writer's connection and statements */
 };
 
-struct store {
-    char *path;
-    int batch_max;
-    struct store_txn txn; /* the writer's connection and statements */
-    pthread_t writer;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct job *head, *tail;
-    bool stopping;
-    unsigned long jobs_done, commits;
-    long long spool_bytes;
-    struct {
-        void (*fn)(const struct store_commit *c, void *arg);
-        void *arg;
-    } subs[4];
-    int n_subs;
-};
+static void sq_close(void *db);
 
 static int exec(sqlite3 *db, const char *sql)
 {
@@ -223,7 +208,7 @@ json_t *sq_rows(sqlite3_stmt *s)
     return out;
 }
 
-int sq_spool_account(struct store_txn *txn, long long len)
+int sq_spool_account(struct sq_txn *txn, long long len)
 {
     long long after = txn->spool_committed + txn->batch.spool_delta + txn->job.spool_delta + len;
     if (len > 0 && txn->spool_max > 0 && after > txn->spool_max)
@@ -233,17 +218,11 @@ int sq_spool_account(struct store_txn *txn, long long len)
     return STORE_OK;
 }
 
-/* ---- writer ---- */
+/* ---- the writer (store.c runs the thread; run_batch is one transaction) ---- */
 
-static void deliver(evutil_socket_t fd, short what, void *arg)
+int sq_job_undo(struct store_txn *base_txn)
 {
-    struct job *j = arg;
-    j->done(j->rc, j->arg);
-    free(j);
-}
-
-int store_job_undo(struct store_txn *txn)
-{
+    struct sq_txn *txn = sq_txn(base_txn);
     txn->job = (struct txn_effects){0};
     order_cache_clear(txn->orders); /* it may hold what is being undone */
     sq_forget_known(txn);
@@ -263,17 +242,17 @@ static void add_effects(struct txn_effects *into, const struct txn_effects *e)
 /* Run one job in its savepoint. False when the transaction is lost: SQLite
  * rolls the whole transaction back by itself on some errors (a full disk,
  * an I/O error), and then nothing of the batch may be reported as kept. */
-static bool run_job(struct store_txn *t, struct job *j)
+static bool run_job(struct sq_txn *t, struct store_job *j)
 {
     sqlite3 *db = t->db;
     t->job = (struct txn_effects){0};
     if (exec(db, "SAVEPOINT job") != 0)
         return false;
-    j->rc = j->fn(t, j->arg);
+    j->rc = j->fn(&t->base, j->arg);
     sq_forget_known(t); /* what the job handed out may be freed now */
     if (sqlite3_get_autocommit(db))
         return false;
-    if (j->rc != STORE_OK && store_job_undo(t) != STORE_OK)
+    if (j->rc != STORE_OK && sq_job_undo(&t->base) != STORE_OK)
         return false;
     if (exec(db, "RELEASE job") != 0)
         return false;
@@ -283,7 +262,7 @@ static bool run_job(struct store_txn *t, struct job *j)
 
 /* The counters the writer keeps in memory are written in the same commit
  * as what changed them. */
-static int save_counter(struct store_txn *t, const char *name, long long value)
+static int save_counter(struct sq_txn *t, const char *name, long long value)
 {
     static const char sql[] = "UPDATE counters SET value = ?2 WHERE name = ?1";
     sqlite3_stmt *s = sq_stmt(t->db, &t->cache, sql);
@@ -294,15 +273,14 @@ static int save_counter(struct store_txn *t, const char *name, long long value)
     return sq_done(s);
 }
 
-static void run_batch(struct store *st, struct job *batch)
+static bool sq_run_batch(void *db_, struct store_job *batch, struct store_commit *c)
 {
-    struct store_txn *t = &st->txn;
+    struct sq_db *sdb = db_;
+    struct sq_txn *t = &sdb->txn;
     sqlite3 *db = t->db;
     t->batch = (struct txn_effects){0};
-    int64_t began = metrics_now_ns();
     bool ok = exec(db, "BEGIN IMMEDIATE") == 0;
-    unsigned long n = 0;
-    for (struct job *j = batch; j && ok; j = j->next, n++)
+    for (struct store_job *j = batch; j && ok; j = j->next)
         ok = run_job(t, j);
     if (ok && t->batch.spool_delta)
         ok = save_counter(t, "spool_bytes", t->spool_committed + t->batch.spool_delta) == STORE_OK;
@@ -312,64 +290,21 @@ static void run_batch(struct store *st, struct job *batch)
         ok = false;
     if (!ok && !sqlite3_get_autocommit(db))
         exec(db, "ROLLBACK");
-    if (!ok)
+    if (!ok) {
         order_cache_clear(t->orders);
-    if (ok) {
-        t->spool_committed += t->batch.spool_delta;
-        t->parked_committed += t->batch.parked_delta;
+        return false;
     }
-    metrics_commit((unsigned)n, metrics_now_ns() - began, ok);
-    struct store_commit c = {.messages = t->batch.messages,
-                             .spooled = t->batch.spooled,
-                             .deletes = t->batch.deletes,
-                             .endpoints_changed = t->batch.endpoints_changed,
-                             .spool_bytes = t->spool_committed};
-    pthread_mutex_lock(&st->mu);
-    st->jobs_done += ok ? n : 0;
-    st->commits += ok;
-    st->spool_bytes = t->spool_committed;
-    int n_subs = st->n_subs;
-    pthread_mutex_unlock(&st->mu);
-    for (int i = 0; ok && i < n_subs; i++)
-        st->subs[i].fn(&c, st->subs[i].arg);
-    static const struct timeval now = {0, 0};
-    for (struct job *j = batch, *next; j; j = next) {
-        next = j->next;
-        if (!ok)
-            j->rc = STORE_EIO;
-        if (event_base_once(j->base, -1, EV_TIMEOUT, deliver, j, &now) != 0) {
-            log_error("store: cannot hand a result back to its loop");
-            free(j);
-        }
-    }
+    t->spool_committed += t->batch.spool_delta;
+    t->parked_committed += t->batch.parked_delta;
+    *c = (struct store_commit){.messages = t->batch.messages,
+                               .spooled = t->batch.spooled,
+                               .deletes = t->batch.deletes,
+                               .endpoints_changed = t->batch.endpoints_changed,
+                               .spool_bytes = t->spool_committed};
+    return true;
 }
 
-static void *writer_main(void *arg)
-{
-    pthread_setname_np(pthread_self(), "sr-writer");
-    struct store *st = arg;
-    pthread_mutex_lock(&st->mu);
-    for (;;) {
-        while (!st->head && !st->stopping)
-            pthread_cond_wait(&st->cv, &st->mu);
-        if (!st->head && st->stopping)
-            break;
-        struct job *batch = st->head, *last = batch;
-        for (int n = 1; n < st->batch_max && last->next; n++)
-            last = last->next;
-        st->head = last->next;
-        if (!st->head)
-            st->tail = NULL;
-        last->next = NULL;
-        pthread_mutex_unlock(&st->mu);
-        run_batch(st, batch);
-        pthread_mutex_lock(&st->mu);
-    }
-    pthread_mutex_unlock(&st->mu);
-    return NULL;
-}
-
-static int prepare_writer(struct store_txn *t)
+static int prepare_writer(struct sq_txn *t)
 {
     t->get_by_id = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND order_id=?2");
     t->get_by_ref = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND partner_order_reference=?2");
@@ -403,7 +338,7 @@ static int prepare_writer(struct store_txn *t)
     return 0;
 }
 
-static int load_counter(struct store_txn *t, const char *name, long long *out)
+static int load_counter(struct sq_txn *t, const char *name, long long *out)
 {
     sqlite3_stmt *s = prep(t->db, "SELECT value FROM counters WHERE name = ?1");
     if (s)
@@ -415,51 +350,37 @@ static int load_counter(struct store_txn *t, const char *name, long long *out)
     return rc;
 }
 
-struct store *store_open(const struct store_options *opt, char *err, size_t errlen)
+static void *sq_open(const struct store_options *opt, long long *spool_bytes, char *err, size_t errlen)
 {
     const char *dir = opt->dir;
     if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create storage dir %s: %s", dir, strerror(errno));
         return NULL;
     }
-    struct store *st = xcalloc(1, sizeof *st);
-    st->path = xasprintf("%s/shiprelay.db", dir);
-    st->batch_max = opt->batch_max > 0 ? opt->batch_max : 1;
-    st->txn.spool_max = opt->spool_max;
-    st->txn.orders = order_cache_new(opt->order_cache);
-    st->txn.db = open_db(st->path, false, err, errlen);
-    if (!st->txn.db || migrate(st->txn.db, err, errlen) != 0 || prepare_writer(&st->txn) != 0 ||
-        load_counter(&st->txn, "spool_bytes", &st->txn.spool_committed) != 0 ||
-        load_counter(&st->txn, "parked_events", &st->txn.parked_committed) != 0) {
-        if (st->txn.db && !err[0])
-            snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(st->txn.db));
-        goto fail;
+    struct sq_db *db = xcalloc(1, sizeof *db);
+    db->dir = xstrdup(dir);
+    db->path = xasprintf("%s/shiprelay.db", dir);
+    struct sq_txn *t = &db->txn;
+    t->base.be = &store_sqlite_backend;
+    t->spool_max = opt->spool_max;
+    t->orders = order_cache_new(opt->order_cache);
+    t->db = open_db(db->path, false, err, errlen);
+    if (!t->db || migrate(t->db, err, errlen) != 0 || prepare_writer(t) != 0 ||
+        load_counter(t, "spool_bytes", &t->spool_committed) != 0 ||
+        load_counter(t, "parked_events", &t->parked_committed) != 0) {
+        if (t->db && !err[0])
+            snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(t->db));
+        sq_close(db);
+        return NULL;
     }
-    st->spool_bytes = st->txn.spool_committed;
-    pthread_mutex_init(&st->mu, NULL);
-    pthread_cond_init(&st->cv, NULL);
-    if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
-        snprintf(err, errlen, "cannot start the writer thread");
-        goto fail;
-    }
-    return st;
-fail:
-    sqlite3_close_v2(st->txn.db);
-    free(st->path);
-    free(st);
-    return NULL;
+    *spool_bytes = t->spool_committed;
+    return db;
 }
 
-void store_close(struct store *st)
+static void sq_close(void *db_)
 {
-    if (!st)
-        return;
-    pthread_mutex_lock(&st->mu);
-    st->stopping = true;
-    pthread_cond_signal(&st->cv);
-    pthread_mutex_unlock(&st->mu);
-    pthread_join(st->writer, NULL);
-    struct store_txn *t = &st->txn;
+    struct sq_db *db = db_;
+    struct sq_txn *t = &db->txn;
     sqlite3_stmt *stmts[] = {t->get_by_id, t->get_by_ref, t->insert, t->update, t->update_same_keys, t->log,
                              t->key_put,   t->get_by_tracking, t->seen, t->park,   t->parked_for, t->unpark};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
@@ -468,47 +389,32 @@ void store_close(struct store *st)
     sq_forget_known(t);
     order_cache_free(t->orders);
     sqlite3_close_v2(t->db);
-    pthread_mutex_destroy(&st->mu);
-    pthread_cond_destroy(&st->cv);
-    free(st->path);
-    free(st);
+    free(db->path);
+    free(db->dir);
+    free(db);
 }
 
-void store_submit(struct store *st, struct event_base *base, store_job_fn fn, store_done_fn done, void *arg)
+/* The key that signs local download URLs: made once, kept in the storage dir. */
+static int sq_url_key(void *db_, unsigned char key[32], char *err, size_t errlen)
 {
-    struct job *j = xcalloc(1, sizeof *j);
-    j->fn = fn;
-    j->done = done;
-    j->arg = arg;
-    j->base = base;
-    pthread_mutex_lock(&st->mu);
-    if (st->tail)
-        st->tail->next = j;
-    else
-        st->head = j;
-    st->tail = j;
-    pthread_cond_signal(&st->cv);
-    pthread_mutex_unlock(&st->mu);
-}
-
-void store_subscribe(struct store *st, void (*fn)(const struct store_commit *c, void *arg), void *arg)
-{
-    pthread_mutex_lock(&st->mu);
-    if (st->n_subs < (int)(sizeof st->subs / sizeof st->subs[0])) {
-        st->subs[st->n_subs].fn = fn;
-        st->subs[st->n_subs++].arg = arg;
+    struct sq_db *db = db_;
+    char *path = xasprintf("%s/url.key", db->dir);
+    int fd = open(path, O_RDONLY);
+    int rc = 0;
+    if (fd >= 0) {
+        rc = read(fd, key, 32) == 32 ? 0 : -1;
+        close(fd);
+    } else {
+        crypto_random(key, 32);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        rc = fd >= 0 && write(fd, key, 32) == 32 && fsync(fd) == 0 ? 0 : -1;
+        if (fd >= 0)
+            close(fd);
     }
-    pthread_mutex_unlock(&st->mu);
-}
-
-void store_stats(struct store *st, unsigned long *jobs, unsigned long *commits, long long *spool_bytes)
-{
-    pthread_mutex_lock(&st->mu);
-    *jobs = st->jobs_done;
-    *commits = st->commits;
-    if (spool_bytes)
-        *spool_bytes = st->spool_bytes;
-    pthread_mutex_unlock(&st->mu);
+    if (rc != 0)
+        snprintf(err, errlen, "cannot read or create %s", path);
+    free(path);
+    return rc;
 }
 
 /* ---- statements shared by the writer and the readers ---- */
@@ -545,7 +451,7 @@ static int step_done(sqlite3_stmt *s)
 
 /* Remember that doc (handed out or just stored in this job) has text as
  * its stored form, for store_order_json. */
-static void remember(struct store_txn *t, const json_t *doc, const char *text)
+static void remember(struct sq_txn *t, const json_t *doc, const char *text)
 {
     int i = t->n_known < ORDER_KNOWN_MAX ? t->n_known++ : (t->known_next++ % ORDER_KNOWN_MAX);
     free(t->known[i].text);
@@ -553,7 +459,7 @@ static void remember(struct store_txn *t, const json_t *doc, const char *text)
     t->known[i].text = xstrdup(text);
 }
 
-void sq_forget_known(struct store_txn *t)
+void sq_forget_known(struct sq_txn *t)
 {
     for (int i = 0; i < t->n_known; i++) {
         free(t->known[i].text);
@@ -564,7 +470,7 @@ void sq_forget_known(struct store_txn *t)
 
 /* The order from the cache, or read and parsed (and then cached): shared
  * with the cache, or (copy) the caller's own. */
-static json_t *order_read(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref, bool copy)
+static json_t *order_read(struct sq_txn *txn, const char *tenant, enum store_key key, const char *ref, bool copy)
 {
     const json_t *cached;
     const char *text;
@@ -592,18 +498,21 @@ static json_t *order_read(struct store_txn *txn, const char *tenant, enum store_
     return doc;
 }
 
-json_t *store_order_get(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref)
+json_t *sq_order_get(struct store_txn *base_txn, const char *tenant, enum store_key key, const char *ref)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     return order_read(txn, tenant, key, ref, true);
 }
 
-json_t *store_order_peek(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref)
+json_t *sq_order_peek(struct store_txn *base_txn, const char *tenant, enum store_key key, const char *ref)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     return order_read(txn, tenant, key, ref, false);
 }
 
-char *store_order_json(struct store_txn *txn, const json_t *doc)
+char *sq_order_json(struct store_txn *base_txn, const json_t *doc)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     for (int i = 0; i < txn->n_known; i++)
         if (txn->known[i].doc == doc)
             return xstrdup(txn->known[i].text);
@@ -646,7 +555,7 @@ static json_t *shipment_keys(const json_t *order)
 
 /* Keep the tracking-number index in step with the order's shipments: the
  * keys it did not have before (prev: the order as stored before, or NULL). */
-static int index_shipments(struct store_txn *txn, const char *tenant, const json_t *order, const json_t *prev)
+static int index_shipments(struct sq_txn *txn, const char *tenant, const json_t *order, const json_t *prev)
 {
     const char *order_id = json_string_value(json_object_get(order, "order_id"));
     json_t *now = shipment_keys(order), *was = prev ? shipment_keys(prev) : json_object();
@@ -670,7 +579,7 @@ static int index_shipments(struct store_txn *txn, const char *tenant, const json
 /* After a successful write: the cache (which keeps order itself: the
  * caller does not change it after storing it, store.h) and
  * store_order_json know it. */
-static void written(struct store_txn *txn, const char *tenant, const json_t *order, const char *text)
+static void written(struct sq_txn *txn, const char *tenant, const json_t *order, const char *text)
 {
     order_cache_put(txn->orders, tenant, json_incref((json_t *)order), text);
     remember(txn, order, text);
@@ -685,8 +594,9 @@ static void bind_columns(sqlite3_stmt *s, int merchant, int customer_key, const 
     sq_text(s, customer_key, ck ? ck : json_string_value(json_object_get(json_object_get(order, "customer"), "customer_key")));
 }
 
-int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order)
+int sq_order_insert(struct store_txn *base_txn, const char *tenant, const json_t *order)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     char *doc = ju_dump(order);
     sqlite3_stmt *s = txn->insert;
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
@@ -707,8 +617,9 @@ int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *
     return rc;
 }
 
-int store_order_update(struct store_txn *txn, const char *tenant, const json_t *order)
+int sq_order_update(struct store_txn *base_txn, const char *tenant, const json_t *order)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     const char *order_id = json_string_value(json_object_get(order, "order_id"));
     const json_t *prev = NULL;
     const char *prev_text;
@@ -747,8 +658,9 @@ int store_order_update(struct store_txn *txn, const char *tenant, const json_t *
     return rc;
 }
 
-json_t *store_order_by_tracking(struct store_txn *txn, const char *tenant, const char *tracking_no)
+json_t *sq_order_by_tracking(struct store_txn *base_txn, const char *tenant, const char *tracking_no)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     sqlite3_stmt *s = txn->get_by_tracking;
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, tracking_no, -1, SQLITE_STATIC);
@@ -760,9 +672,10 @@ json_t *store_order_by_tracking(struct store_txn *txn, const char *tenant, const
     return doc;
 }
 
-int store_event_seen(struct store_txn *txn, const char *tenant, const char *source, const char *key,
+int sq_event_seen(struct store_txn *base_txn, const char *tenant, const char *source, const char *key,
                      const char *now_iso)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     sqlite3_stmt *s = txn->seen;
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
@@ -773,8 +686,9 @@ int store_event_seen(struct store_txn *txn, const char *tenant, const char *sour
     return sqlite3_changes(txn->db) == 0 ? 1 : 0;
 }
 
-int store_park(struct store_txn *txn, const char *tenant, const char *source, const json_t *event, const char *now_iso)
+int sq_park(struct store_txn *base_txn, const char *tenant, const char *source, const json_t *event, const char *now_iso)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     char *doc = ju_dump(event);
     sqlite3_stmt *s = txn->park;
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
@@ -791,8 +705,9 @@ int store_park(struct store_txn *txn, const char *tenant, const char *source, co
     return rc;
 }
 
-json_t *store_unpark(struct store_txn *txn, const char *tenant, const json_t *order)
+json_t *sq_unpark(struct store_txn *base_txn, const char *tenant, const json_t *order)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     /* Nothing parked at all (the usual case): nothing to look up. */
     if (txn->parked_committed + txn->batch.parked_delta + txn->job.parked_delta <= 0)
         return json_array();
@@ -864,9 +779,10 @@ static void bind_value(sqlite3_stmt *s, int idx, const json_t *v, char **scratch
     sqlite3_bind_text(s, idx, *scratch, -1, SQLITE_STATIC);
 }
 
-int store_changelog_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *log_date,
+int sq_changelog_add(struct store_txn *base_txn, const char *tenant, const char *order_id, const char *log_date,
                         const char *source, const json_t *changes)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     size_t i;
     json_t *e;
     json_array_foreach(changes, i, e)
@@ -897,12 +813,25 @@ int store_changelog_add(struct store_txn *txn, const char *tenant, const char *o
 
 /* ---- readers ---- */
 
+int sq_read_health(struct store_reader *rd, char *detail, size_t len)
+{
+    snprintf(detail, len, "ok"); /* a file beside the relay: there when the relay is */
+    return 0;
+}
+
+bool sq_singleton(struct store_reader *rd, const char *role)
+{
+    return true; /* one node */
+}
+
 #define LOG_COLUMNS "log_date, change_type, source, entity_type, entity_id, field, old_value, new_value, update_source"
 
-struct store_reader *store_reader_open(struct store *st, char *err, size_t errlen)
+static struct store_reader *sq_reader_open(void *db_, char *err, size_t errlen)
 {
-    struct store_reader *rd = xcalloc(1, sizeof *rd);
-    rd->db = open_db(st->path, true, err, errlen);
+    struct sq_db *db = db_;
+    struct sq_reader *rd = xcalloc(1, sizeof *rd);
+    rd->base.be = &store_sqlite_backend;
+    rd->db = open_db(db->path, true, err, errlen);
     if (!rd->db) {
         free(rd);
         return NULL;
@@ -914,16 +843,15 @@ struct store_reader *store_reader_open(struct store *st, char *err, size_t errle
         prep(rd->db, "SELECT " LOG_COLUMNS " FROM change_logs WHERE tenant=?1 AND order_id=?2 ORDER BY id DESC");
     if (!rd->get_by_id || !rd->get_by_ref || !rd->logs_asc || !rd->logs_desc) {
         snprintf(err, errlen, "cannot prepare reader statements");
-        store_reader_close(rd);
+        sq_reader_close(&rd->base);
         return NULL;
     }
-    return rd;
+    return &rd->base;
 }
 
-void store_reader_close(struct store_reader *rd)
+void sq_reader_close(struct store_reader *base_rd)
 {
-    if (!rd)
-        return;
+    struct sq_reader *rd = sq_reader(base_rd);
     sqlite3_finalize(rd->get_by_id);
     sqlite3_finalize(rd->get_by_ref);
     sqlite3_finalize(rd->logs_asc);
@@ -933,9 +861,10 @@ void store_reader_close(struct store_reader *rd)
     free(rd);
 }
 
-json_t *store_read_order(struct store_reader *rd, const char *tenant, enum store_key key, const char *ref,
+json_t *sq_read_order(struct store_reader *base_rd, const char *tenant, enum store_key key, const char *ref,
                          bool *failed)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     return fetch_doc(key == STORE_KEY_ORDER_ID ? rd->get_by_id : rd->get_by_ref, tenant, ref, failed);
 }
 
@@ -948,8 +877,9 @@ static json_t *column_value(sqlite3_stmt *s, int col)
     return v ? v : json_string(t);
 }
 
-json_t *store_read_changelogs(struct store_reader *rd, const char *tenant, const char *order_id, bool newest_first)
+json_t *sq_read_changelogs(struct store_reader *base_rd, const char *tenant, const char *order_id, bool newest_first)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char *names[] = {"log_date", "change_type", "source",    "entity_type",  "entity_id",
                                   "field",    "old_value",   "new_value", "update_source"};
     sqlite3_stmt *s = newest_first ? rd->logs_desc : rd->logs_asc;
@@ -974,3 +904,70 @@ json_t *store_read_changelogs(struct store_reader *rd, const char *tenant, const
     sqlite3_clear_bindings(s);
     return out;
 }
+
+/* ---- the table store.c forwards through (store_backend.h) ---- */
+
+const struct store_backend store_sqlite_backend = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .run_batch = sq_run_batch,
+    .reader_open = sq_reader_open,
+    .url_key = sq_url_key,
+    .job_undo = sq_job_undo,
+    .order_get = sq_order_get,
+    .order_peek = sq_order_peek,
+    .order_json = sq_order_json,
+    .order_insert = sq_order_insert,
+    .order_update = sq_order_update,
+    .changelog_add = sq_changelog_add,
+    .order_by_tracking = sq_order_by_tracking,
+    .event_seen = sq_event_seen,
+    .park = sq_park,
+    .unpark = sq_unpark,
+    .outbox_add = sq_outbox_add,
+    .endpoint_get = sq_endpoint_get,
+    .endpoint_put = sq_endpoint_put,
+    .endpoint_delete = sq_endpoint_delete,
+    .message_requeue = sq_message_requeue,
+    .endpoint_hold = sq_endpoint_hold,
+    .attempt_record = sq_attempt_record,
+    .endpoint_health = sq_endpoint_health,
+    .orders_by_customer = sq_orders_by_customer,
+    .outbox_redact = sq_outbox_redact,
+    .sweep_messages = sq_sweep_messages,
+    .sweep_changelogs = sq_sweep_changelogs,
+    .sweep_seen = sq_sweep_seen,
+    .sweep_parked = sq_sweep_parked,
+    .sweep_orders = sq_sweep_orders,
+    .syslog_insert = sq_syslog_insert,
+    .spool_moved = sq_spool_moved,
+    .spool_retry = sq_spool_retry,
+    .body_deleted = sq_body_deleted,
+    .syslog_sweep = sq_syslog_sweep,
+    .syslog_redact = sq_syslog_redact,
+    .syslog_forget_order = sq_syslog_forget_order,
+    .reader_close = sq_reader_close,
+    .read_health = sq_read_health,
+    .singleton = sq_singleton,
+    .read_order = sq_read_order,
+    .read_orders = sq_read_orders,
+    .read_changelogs = sq_read_changelogs,
+    .read_endpoints = sq_read_endpoints,
+    .read_messages = sq_read_messages,
+    .read_message = sq_read_message,
+    .read_attempts = sq_read_attempts,
+    .read_sending_endpoints = sq_read_sending_endpoints,
+    .claim_due = sq_claim_due,
+    .read_next_due = sq_read_next_due,
+    .read_body_ref = sq_read_body_ref,
+    .read_stuck = sq_read_stuck,
+    .read_message_counts = sq_read_message_counts,
+    .read_pending_by_endpoint = sq_read_pending_by_endpoint,
+    .read_syslogs = sq_read_syslogs,
+    .read_syslog = sq_read_syslog,
+    .read_spooled = sq_read_spooled,
+    .claim_spooled = sq_claim_spooled,
+    .read_body_deletes = sq_read_body_deletes,
+    .read_spool_next = sq_read_spool_next,
+};

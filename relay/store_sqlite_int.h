@@ -1,5 +1,8 @@
 /* store_sqlite_int: what the SQLite backend's files share (private to
- * store_sqlite.c and store_webhooks.c; nothing else includes it).
+ * store_sqlite.c, store_webhooks.c, store_syslog.c, store_orders.c,
+ * store_retention.c and store_metrics.c; nothing else includes it but the
+ * SQLite unit test). Each sq_NAME below is store.h's store_NAME for SQLite
+ * (store_backend.h); the table that names them is in store_sqlite.c.
  *
  * Statements are prepared on first use and kept per connection in a small
  * cache keyed by the SQL text's address (always a string literal), so each
@@ -11,6 +14,7 @@
 #include <stdbool.h>
 
 #include "store.h"
+#include "store_backend.h"
 
 #define STMT_CACHE_MAX 64
 
@@ -37,7 +41,8 @@ struct txn_effects {
 
 #define ORDER_KNOWN_MAX 16
 
-struct store_txn {
+struct sq_txn {
+    struct store_txn base; /* first: store.h's handle */
     sqlite3 *db;
     struct order_cache *orders; /* parsed orders with their stored text (order_cache.h) */
     struct {                    /* this job's orders whose stored text is known (store_order_json) */
@@ -54,11 +59,21 @@ struct store_txn {
     struct stmt_cache cache;
 };
 
-struct store_reader {
+struct sq_reader {
+    struct store_reader base; /* first: store.h's handle */
     sqlite3 *db;
     sqlite3_stmt *get_by_id, *get_by_ref, *logs_asc, *logs_desc;
     struct stmt_cache cache;
 };
+
+static inline struct sq_txn *sq_txn(struct store_txn *t)
+{
+    return (struct sq_txn *)t;
+}
+static inline struct sq_reader *sq_reader(struct store_reader *r)
+{
+    return (struct sq_reader *)r;
+}
 
 /* The cached statement for sql on db (NULL if it does not prepare). The
  * caller binds, steps, and resets it (sq_done and sq_rows reset for you). */
@@ -74,7 +89,7 @@ json_t *sq_rows(sqlite3_stmt *s);
 /* Bind text that may be NULL. */
 void sq_text(sqlite3_stmt *s, int idx, const char *text);
 /* Forget what store_order_json knows (the job is over, or undone). */
-void sq_forget_known(struct store_txn *t);
+void sq_forget_known(struct sq_txn *t);
 /* store_orders.c: the list query for f (exposed for the test that checks
  * each filter is served by an index): its SQL, the filter values in bind
  * order after the tenant (the count is returned), and whether the rowid
@@ -82,6 +97,73 @@ void sq_forget_known(struct store_txn *t);
 int store_orders_list_sql(const struct store_order_filter *f, char sql[1024], const char *values[8], bool *bound);
 /* Account for bytes entering (len > 0) or leaving (len < 0) the body spool in
  * this job; STORE_SPOOL_FULL when adding them would cross the cap. */
-int sq_spool_account(struct store_txn *txn, long long len);
+int sq_spool_account(struct sq_txn *txn, long long len);
+
+/* store.h's calls on SQLite, by the member of store_backend.h they fill. */
+int sq_job_undo(struct store_txn *txn);
+json_t *sq_order_get(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref);
+json_t *sq_order_peek(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref);
+char *sq_order_json(struct store_txn *txn, const json_t *doc);
+int sq_order_insert(struct store_txn *txn, const char *tenant, const json_t *order);
+int sq_order_update(struct store_txn *txn, const char *tenant, const json_t *order);
+int sq_changelog_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *log_date,
+                     const char *source, const json_t *changes);
+json_t *sq_order_by_tracking(struct store_txn *txn, const char *tenant, const char *tracking_no);
+int sq_event_seen(struct store_txn *txn, const char *tenant, const char *source, const char *key, const char *now_iso);
+int sq_park(struct store_txn *txn, const char *tenant, const char *source, const json_t *event, const char *now_iso);
+json_t *sq_unpark(struct store_txn *txn, const char *tenant, const json_t *order);
+int sq_outbox_add(struct store_txn *txn, const char *tenant, const struct store_outbox_event *ev, int64_t now_ms);
+json_t *sq_endpoint_get(struct store_txn *txn, const char *tenant, const char *id);
+int sq_endpoint_put(struct store_txn *txn, const json_t *endpoint);
+int sq_endpoint_delete(struct store_txn *txn, const char *tenant, const char *id, int64_t now_ms);
+int sq_message_requeue(struct store_txn *txn, const char *tenant, const char *message_id, const char *endpoint_id,
+                       int64_t since_ms, int64_t now_ms);
+int sq_endpoint_hold(struct store_txn *txn, const char *tenant, const char *endpoint_id, bool hold, int64_t now_ms);
+int sq_attempt_record(struct store_txn *txn, const json_t *attempt, const char *status, int64_t next_attempt_at);
+int sq_endpoint_health(struct store_txn *txn, const char *endpoint_id, int outcome, int64_t now_ms,
+                       int64_t disable_after_ms);
+json_t *sq_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key);
+int sq_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members);
+int sq_sweep_messages(struct store_txn *txn, const char *status, int64_t before_ms, int limit);
+int sq_sweep_changelogs(struct store_txn *txn, const char *before_iso, int limit);
+int sq_sweep_seen(struct store_txn *txn, const char *before_iso, int limit);
+int sq_sweep_parked(struct store_txn *txn, const char *before_iso, int limit);
+int sq_sweep_orders(struct store_txn *txn, const char *before_iso, int limit);
+int sq_syslog_insert(struct store_txn *txn, const json_t *entry, const struct store_body bodies[2]);
+int sq_spool_moved(struct store_txn *txn, int64_t spool_id, const char *key);
+int sq_spool_retry(struct store_txn *txn, int64_t spool_id, int64_t next_try_at);
+int sq_body_deleted(struct store_txn *txn, const char *key);
+int sq_syslog_sweep(struct store_txn *txn, const char *cutoff_iso, int limit);
+int sq_syslog_redact(struct store_txn *txn, const char *tenant, const char *order_id);
+int sq_syslog_forget_order(struct store_txn *txn, const char *tenant, const char *order_id);
+void sq_reader_close(struct store_reader *rd);
+int sq_read_health(struct store_reader *rd, char *detail, size_t len);
+bool sq_singleton(struct store_reader *rd, const char *role);
+json_t *sq_read_order(struct store_reader *rd, const char *tenant, enum store_key key, const char *ref, bool *failed);
+json_t *sq_read_orders(struct store_reader *rd, const char *tenant, const struct store_order_filter *f);
+json_t *sq_read_changelogs(struct store_reader *rd, const char *tenant, const char *order_id, bool newest_first);
+json_t *sq_read_endpoints(struct store_reader *rd, const char *tenant, const char *id);
+json_t *sq_read_messages(struct store_reader *rd, const char *tenant, const char *endpoint_id, const char *event_type,
+                         const char *status, int64_t after_seq, int limit);
+json_t *sq_read_message(struct store_reader *rd, const char *tenant, const char *id);
+json_t *sq_read_attempts(struct store_reader *rd, const char *tenant, const char *message_id);
+json_t *sq_read_sending_endpoints(struct store_reader *rd);
+json_t *sq_claim_due(struct store_reader *rd, const char *endpoint_id, int64_t now_ms, int limit,
+                     const char *const *skip, int n_skip, int64_t *wait_ms);
+int64_t sq_read_next_due(struct store_reader *rd, int64_t now_ms);
+char *sq_read_body_ref(struct store_reader *rd, const char *tenant, const char *key, size_t *len);
+json_t *sq_read_stuck(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff,
+                      const char *late_cutoff);
+json_t *sq_read_message_counts(struct store_reader *rd);
+json_t *sq_read_pending_by_endpoint(struct store_reader *rd);
+json_t *sq_read_syslogs(struct store_reader *rd, const char *tenant, const char *order_id, const char *correlation_id,
+                        const char *event_type, const char *request_type, int code_min, int code_max, long long after,
+                        int limit);
+json_t *sq_read_syslog(struct store_reader *rd, const char *tenant, const char *identifier);
+char *sq_read_spooled(struct store_reader *rd, int64_t spool_id, const char *key, size_t *len);
+int sq_claim_spooled(struct store_reader *rd, int64_t now_ms, int limit, const int64_t *skip, int n_skip,
+                     struct store_spooled *out);
+json_t *sq_read_body_deletes(struct store_reader *rd, int limit);
+int64_t sq_read_spool_next(struct store_reader *rd, int64_t now_ms);
 
 #endif

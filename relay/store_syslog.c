@@ -31,7 +31,7 @@ static const char *text_of(const json_t *e, const char *k)
 }
 
 /* 0 with the new row's id in *id, or STORE_SPOOL_FULL / STORE_EIO. */
-static int spool_put(struct store_txn *txn, const struct store_body *b, int64_t *id)
+static int spool_put(struct sq_txn *txn, const struct store_body *b, int64_t *id)
 {
     static const char sql[] = "INSERT INTO body_spool (key, body, len) VALUES (?1, ?2, ?3)";
     int rc = sq_spool_account(txn, (long long)b->len);
@@ -47,8 +47,9 @@ static int spool_put(struct store_txn *txn, const struct store_body *b, int64_t 
     return STORE_OK;
 }
 
-int store_syslog_insert(struct store_txn *txn, const json_t *entry, const struct store_body bodies[2])
+int sq_syslog_insert(struct store_txn *base_txn, const json_t *entry, const struct store_body bodies[2])
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     int64_t spool[2] = {0, 0};
     bool spooled = false;
     for (int i = 0; i < 2; i++)
@@ -101,10 +102,11 @@ int store_syslog_insert(struct store_txn *txn, const json_t *entry, const struct
     return rc == STORE_OK ? STORE_OK : STORE_EIO;
 }
 
-json_t *store_read_syslogs(struct store_reader *rd, const char *tenant, const char *order_id,
+json_t *sq_read_syslogs(struct store_reader *base_rd, const char *tenant, const char *order_id,
                            const char *correlation_id, const char *event_type, const char *request_type,
                            int code_min, int code_max, long long after, int limit)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char sql[] = "SELECT seq, " ENTRY_COLUMNS " FROM system_logs WHERE tenant = ?1 AND order_id = ?2 "
                               "AND (?3 IS NULL OR correlation_id = ?3) AND (?4 IS NULL OR event_type = ?4) "
                               "AND (?5 IS NULL OR request_type = ?5) AND (?6 < 0 OR response_code BETWEEN ?6 AND ?7) "
@@ -124,8 +126,9 @@ json_t *store_read_syslogs(struct store_reader *rd, const char *tenant, const ch
     return sq_rows(s);
 }
 
-json_t *store_read_syslog(struct store_reader *rd, const char *tenant, const char *identifier)
+json_t *sq_read_syslog(struct store_reader *base_rd, const char *tenant, const char *identifier)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char sql[] = "SELECT " ENTRY_COLUMNS ", tenant, request_body_key, response_body_key, request_spool, "
                               "response_spool FROM system_logs WHERE tenant = ?1 AND identifier = ?2";
     sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
@@ -139,8 +142,9 @@ json_t *store_read_syslog(struct store_reader *rd, const char *tenant, const cha
     return row ? row : (rows ? json_null() : NULL);
 }
 
-char *store_read_spooled(struct store_reader *rd, int64_t spool_id, const char *key, size_t *len)
+char *sq_read_spooled(struct store_reader *base_rd, int64_t spool_id, const char *key, size_t *len)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char sql[] = "SELECT body FROM body_spool WHERE id = ?1 AND key = ?2";
     sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
     if (!s)
@@ -159,9 +163,10 @@ char *store_read_spooled(struct store_reader *rd, int64_t spool_id, const char *
     return out;
 }
 
-int store_read_spool_due(struct store_reader *rd, int64_t now_ms, int limit, const int64_t *skip, int n_skip,
+int sq_claim_spooled(struct store_reader *base_rd, int64_t now_ms, int limit, const int64_t *skip, int n_skip,
                          struct store_spooled *out)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     /* Ids first (the index gives them in due order), bodies only for the
      * ones taken, so in-flight bodies are not read again. */
     static const char ids_sql[] =
@@ -205,8 +210,9 @@ int store_read_spool_due(struct store_reader *rd, int64_t now_ms, int limit, con
     return kept;
 }
 
-json_t *store_read_body_deletes(struct store_reader *rd, int limit)
+json_t *sq_read_body_deletes(struct store_reader *base_rd, int limit)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char sql[] = "SELECT key FROM body_deletes ORDER BY rowid LIMIT ?1";
     sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
     if (!s)
@@ -215,8 +221,9 @@ json_t *store_read_body_deletes(struct store_reader *rd, int limit)
     return sq_rows(s);
 }
 
-int64_t store_read_spool_next(struct store_reader *rd, int64_t now_ms)
+int64_t sq_read_spool_next(struct store_reader *base_rd, int64_t now_ms)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char sql[] = "SELECT MIN(next_try_at) FROM body_spool WHERE next_try_at > ?1";
     sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
     if (!s)
@@ -232,7 +239,7 @@ int64_t store_read_spool_next(struct store_reader *rd, int64_t now_ms)
 
 /* Take a body out of the spool (if it is still there), keeping the spool's
  * size. 1 when it was there, 0 when not, STORE_EIO. */
-static int unspool(struct store_txn *txn, int64_t id)
+static int unspool(struct sq_txn *txn, int64_t id)
 {
     static const char sql[] = "DELETE FROM body_spool WHERE id = ?1 RETURNING len";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
@@ -250,8 +257,9 @@ static int unspool(struct store_txn *txn, int64_t id)
     return rc == SQLITE_DONE ? found : STORE_EIO;
 }
 
-int store_spool_moved(struct store_txn *txn, int64_t spool_id, const char *key)
+int sq_spool_moved(struct store_txn *base_txn, int64_t spool_id, const char *key)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     /* Gone from the spool while it was being uploaded: its entry was redacted
      * or swept meanwhile, so the copy just stored must go too. */
     static const char queue[] = "INSERT OR IGNORE INTO body_deletes (key) VALUES (?1)";
@@ -266,8 +274,9 @@ int store_spool_moved(struct store_txn *txn, int64_t spool_id, const char *key)
     return sq_done(s);
 }
 
-int store_spool_retry(struct store_txn *txn, int64_t spool_id, int64_t next_try_at)
+int sq_spool_retry(struct store_txn *base_txn, int64_t spool_id, int64_t next_try_at)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] = "UPDATE body_spool SET attempts = attempts + 1, next_try_at = ?2 WHERE id = ?1";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
     if (!s)
@@ -277,8 +286,9 @@ int store_spool_retry(struct store_txn *txn, int64_t spool_id, int64_t next_try_
     return sq_done(s);
 }
 
-int store_body_deleted(struct store_txn *txn, const char *key)
+int sq_body_deleted(struct store_txn *base_txn, const char *key)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] = "DELETE FROM body_deletes WHERE key = ?1";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
     if (!s)
@@ -290,7 +300,7 @@ int store_body_deleted(struct store_txn *txn, const char *key)
 /* One of an entry's bodies leaves: a spooled one is dropped, a stored one
  * queued for deletion from the object store; the store's own ("db:") go
  * with their message. */
-static int drop_body(struct store_txn *txn, const char *key, int64_t spool_id)
+static int drop_body(struct sq_txn *txn, const char *key, int64_t spool_id)
 {
     static const char queue[] = "INSERT OR IGNORE INTO body_deletes (key) VALUES (?1)";
     if (!key || strncmp(key, "db:", 3) == 0)
@@ -309,7 +319,7 @@ static int drop_body(struct store_txn *txn, const char *key, int64_t spool_id)
 /* Drop the bodies of the entries a query returns (seq, request_body_key,
  * response_body_key, request_spool, response_spool), then apply `then`
  * (taking ?1 = seq) to each. The number of entries, or STORE_EIO. */
-static int each_entry(struct store_txn *txn, sqlite3_stmt *q, const char *then)
+static int each_entry(struct sq_txn *txn, sqlite3_stmt *q, const char *then)
 {
     json_t *rows = sq_rows(q);
     if (!rows)
@@ -339,8 +349,9 @@ static int each_entry(struct store_txn *txn, sqlite3_stmt *q, const char *then)
 
 #define BODY_COLUMNS "seq, request_body_key, response_body_key, request_spool, response_spool"
 
-int store_syslog_sweep(struct store_txn *txn, const char *cutoff_iso, int limit)
+int sq_syslog_sweep(struct store_txn *base_txn, const char *cutoff_iso, int limit)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char old[] = "SELECT " BODY_COLUMNS " FROM system_logs WHERE request_time < ?1 "
                               "ORDER BY request_time LIMIT ?2";
     static const char del[] = "DELETE FROM system_logs WHERE seq = ?1";
@@ -352,7 +363,7 @@ int store_syslog_sweep(struct store_txn *txn, const char *cutoff_iso, int limit)
     return each_entry(txn, s, del);
 }
 
-static int order_entries(struct store_txn *txn, const char *tenant, const char *order_id, const char *then)
+static int order_entries(struct sq_txn *txn, const char *tenant, const char *order_id, const char *then)
 {
     static const char entries[] = "SELECT " BODY_COLUMNS " FROM system_logs WHERE tenant = ?1 AND order_id = ?2";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, entries);
@@ -363,8 +374,9 @@ static int order_entries(struct store_txn *txn, const char *tenant, const char *
     return each_entry(txn, s, then) < 0 ? STORE_EIO : STORE_OK;
 }
 
-int store_syslog_redact(struct store_txn *txn, const char *tenant, const char *order_id)
+int sq_syslog_redact(struct store_txn *base_txn, const char *tenant, const char *order_id)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     /* Bodies are deleted (from the spool now, from the object store by the
      * uploader); headers and URLs are kept only as far as they carry no
      * personal data: the request URL loses its query string. */
@@ -376,7 +388,8 @@ int store_syslog_redact(struct store_txn *txn, const char *tenant, const char *o
     return order_entries(txn, tenant, order_id, mark);
 }
 
-int store_syslog_forget_order(struct store_txn *txn, const char *tenant, const char *order_id)
+int sq_syslog_forget_order(struct store_txn *base_txn, const char *tenant, const char *order_id)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     return order_entries(txn, tenant, order_id, "DELETE FROM system_logs WHERE seq = ?1");
 }

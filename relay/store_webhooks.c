@@ -21,8 +21,9 @@
 
 /* ---- inside jobs ---- */
 
-int store_outbox_add(struct store_txn *txn, const char *tenant, const struct store_outbox_event *ev, int64_t now_ms)
+int sq_outbox_add(struct store_txn *base_txn, const char *tenant, const struct store_outbox_event *ev, int64_t now_ms)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] =
         "INSERT INTO webhook_messages (id, tenant, endpoint_id, event_id, event_type, trigger, order_id, payload, "
         "status, attempts, next_attempt_at, created_at, updated_at, correlation_id) "
@@ -54,8 +55,9 @@ int store_outbox_add(struct store_txn *txn, const char *tenant, const struct sto
     "rate_limit, max_concurrency, fifo, secret, old_secret, old_secret_until, failing_since, created_at, updated_at, " \
     "payload_format"
 
-json_t *store_endpoint_get(struct store_txn *txn, const char *tenant, const char *id)
+json_t *sq_endpoint_get(struct store_txn *base_txn, const char *tenant, const char *id)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] = "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoints WHERE tenant = ?1 AND id = ?2";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
     if (!s)
@@ -68,8 +70,9 @@ json_t *store_endpoint_get(struct store_txn *txn, const char *tenant, const char
     return row;
 }
 
-int store_endpoint_put(struct store_txn *txn, const json_t *ep)
+int sq_endpoint_put(struct store_txn *base_txn, const json_t *ep)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] =
         "INSERT OR REPLACE INTO webhook_endpoints (id, tenant, url, description, event_types, enabled, "
         "disabled_reason, headers, rate_limit, max_concurrency, fifo, secret, old_secret, old_secret_until, "
@@ -109,8 +112,9 @@ int store_endpoint_put(struct store_txn *txn, const json_t *ep)
     return rc;
 }
 
-int store_endpoint_delete(struct store_txn *txn, const char *tenant, const char *id, int64_t now_ms)
+int sq_endpoint_delete(struct store_txn *base_txn, const char *tenant, const char *id, int64_t now_ms)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char del[] = "DELETE FROM webhook_endpoints WHERE tenant = ?1 AND id = ?2";
     static const char cancel[] = "UPDATE webhook_messages INDEXED BY messages_due_by_endpoint SET status = "
                                  "'cancelled', updated_at = ?3 WHERE tenant = ?1 AND endpoint_id = ?2 AND "
@@ -134,9 +138,10 @@ int store_endpoint_delete(struct store_txn *txn, const char *tenant, const char 
     return sq_done(s) == STORE_OK ? 1 : STORE_EIO;
 }
 
-int store_message_requeue(struct store_txn *txn, const char *tenant, const char *message_id,
+int sq_message_requeue(struct store_txn *base_txn, const char *tenant, const char *message_id,
                           const char *endpoint_id, int64_t since_ms, int64_t now_ms)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     /* One message by id, or every failed or held one of an endpoint since a
      * time: dead ones, held ones, and pending ones that have failed at least
      * once. Pending only while the endpoint is enabled; held otherwise. */
@@ -164,8 +169,9 @@ int store_message_requeue(struct store_txn *txn, const char *tenant, const char 
     return n;
 }
 
-int store_endpoint_hold(struct store_txn *txn, const char *tenant, const char *endpoint_id, bool hold, int64_t now_ms)
+int sq_endpoint_hold(struct store_txn *base_txn, const char *tenant, const char *endpoint_id, bool hold, int64_t now_ms)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char to_held[] = "UPDATE webhook_messages INDEXED BY messages_due_by_endpoint SET status = 'held', "
                                   "updated_at = ?3 WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'pending'";
     static const char to_pending[] = "UPDATE webhook_messages INDEXED BY messages_due_by_endpoint SET status = "
@@ -185,8 +191,9 @@ int store_endpoint_hold(struct store_txn *txn, const char *tenant, const char *e
     return n;
 }
 
-int store_attempt_record(struct store_txn *txn, const json_t *a, const char *status, int64_t next_attempt_at)
+int sq_attempt_record(struct store_txn *base_txn, const json_t *a, const char *status, int64_t next_attempt_at)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char ins[] =
         "INSERT INTO webhook_attempts (message_id, attempt, at, status_code, error_class, error, dns_ms, connect_ms, "
         "tls_ms, first_byte_ms, total_ms, response_body, response_truncated) "
@@ -225,9 +232,10 @@ int store_attempt_record(struct store_txn *txn, const json_t *a, const char *sta
     return sq_done(s);
 }
 
-int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int outcome, int64_t now_ms,
+int sq_endpoint_health(struct store_txn *base_txn, const char *endpoint_id, int outcome, int64_t now_ms,
                           int64_t disable_after_ms)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char ok[] = "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?1";
     static const char failing[] =
         "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?2), updated_at = ?2 WHERE id = ?1";
@@ -270,8 +278,9 @@ int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int ou
 
 /* ---- reads ---- */
 
-json_t *store_read_endpoints(struct store_reader *rd, const char *tenant, const char *id)
+json_t *sq_read_endpoints(struct store_reader *base_rd, const char *tenant, const char *id)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char sql_one[] = "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoints WHERE tenant = ?1 AND id = ?2";
     static const char sql_all[] =
         "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoints WHERE tenant = ?1 ORDER BY created_at, id";
@@ -288,9 +297,10 @@ json_t *store_read_endpoints(struct store_reader *rd, const char *tenant, const 
     "seq, id, endpoint_id, event_id, event_type, trigger, order_id, correlation_id, status, attempts, "                               \
     "" ISO("next_attempt_at") " AS next_attempt_at, last_status_code, last_error, " ISO("created_at") " AS created_at"
 
-json_t *store_read_messages(struct store_reader *rd, const char *tenant, const char *endpoint_id,
+json_t *sq_read_messages(struct store_reader *base_rd, const char *tenant, const char *endpoint_id,
                             const char *event_type, const char *status, int64_t after_seq, int limit)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char sql[] = "SELECT " MESSAGE_COLUMNS " FROM webhook_messages WHERE tenant = ?1 "
                               "AND (?2 IS NULL OR endpoint_id = ?2) AND (?3 IS NULL OR event_type = ?3) "
                               "AND (?4 IS NULL OR status = ?4) AND seq > ?5 ORDER BY seq LIMIT ?6";
@@ -306,8 +316,9 @@ json_t *store_read_messages(struct store_reader *rd, const char *tenant, const c
     return sq_rows(s);
 }
 
-json_t *store_read_message(struct store_reader *rd, const char *tenant, const char *id)
+json_t *sq_read_message(struct store_reader *base_rd, const char *tenant, const char *id)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char sql[] =
         "SELECT " MESSAGE_COLUMNS ", payload AS payload_json FROM webhook_messages WHERE tenant = ?1 AND id = ?2";
     sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
@@ -318,8 +329,9 @@ json_t *store_read_message(struct store_reader *rd, const char *tenant, const ch
     return sq_rows(s);
 }
 
-json_t *store_read_attempts(struct store_reader *rd, const char *tenant, const char *message_id)
+json_t *sq_read_attempts(struct store_reader *base_rd, const char *tenant, const char *message_id)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char sql[] =
         "SELECT a.attempt, " ISO("a.at") " AS at, a.status_code, a.error_class, a.error, a.dns_ms, a.connect_ms, "
         "a.tls_ms, a.first_byte_ms, a.total_ms, a.response_body, a.response_truncated "
@@ -333,18 +345,22 @@ json_t *store_read_attempts(struct store_reader *rd, const char *tenant, const c
     return sq_rows(s);
 }
 
-json_t *store_read_sending_endpoints(struct store_reader *rd)
+json_t *sq_read_sending_endpoints(struct store_reader *base_rd)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char sql[] = "SELECT id, max_concurrency, rate_limit FROM webhook_endpoints WHERE enabled = 1 "
                               "ORDER BY id";
     sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
     return s ? sq_rows(s) : NULL;
 }
 
-json_t *store_read_due(struct store_reader *rd, const char *endpoint_id, int64_t now_ms, int limit)
+json_t *sq_claim_due(struct store_reader *base_rd, const char *endpoint_id, int64_t now_ms, int limit,
+                     const char *const *skip, int n_skip, int64_t *wait_ms)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     /* Due and pending, and (for FIFO endpoints) with no older pending message
-     * of the same order to the same endpoint. */
+     * of the same order to the same endpoint. One node: what the dispatcher
+     * holds (skip) is its claim; the rest is read past. */
     static const char sql[] =
         "SELECT m.id, m.seq, m.endpoint_id, m.event_id, m.event_type, m.trigger, m.order_id, m.payload, m.attempts, "
         "m.tenant, m.correlation_id, e.url, e.secret, e.old_secret, e.old_secret_until, e.headers AS headers_json, "
@@ -358,12 +374,25 @@ json_t *store_read_due(struct store_reader *rd, const char *endpoint_id, int64_t
         return NULL;
     sq_text(s, 1, endpoint_id);
     sqlite3_bind_int64(s, 2, now_ms);
-    sqlite3_bind_int(s, 3, limit);
-    return sq_rows(s);
+    sqlite3_bind_int(s, 3, limit + n_skip);
+    json_t *rows = sq_rows(s);
+    *wait_ms = -1;
+    for (size_t i = 0; rows && i < json_array_size(rows);) {
+        const char *id = json_string_value(json_object_get(json_array_get(rows, i), "id"));
+        bool held = (int)i >= limit;
+        for (int k = 0; k < n_skip && !held; k++)
+            held = strcmp(skip[k], id) == 0;
+        if (held)
+            json_array_remove(rows, i);
+        else
+            i++;
+    }
+    return rows;
 }
 
-int64_t store_read_next_due(struct store_reader *rd, int64_t now_ms)
+int64_t sq_read_next_due(struct store_reader *base_rd, int64_t now_ms)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char sql[] =
         "SELECT MIN(next_attempt_at) FROM webhook_messages WHERE status = 'pending' AND next_attempt_at > ?1";
     sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
@@ -378,8 +407,9 @@ int64_t store_read_next_due(struct store_reader *rd, int64_t now_ms)
     return next;
 }
 
-char *store_read_body_ref(struct store_reader *rd, const char *tenant, const char *key, size_t *len)
+char *sq_read_body_ref(struct store_reader *base_rd, const char *tenant, const char *key, size_t *len)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char payload[] = "SELECT payload FROM webhook_messages WHERE tenant = ?1 AND id = ?2";
     static const char response[] = "SELECT a.response_body FROM webhook_attempts a JOIN webhook_messages m ON "
                                    "m.id = a.message_id WHERE m.tenant = ?1 AND a.message_id = ?2 AND a.attempt = ?3";
@@ -413,8 +443,9 @@ char *store_read_body_ref(struct store_reader *rd, const char *tenant, const cha
 
 /* ---- order operations (kept here with the other cache-using SQL) ---- */
 
-json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key)
+json_t *sq_orders_by_customer(struct store_txn *base_txn, const char *tenant, const char *customer_key)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] = "SELECT doc AS doc_json FROM orders INDEXED BY orders_list_by_customer WHERE tenant = ?1 "
                               "AND customer_key = ?2 ORDER BY order_id";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
@@ -456,8 +487,9 @@ static bool redact_images(json_t *payload, const char *const *members)
     return changed;
 }
 
-int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members)
+int sq_outbox_redact(struct store_txn *base_txn, const char *tenant, const char *order_id, const char *const *members)
 {
+    struct sq_txn *txn = sq_txn(base_txn);
     static const char sel[] = "SELECT seq, payload FROM webhook_messages WHERE tenant = ?1 AND order_id = ?2";
     static const char upd[] = "UPDATE webhook_messages SET payload = ?2 WHERE seq = ?1";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sel);
@@ -493,9 +525,10 @@ int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *o
     return rc;
 }
 
-json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff,
+json_t *sq_read_stuck(struct store_reader *base_rd, const char *tenant, const char *now_iso, const char *early_cutoff,
                          const char *late_cutoff)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     static const char sql[] =
         "SELECT tenant, order_id, partner_order_reference, status, "
         "update_date AS since, CAST((julianday(?2) - julianday(update_date)) * 86400 AS INTEGER) AS age_seconds "
@@ -513,8 +546,9 @@ json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char
     return sq_rows(s);
 }
 
-json_t *store_read_message_counts(struct store_reader *rd)
+json_t *sq_read_message_counts(struct store_reader *base_rd)
 {
+    struct sq_reader *rd = sq_reader(base_rd);
     /* The states that wait (bounded by the backlog, each counted through
      * the status index), not the history of delivered messages. */
     static const char sql[] = "SELECT COUNT(*) FROM webhook_messages WHERE status = ?1";

@@ -219,7 +219,7 @@ static void pump(struct uploader *u)
             if (u->set[i]->body)
                 skip[n_skip++] = u->set[i]->spool_id;
         struct store_spooled *due = xcalloc((size_t)room, sizeof *due);
-        int n = store_read_spool_due(u->reader, now, room, skip, n_skip, due);
+        int n = store_claim_spooled(u->reader, now, room, skip, n_skip, due);
         free(skip);
         for (int i = 0; i < n; i++) {
             struct item *it = xcalloc(1, sizeof *it);

@@ -246,7 +246,7 @@ static void the_order_list_filters_pages_and_uses_indexes(void **state)
         store_orders_list_sql(&one[i], sql, values, &bound);
         snprintf(explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
         sqlite3_stmt *s = NULL;
-        assert_int_equal(sqlite3_prepare_v2(rd->db, explain, -1, &s, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(sq_reader(rd)->db, explain, -1, &s, NULL), SQLITE_OK);
         while (sqlite3_step(s) == SQLITE_ROW) {
             strncat(plan, (const char *)sqlite3_column_text(s, 3), sizeof plan - strlen(plan) - 2);
             strcat(plan, ";");
@@ -273,7 +273,7 @@ static void refuses_an_unwritable_dir(void **state)
 static int abandon_job(struct store_txn *txn, void *arg)
 {
     int rc = insert_job(txn, arg);
-    sqlite3_exec(txn->db, "ROLLBACK", NULL, NULL, NULL); /* what SQLITE_FULL does */
+    sqlite3_exec(sq_txn(txn)->db, "ROLLBACK", NULL, NULL, NULL); /* what SQLITE_FULL does */
     return rc == STORE_OK ? STORE_EIO : rc;
 }
 
@@ -361,11 +361,11 @@ static void the_spool_cap_holds_at_the_commit(void **state)
     assert_int_equal(spooled, 9000);
     struct store_reader *rd = store_reader_open(st, err, sizeof err);
     struct store_spooled due[8];
-    int n = store_read_spool_due(rd, INT64_MAX, 8, NULL, 0, due);
+    int n = store_claim_spooled(rd, INT64_MAX, 8, NULL, 0, due);
     assert_int_equal(n, 6);
     const int64_t skip[] = {due[0].id};
     struct store_spooled rest[8];
-    int m = store_read_spool_due(rd, INT64_MAX, 8, skip, 1, rest);
+    int m = store_claim_spooled(rd, INT64_MAX, 8, skip, 1, rest);
     assert_int_equal(m, 5);
     for (int i = 0; i < m; i++) {
         assert_true(rest[i].id != due[0].id);

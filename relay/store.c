@@ -1,0 +1,524 @@
+/* store: store.h's calls, forwarded to the backend store_open chose
+ * (store_backend.h), and the writer thread every backend shares.
+ *
+ * The writer drains the job queue into batches of up to batch_max jobs and
+ * hands each to the backend's run_batch (one transaction, a savepoint per
+ * job); then it tells the commit subscribers and sends each job's result
+ * back to its submitter's loop (event_base_once). Everything after
+ * "forwarders" is one line per call: the backend's function of the same
+ * name (sq_NAME in store_sqlite*.c, pg_NAME in store_pg*.c). */
+#include "store.h"
+#include "store_backend.h"
+
+#include <event2/event.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "xmalloc.h"
+
+struct store {
+    const struct store_backend *be;
+    void *db; /* the backend's */
+    int batch_max;
+    pthread_t writer;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct store_job *head, *tail;
+    bool stopping;
+    unsigned long jobs_done, commits;
+    long long spool_bytes;
+    struct {
+        void (*fn)(const struct store_commit *c, void *arg);
+        void *arg;
+    } subs[4];
+    int n_subs;
+};
+
+/* ---- the writer ---- */
+
+static void deliver(evutil_socket_t fd, short what, void *arg)
+{
+    struct store_job *j = arg;
+    j->done(j->rc, j->arg);
+    free(j);
+}
+
+static void run_batch(struct store *st, struct store_job *batch)
+{
+    unsigned n = 0;
+    for (struct store_job *j = batch; j; j = j->next)
+        n++;
+    int64_t began = metrics_now_ns();
+    struct store_commit c = {0};
+    bool ok = st->be->run_batch(st->db, batch, &c);
+    metrics_commit(n, metrics_now_ns() - began, ok);
+    pthread_mutex_lock(&st->mu);
+    st->jobs_done += ok ? n : 0;
+    st->commits += ok;
+    if (ok)
+        st->spool_bytes = c.spool_bytes;
+    int n_subs = st->n_subs;
+    pthread_mutex_unlock(&st->mu);
+    for (int i = 0; ok && i < n_subs; i++)
+        st->subs[i].fn(&c, st->subs[i].arg);
+    static const struct timeval now = {0, 0};
+    for (struct store_job *j = batch, *next; j; j = next) {
+        next = j->next;
+        if (!ok)
+            j->rc = STORE_EIO;
+        if (event_base_once(j->base, -1, EV_TIMEOUT, deliver, j, &now) != 0) {
+            log_error("store: cannot hand a result back to its loop");
+            free(j);
+        }
+    }
+}
+
+/* Wait for jobs; false after a second without any (when the backend wants
+ * to hear about idle time). Called with mu held. */
+static bool wait_for_jobs(struct store *st)
+{
+    if (!st->be->idle) {
+        pthread_cond_wait(&st->cv, &st->mu);
+        return true;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 1;
+    return pthread_cond_timedwait(&st->cv, &st->mu, &until) == 0 || st->head || st->stopping;
+}
+
+static void *writer_main(void *arg)
+{
+    pthread_setname_np(pthread_self(), "sr-writer");
+    struct store *st = arg;
+    pthread_mutex_lock(&st->mu);
+    for (;;) {
+        while (!st->head && !st->stopping) {
+            if (!wait_for_jobs(st)) {
+                pthread_mutex_unlock(&st->mu);
+                long long spool = st->be->idle(st->db);
+                pthread_mutex_lock(&st->mu);
+                if (spool >= 0)
+                    st->spool_bytes = spool;
+            }
+        }
+        if (!st->head && st->stopping)
+            break;
+        struct store_job *batch = st->head, *last = batch;
+        for (int n = 1; n < st->batch_max && last->next; n++)
+            last = last->next;
+        st->head = last->next;
+        if (!st->head)
+            st->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&st->mu);
+        run_batch(st, batch);
+        pthread_mutex_lock(&st->mu);
+    }
+    pthread_mutex_unlock(&st->mu);
+    return NULL;
+}
+
+/* ---- the store ---- */
+
+struct store *store_open(const struct store_options *opt, char *err, size_t errlen)
+{
+    const struct store_backend *be = &store_sqlite_backend;
+    if (opt->backend != STORE_SQLITE) {
+        snprintf(err, errlen, "this build has no PostgreSQL backend yet");
+        return NULL;
+    }
+    long long spool_bytes = 0;
+    void *db = be->open(opt, &spool_bytes, err, errlen);
+    if (!db)
+        return NULL;
+    struct store *st = xcalloc(1, sizeof *st);
+    st->be = be;
+    st->db = db;
+    st->batch_max = opt->batch_max > 0 ? opt->batch_max : 1;
+    if (be->batch_cap > 0 && st->batch_max > be->batch_cap)
+        st->batch_max = be->batch_cap;
+    st->spool_bytes = spool_bytes;
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->cv, NULL);
+    if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
+        snprintf(err, errlen, "cannot start the writer thread");
+        be->close(db);
+        pthread_mutex_destroy(&st->mu);
+        pthread_cond_destroy(&st->cv);
+        free(st);
+        return NULL;
+    }
+    return st;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    pthread_mutex_lock(&st->mu);
+    st->stopping = true;
+    pthread_cond_signal(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+    pthread_join(st->writer, NULL);
+    st->be->close(st->db);
+    pthread_mutex_destroy(&st->mu);
+    pthread_cond_destroy(&st->cv);
+    free(st);
+}
+
+void store_submit(struct store *st, struct event_base *base, store_job_fn fn, store_done_fn done, void *arg)
+{
+    struct store_job *j = xcalloc(1, sizeof *j);
+    j->fn = fn;
+    j->done = done;
+    j->arg = arg;
+    j->base = base;
+    pthread_mutex_lock(&st->mu);
+    if (st->tail)
+        st->tail->next = j;
+    else
+        st->head = j;
+    st->tail = j;
+    pthread_cond_signal(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+}
+
+void store_subscribe(struct store *st, void (*fn)(const struct store_commit *c, void *arg), void *arg)
+{
+    pthread_mutex_lock(&st->mu);
+    if (st->n_subs < (int)(sizeof st->subs / sizeof st->subs[0])) {
+        st->subs[st->n_subs].fn = fn;
+        st->subs[st->n_subs++].arg = arg;
+    }
+    pthread_mutex_unlock(&st->mu);
+}
+
+void store_stats(struct store *st, unsigned long *jobs, unsigned long *commits, long long *spool_bytes)
+{
+    pthread_mutex_lock(&st->mu);
+    *jobs = st->jobs_done;
+    *commits = st->commits;
+    if (spool_bytes)
+        *spool_bytes = st->spool_bytes;
+    pthread_mutex_unlock(&st->mu);
+}
+
+int store_url_key(struct store *st, unsigned char key[32], char *err, size_t errlen)
+{
+    return st->be->url_key(st->db, key, err, errlen);
+}
+
+struct store_reader *store_reader_open(struct store *st, char *err, size_t errlen)
+{
+    return st->be->reader_open(st->db, err, errlen);
+}
+
+void store_reader_close(struct store_reader *rd)
+{
+    if (rd)
+        rd->be->reader_close(rd);
+}
+
+struct store_listener *store_listen(struct store *st, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    return st->be->listen ? st->be->listen(st->db, err, errlen) : NULL;
+}
+
+int store_listen_fd(struct store_listener *l)
+{
+    return l->be->listen_fd(l);
+}
+
+unsigned store_listen_read(struct store_listener *l)
+{
+    return l->be->listen_read(l);
+}
+
+void store_listen_close(struct store_listener *l)
+{
+    if (l)
+        l->be->listen_close(l);
+}
+
+/* ---- forwarders: inside a job, then reads ---- */
+
+int store_job_undo(struct store_txn *txn)
+{
+    return txn->be->job_undo(txn);
+}
+
+json_t *store_order_get(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref)
+{
+    return txn->be->order_get(txn, tenant, key, ref);
+}
+
+json_t *store_order_peek(struct store_txn *txn, const char *tenant, enum store_key key, const char *ref)
+{
+    return txn->be->order_peek(txn, tenant, key, ref);
+}
+
+char *store_order_json(struct store_txn *txn, const json_t *doc)
+{
+    return txn->be->order_json(txn, doc);
+}
+
+int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order)
+{
+    return txn->be->order_insert(txn, tenant, order);
+}
+
+int store_order_update(struct store_txn *txn, const char *tenant, const json_t *order)
+{
+    return txn->be->order_update(txn, tenant, order);
+}
+
+int store_changelog_add(struct store_txn *txn, const char *tenant, const char *order_id, const char *log_date, const char *source, const json_t *changes)
+{
+    return txn->be->changelog_add(txn, tenant, order_id, log_date, source, changes);
+}
+
+json_t *store_order_by_tracking(struct store_txn *txn, const char *tenant, const char *tracking_no)
+{
+    return txn->be->order_by_tracking(txn, tenant, tracking_no);
+}
+
+int store_event_seen(struct store_txn *txn, const char *tenant, const char *source, const char *key, const char *now_iso)
+{
+    return txn->be->event_seen(txn, tenant, source, key, now_iso);
+}
+
+int store_park(struct store_txn *txn, const char *tenant, const char *source, const json_t *event, const char *now_iso)
+{
+    return txn->be->park(txn, tenant, source, event, now_iso);
+}
+
+json_t *store_unpark(struct store_txn *txn, const char *tenant, const json_t *order)
+{
+    return txn->be->unpark(txn, tenant, order);
+}
+
+int store_outbox_add(struct store_txn *txn, const char *tenant, const struct store_outbox_event *ev, int64_t now_ms)
+{
+    return txn->be->outbox_add(txn, tenant, ev, now_ms);
+}
+
+json_t *store_endpoint_get(struct store_txn *txn, const char *tenant, const char *id)
+{
+    return txn->be->endpoint_get(txn, tenant, id);
+}
+
+int store_endpoint_put(struct store_txn *txn, const json_t *endpoint)
+{
+    return txn->be->endpoint_put(txn, endpoint);
+}
+
+int store_endpoint_delete(struct store_txn *txn, const char *tenant, const char *id, int64_t now_ms)
+{
+    return txn->be->endpoint_delete(txn, tenant, id, now_ms);
+}
+
+int store_message_requeue(struct store_txn *txn, const char *tenant, const char *message_id, const char *endpoint_id, int64_t since_ms, int64_t now_ms)
+{
+    return txn->be->message_requeue(txn, tenant, message_id, endpoint_id, since_ms, now_ms);
+}
+
+int store_endpoint_hold(struct store_txn *txn, const char *tenant, const char *endpoint_id, bool hold, int64_t now_ms)
+{
+    return txn->be->endpoint_hold(txn, tenant, endpoint_id, hold, now_ms);
+}
+
+int store_attempt_record(struct store_txn *txn, const json_t *attempt, const char *status, int64_t next_attempt_at)
+{
+    return txn->be->attempt_record(txn, attempt, status, next_attempt_at);
+}
+
+int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int outcome, int64_t now_ms, int64_t disable_after_ms)
+{
+    return txn->be->endpoint_health(txn, endpoint_id, outcome, now_ms, disable_after_ms);
+}
+
+json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key)
+{
+    return txn->be->orders_by_customer(txn, tenant, customer_key);
+}
+
+int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members)
+{
+    return txn->be->outbox_redact(txn, tenant, order_id, members);
+}
+
+int store_sweep_messages(struct store_txn *txn, const char *status, int64_t before_ms, int limit)
+{
+    return txn->be->sweep_messages(txn, status, before_ms, limit);
+}
+
+int store_sweep_changelogs(struct store_txn *txn, const char *before_iso, int limit)
+{
+    return txn->be->sweep_changelogs(txn, before_iso, limit);
+}
+
+int store_sweep_seen(struct store_txn *txn, const char *before_iso, int limit)
+{
+    return txn->be->sweep_seen(txn, before_iso, limit);
+}
+
+int store_sweep_parked(struct store_txn *txn, const char *before_iso, int limit)
+{
+    return txn->be->sweep_parked(txn, before_iso, limit);
+}
+
+int store_sweep_orders(struct store_txn *txn, const char *before_iso, int limit)
+{
+    return txn->be->sweep_orders(txn, before_iso, limit);
+}
+
+int store_syslog_insert(struct store_txn *txn, const json_t *entry, const struct store_body bodies[2])
+{
+    return txn->be->syslog_insert(txn, entry, bodies);
+}
+
+int store_spool_moved(struct store_txn *txn, int64_t spool_id, const char *key)
+{
+    return txn->be->spool_moved(txn, spool_id, key);
+}
+
+int store_spool_retry(struct store_txn *txn, int64_t spool_id, int64_t next_try_at)
+{
+    return txn->be->spool_retry(txn, spool_id, next_try_at);
+}
+
+int store_body_deleted(struct store_txn *txn, const char *key)
+{
+    return txn->be->body_deleted(txn, key);
+}
+
+int store_syslog_sweep(struct store_txn *txn, const char *cutoff_iso, int limit)
+{
+    return txn->be->syslog_sweep(txn, cutoff_iso, limit);
+}
+
+int store_syslog_redact(struct store_txn *txn, const char *tenant, const char *order_id)
+{
+    return txn->be->syslog_redact(txn, tenant, order_id);
+}
+
+int store_syslog_forget_order(struct store_txn *txn, const char *tenant, const char *order_id)
+{
+    return txn->be->syslog_forget_order(txn, tenant, order_id);
+}
+
+int store_read_health(struct store_reader *rd, char *detail, size_t len)
+{
+    return rd->be->read_health(rd, detail, len);
+}
+
+bool store_singleton(struct store_reader *rd, const char *role)
+{
+    return rd->be->singleton(rd, role);
+}
+
+json_t *store_read_order(struct store_reader *rd, const char *tenant, enum store_key key, const char *ref, bool *failed)
+{
+    return rd->be->read_order(rd, tenant, key, ref, failed);
+}
+
+json_t *store_read_orders(struct store_reader *rd, const char *tenant, const struct store_order_filter *f)
+{
+    return rd->be->read_orders(rd, tenant, f);
+}
+
+json_t *store_read_changelogs(struct store_reader *rd, const char *tenant, const char *order_id, bool newest_first)
+{
+    return rd->be->read_changelogs(rd, tenant, order_id, newest_first);
+}
+
+json_t *store_read_endpoints(struct store_reader *rd, const char *tenant, const char *id)
+{
+    return rd->be->read_endpoints(rd, tenant, id);
+}
+
+json_t *store_read_messages(struct store_reader *rd, const char *tenant, const char *endpoint_id, const char *event_type, const char *status, int64_t after_seq, int limit)
+{
+    return rd->be->read_messages(rd, tenant, endpoint_id, event_type, status, after_seq, limit);
+}
+
+json_t *store_read_message(struct store_reader *rd, const char *tenant, const char *id)
+{
+    return rd->be->read_message(rd, tenant, id);
+}
+
+json_t *store_read_attempts(struct store_reader *rd, const char *tenant, const char *message_id)
+{
+    return rd->be->read_attempts(rd, tenant, message_id);
+}
+
+json_t *store_read_sending_endpoints(struct store_reader *rd)
+{
+    return rd->be->read_sending_endpoints(rd);
+}
+
+json_t *store_claim_due(struct store_reader *rd, const char *endpoint_id, int64_t now_ms, int limit, const char *const *skip, int n_skip, int64_t *wait_ms)
+{
+    return rd->be->claim_due(rd, endpoint_id, now_ms, limit, skip, n_skip, wait_ms);
+}
+
+int64_t store_read_next_due(struct store_reader *rd, int64_t now_ms)
+{
+    return rd->be->read_next_due(rd, now_ms);
+}
+
+char *store_read_body_ref(struct store_reader *rd, const char *tenant, const char *key, size_t *len)
+{
+    return rd->be->read_body_ref(rd, tenant, key, len);
+}
+
+json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff, const char *late_cutoff)
+{
+    return rd->be->read_stuck(rd, tenant, now_iso, early_cutoff, late_cutoff);
+}
+
+json_t *store_read_message_counts(struct store_reader *rd)
+{
+    return rd->be->read_message_counts(rd);
+}
+
+json_t *store_read_pending_by_endpoint(struct store_reader *rd)
+{
+    return rd->be->read_pending_by_endpoint(rd);
+}
+
+json_t *store_read_syslogs(struct store_reader *rd, const char *tenant, const char *order_id, const char *correlation_id, const char *event_type, const char *request_type, int code_min, int code_max, long long after, int limit)
+{
+    return rd->be->read_syslogs(rd, tenant, order_id, correlation_id, event_type, request_type, code_min, code_max, after, limit);
+}
+
+json_t *store_read_syslog(struct store_reader *rd, const char *tenant, const char *identifier)
+{
+    return rd->be->read_syslog(rd, tenant, identifier);
+}
+
+char *store_read_spooled(struct store_reader *rd, int64_t spool_id, const char *key, size_t *len)
+{
+    return rd->be->read_spooled(rd, spool_id, key, len);
+}
+
+int store_claim_spooled(struct store_reader *rd, int64_t now_ms, int limit, const int64_t *skip, int n_skip, struct store_spooled *out)
+{
+    return rd->be->claim_spooled(rd, now_ms, limit, skip, n_skip, out);
+}
+
+json_t *store_read_body_deletes(struct store_reader *rd, int limit)
+{
+    return rd->be->read_body_deletes(rd, limit);
+}
+
+int64_t store_read_spool_next(struct store_reader *rd, int64_t now_ms)
+{
+    return rd->be->read_spool_next(rd, now_ms);
+}
