@@ -15,6 +15,9 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 
+#include <libpq-fe.h>
+#include <unistd.h>
+
 #include "config_keys.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -27,6 +30,11 @@ static int check_dir(struct config *cfg, const char *value, char *err, size_t er
 static int check_url(struct config *cfg, const char *value, char *err, size_t errlen);
 static int check_level(struct config *cfg, const char *value, char *err, size_t errlen);
 static int check_format(struct config *cfg, const char *value, char *err, size_t errlen);
+static int check_node_id(struct config *cfg, const char *value, char *err, size_t errlen);
+static int one_of(const char *what, const char *words, const char *value, char *err, size_t errlen);
+static int check_backend(struct config *cfg, const char *value, char *err, size_t errlen);
+static int check_pg_url(struct config *cfg, const char *value, char *err, size_t errlen);
+static int check_single_node(struct config *cfg, const char *value, char *err, size_t errlen);
 
 #define R KEY_RELOAD
 #define SECRET KEY_SECRET
@@ -56,8 +64,24 @@ static const struct key keys[] = {
      "is answered 503 at once and closed, before its request is read.", NULL, 0},
     {"server", "shutdown_timeout", KEY_INT, OFF(shutdown_timeout), "10", 0, 600,
      "Seconds SIGTERM waits for in-flight requests before exiting anyway.", NULL, 0},
+    {"server", "node_id", KEY_STRING, OFF(node_id), "", 0, 0,
+     "This node's name in a fleet (1-64 of A-Z a-z 0-9 - _ .): it marks the deliveries and\n"
+     "uploads the node has claimed, and labels its per-node figures in /metrics. Every node\n"
+     "sharing a database needs its own. Empty: the host name.", check_node_id, 0},
+    {"storage", "backend", KEY_STRING, OFF(storage_backend), "sqlite", 0, 0,
+     "sqlite: one node, all state under dir. postgresql: any number of identical nodes\n"
+     "sharing the database at url (bodies then go to [s3], unless single_node = yes).", check_backend, 0},
     {"storage", "dir", KEY_STRING, OFF(storage_dir), "shiprelay-data", 0, 0,
-     "Directory holding all state (created if missing).", check_dir, 0},
+     "Directory holding all state (created if missing); with postgresql, only the local\n"
+     "body store (single_node = yes without [s3]).", check_dir, 0},
+    {"storage", "url", KEY_STRING, OFF(storage_url), "", 0, 0,
+     "postgresql: the database, as a libpq connection string (postgresql://USER@HOST:PORT/DB\n"
+     "or host=... dbname=...). The password from the URL, PGPASSWORD or ~/.pgpass; it is\n"
+     "never logged.", check_pg_url, SECRET},
+    {"storage", "single_node", KEY_STRING, OFF(single_node_text), "no", 0, 0,
+     "postgresql: yes when only this one node uses the database, so bodies may stay in the\n"
+     "local body store under dir. Otherwise a fleet needs [s3] (every node serves every body).",
+     check_single_node, 0},
     {"storage", "order_cache", KEY_INT, OFF(order_cache), "32", 0, 65536,
      "MiB of orders the writer keeps parsed in memory, so a busy order is not read and\n"
      "parsed again for every event (0: none).", NULL, 0},
@@ -276,6 +300,47 @@ static int check_listen(struct config *cfg, const char *value, char *err, size_t
     cfg->listen_host = host;
     cfg->listen_port = (int)port;
     return 0;
+}
+
+static int check_node_id(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    if (!*value || config_valid_id(value))
+        return 0;
+    snprintf(err, errlen, "server.node_id must be 1-64 of A-Z a-z 0-9 - _ ., not \"%s\"", value);
+    return -1;
+}
+
+static int check_backend(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    int i = one_of("storage.backend", "sqlite postgresql", value, err, errlen);
+    cfg->postgresql = i == 1;
+    return i < 0 ? -1 : 0;
+}
+
+/* A libpq connection string libpq itself can read (nothing is connected). */
+static int check_pg_url(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    if (!*value)
+        return 0;
+    char *msg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(value, &msg);
+    if (!opts) {
+        char *nl = msg ? strchr(msg, '\n') : NULL;
+        if (nl)
+            *nl = '\0';
+        snprintf(err, errlen, "storage.url is not a libpq connection string: %s", msg ? msg : "out of memory");
+        PQfreemem(msg);
+        return -1;
+    }
+    PQconninfoFree(opts);
+    return 0;
+}
+
+static int check_single_node(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    int i = one_of("storage.single_node", "no yes", value, err, errlen);
+    cfg->single_node = i == 1;
+    return i < 0 ? -1 : 0;
 }
 
 static int check_dir(struct config *cfg, const char *value, char *err, size_t errlen)
@@ -690,6 +755,38 @@ static void resolve_s3(struct config *cfg, struct parse_state *st)
                   "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
 }
 
+/* The node's name when none is set: the host name (made a valid id). */
+static void resolve_node_id(struct config *cfg)
+{
+    if (cfg->node_id[0])
+        return;
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+        snprintf(host, sizeof host, "node");
+    host[64] = '\0';
+    for (char *p = host; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", *p))
+            *p = '-';
+    free(cfg->node_id);
+    cfg->node_id = xstrdup(host);
+}
+
+/* What the storage keys need of each other, once the whole file is read. */
+static void check_storage(struct config *cfg, struct parse_state *st)
+{
+    if (!cfg->postgresql)
+        return;
+    if (!cfg->storage_url[0])
+        add_error(st, line_of(cfg, "storage", "backend"),
+                  "[storage] backend = postgresql needs url (a libpq connection string, "
+                  "postgresql://USER@HOST:PORT/DATABASE)");
+    else if (!cfg->s3_enabled && !cfg->single_node)
+        add_error(st, line_of(cfg, "storage", "backend"),
+                  "[storage] backend = postgresql keeps bodies in [s3], which every node of a fleet reaches: "
+                  "configure [s3] bucket, or set [storage] single_node = yes when no other node shares the "
+                  "database (bodies then stay under [storage] dir)");
+}
+
 static void set_defaults_only(struct config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -705,6 +802,7 @@ void config_defaults(struct config *cfg)
     set_defaults_only(cfg);
     resolve_s3(cfg, NULL);
     cfg->embedded = true;
+    resolve_node_id(cfg);
     config_tenant_add_key(cfg, "demo", "demo-key-change-me");
     char err2[256];
     if (config_tenant_entry(cfg, "demo", "client_id", "demo-client", err2, sizeof err2) != 0 ||
@@ -732,6 +830,9 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
             check_sources(&st);
         }
         resolve_s3(cfg, &st);
+        if (!st.n_errs)
+            check_storage(cfg, &st);
+        resolve_node_id(cfg);
     }
     for (size_t i = 0; i < st.n_tenant_sections; i++)
         free(st.tenant_sections[i]);

@@ -58,7 +58,11 @@ struct config {
     long request_deadline; /* [server] request_timeout: a whole request */
     long max_connections;
     long shutdown_timeout;
+    char *node_id; /* never empty after load: the host name by default */
     /* [storage] */
+    char *storage_backend, *storage_url, *single_node_text;
+    bool postgresql;  /* backend = postgresql */
+    bool single_node; /* single_node = yes */
     char *storage_dir;
     long commit_batch;
     long order_cache;

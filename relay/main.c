@@ -99,9 +99,16 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 static int serve(const struct config *cfg, int listen_fd, struct event_base *base)
 {
     char err[512] = "";
-    struct store_options opt = {
-        .dir = cfg->storage_dir, .batch_max = (int)cfg->commit_batch, .spool_max = cfg->spool_max_bytes,
-        .order_cache = (size_t)cfg->order_cache << 20};
+    /* A claim (a delivery, an upload) outlives the longest exchange it covers. */
+    long longest = cfg->request_timeout > cfg->s3_timeout ? cfg->request_timeout : cfg->s3_timeout;
+    struct store_options opt = {.backend = cfg->postgresql ? STORE_POSTGRESQL : STORE_SQLITE,
+                                .dir = cfg->storage_dir,
+                                .url = cfg->storage_url,
+                                .node_id = cfg->node_id,
+                                .lease_ms = (longest + 15) * 1000,
+                                .batch_max = (int)cfg->commit_batch,
+                                .spool_max = cfg->spool_max_bytes,
+                                .order_cache = (size_t)cfg->order_cache << 20};
     struct store *st = store_open(&opt, err, sizeof err);
     unsigned char url_key[32];
     struct blobstore *blobs =
@@ -120,8 +127,8 @@ static int serve(const struct config *cfg, int listen_fd, struct event_base *bas
     }
     int rc = 1;
     if (srv) {
-        log_info("listening on http://%s (storage %s, %ld threads, bodies in %s)%s", cfg->listen, cfg->storage_dir,
-                 cfg->threads, cfg->s3_enabled ? "S3" : "the storage dir",
+        log_info("listening on http://%s (storage %s, %ld threads, bodies in %s)%s", cfg->listen,
+                 cfg->postgresql ? "PostgreSQL" : cfg->storage_dir, cfg->threads, cfg->s3_enabled ? "S3" : "the storage dir",
                  cfg->embedded ? "; embedded defaults, demo tenant \"demo\" with x-api-key demo-key-change-me" : "");
         sd_notifyf(0, "READY=1\nSTATUS=listening on %s", cfg->listen);
         event_base_dispatch(base);

@@ -12,6 +12,7 @@ struct slot {
     char *id_key, *ref_key; /* "tenant\x1forder_id", "tenant\x1fref"; NULL when free */
     json_t *doc;
     char *text;
+    int64_t version;
     size_t cost; /* bytes it is reckoned to take */
     bool referenced;
 };
@@ -76,7 +77,7 @@ static char *key_of(const char *tenant, const char *k)
 }
 
 bool order_cache_get(struct order_cache *c, const char *tenant, bool by_ref, const char *key, const json_t **doc,
-                     const char **text)
+                     const char **text, int64_t *version)
 {
     if (!c->capacity || !tenant || !key)
         return false;
@@ -100,10 +101,12 @@ bool order_cache_get(struct order_cache *c, const char *tenant, bool by_ref, con
     s->referenced = true;
     *doc = s->doc;
     *text = s->text;
+    if (version)
+        *version = s->version;
     return true;
 }
 
-void order_cache_put(struct order_cache *c, const char *tenant, json_t *doc, const char *text)
+void order_cache_put(struct order_cache *c, const char *tenant, json_t *doc, const char *text, int64_t version)
 {
     const char *id = json_string_value(json_object_get(doc, "order_id"));
     const char *ref = json_string_value(json_object_get(doc, "partner_order_reference"));
@@ -138,6 +141,7 @@ void order_cache_put(struct order_cache *c, const char *tenant, json_t *doc, con
     s->ref_key = ref ? key_of(tenant, ref) : NULL;
     s->doc = doc;
     s->text = xstrdup(text);
+    s->version = version;
     s->cost = cost;
     c->bytes += cost;
     s->referenced = true;

@@ -8,11 +8,17 @@
  * it never holds what the database does not. Entries are found by
  * (tenant, order_id) or (tenant, partner_order_reference); the least
  * recently used go first (CLOCK) when the next would take it over its
- * size (reckoned from the text's length). */
+ * size (reckoned from the text's length).
+ *
+ * Each entry keeps the version the backend gave the row when it was
+ * written or read (0 when the backend has none): with PostgreSQL, another
+ * node may change the order meanwhile, so the store compares it with the
+ * row's (store_pg_orders.c) before it trusts an entry. */
 #ifndef SHIPRELAY_ORDER_CACHE_H
 #define SHIPRELAY_ORDER_CACHE_H
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct order_cache;
 
@@ -22,10 +28,10 @@ void order_cache_free(struct order_cache *c);
 /* The entry by order_id (by_ref false) or partner_order_reference: doc and
  * text are borrowed until the next put or clear; doc must not be changed. */
 bool order_cache_get(struct order_cache *c, const char *tenant, bool by_ref, const char *key, const json_t **doc,
-                     const char **text);
+                     const char **text, int64_t *version);
 /* Keep doc (stolen: the caller must not use it afterwards) and a copy of its
  * text, replacing what was held for the same order. */
-void order_cache_put(struct order_cache *c, const char *tenant, json_t *doc, const char *text);
+void order_cache_put(struct order_cache *c, const char *tenant, json_t *doc, const char *text, int64_t version);
 void order_cache_clear(struct order_cache *c);
 
 #endif

@@ -38,6 +38,29 @@ struct store {
     int n_subs;
 };
 
+/* SHIPRELAY_TRACE_SQL=FILE appends every statement the store prepares to
+ * FILE, one per line, so a test can check each one's query plan
+ * (tests/integration/test_query_plans.py). Both backends call it. */
+void store_trace_sql(const char *sql)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static FILE *out;
+    static bool checked;
+    pthread_mutex_lock(&mu);
+    if (!checked) {
+        const char *path = getenv("SHIPRELAY_TRACE_SQL");
+        out = path && *path ? fopen(path, "a") : NULL;
+        checked = true;
+    }
+    if (out) {
+        for (const char *p = sql; *p; p++)
+            fputc(*p == '\n' ? ' ' : *p, out);
+        fputc('\n', out);
+        fflush(out);
+    }
+    pthread_mutex_unlock(&mu);
+}
+
 /* ---- the writer ---- */
 
 static void deliver(evutil_socket_t fd, short what, void *arg)
@@ -127,11 +150,7 @@ static void *writer_main(void *arg)
 
 struct store *store_open(const struct store_options *opt, char *err, size_t errlen)
 {
-    const struct store_backend *be = &store_sqlite_backend;
-    if (opt->backend != STORE_SQLITE) {
-        snprintf(err, errlen, "this build has no PostgreSQL backend yet");
-        return NULL;
-    }
+    const struct store_backend *be = opt->backend == STORE_POSTGRESQL ? &store_pg_backend : &store_sqlite_backend;
     long long spool_bytes = 0;
     void *db = be->open(opt, &spool_bytes, err, errlen);
     if (!db)

@@ -150,6 +150,10 @@ struct store_backend {
     int64_t (*read_spool_next)(struct store_reader *rd, int64_t now_ms);
 };
 
+/* SHIPRELAY_TRACE_SQL=FILE: every statement a backend prepares, one per
+ * line, for the query-plan tests (store.c). */
+void store_trace_sql(const char *sql);
+
 extern const struct store_backend store_sqlite_backend;
 extern const struct store_backend store_pg_backend;
 

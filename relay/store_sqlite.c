@@ -47,32 +47,9 @@ static int exec(sqlite3 *db, const char *sql)
     return 0;
 }
 
-/* SHIPRELAY_TRACE_SQL=FILE appends every statement the store prepares to
- * FILE, one per line, so a test can check each one's query plan
- * (tests/integration/test_query_plans.py). */
-static void trace_sql(const char *sql)
-{
-    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-    static FILE *out;
-    static bool checked;
-    pthread_mutex_lock(&mu);
-    if (!checked) {
-        const char *path = getenv("SHIPRELAY_TRACE_SQL");
-        out = path && *path ? fopen(path, "a") : NULL;
-        checked = true;
-    }
-    if (out) {
-        for (const char *p = sql; *p; p++)
-            fputc(*p == '\n' ? ' ' : *p, out);
-        fputc('\n', out);
-        fflush(out);
-    }
-    pthread_mutex_unlock(&mu);
-}
-
 static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
 {
-    trace_sql(sql);
+    store_trace_sql(sql);
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
         log_error("store: prepare %s: %s", sql, sqlite3_errmsg(db));
@@ -474,7 +451,7 @@ static json_t *order_read(struct sq_txn *txn, const char *tenant, enum store_key
 {
     const json_t *cached;
     const char *text;
-    if (order_cache_get(txn->orders, tenant, key == STORE_KEY_PARTNER_REF, ref, &cached, &text)) {
+    if (order_cache_get(txn->orders, tenant, key == STORE_KEY_PARTNER_REF, ref, &cached, &text, NULL)) {
         json_t *doc = copy ? json_deep_copy(cached) : json_incref((json_t *)cached);
         remember(txn, doc, text);
         return doc;
@@ -488,7 +465,7 @@ static json_t *order_read(struct sq_txn *txn, const char *tenant, enum store_key
         const char *t = (const char *)sqlite3_column_text(s, 0);
         doc = json_loadb(t, (size_t)sqlite3_column_bytes(s, 0), 0, NULL);
         if (doc) {
-            order_cache_put(txn->orders, tenant, copy ? json_deep_copy(doc) : json_incref(doc), t);
+            order_cache_put(txn->orders, tenant, copy ? json_deep_copy(doc) : json_incref(doc), t, 0);
             remember(txn, doc, t);
         }
     } else if (rc != SQLITE_DONE)
@@ -581,7 +558,7 @@ static int index_shipments(struct sq_txn *txn, const char *tenant, const json_t 
  * store_order_json know it. */
 static void written(struct sq_txn *txn, const char *tenant, const json_t *order, const char *text)
 {
-    order_cache_put(txn->orders, tenant, json_incref((json_t *)order), text);
+    order_cache_put(txn->orders, tenant, json_incref((json_t *)order), text, 0);
     remember(txn, order, text);
 }
 
@@ -623,7 +600,7 @@ int sq_order_update(struct store_txn *base_txn, const char *tenant, const json_t
     const char *order_id = json_string_value(json_object_get(order, "order_id"));
     const json_t *prev = NULL;
     const char *prev_text;
-    if (!order_cache_get(txn->orders, tenant, false, order_id, &prev, &prev_text))
+    if (!order_cache_get(txn->orders, tenant, false, order_id, &prev, &prev_text, NULL))
         prev = NULL;
     char *doc = ju_dump(order);
     /* the list columns (reference, merchant, customer) as they were? */

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config
           libevent-dev libssl-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
-          libinih-dev libcmocka-dev libsystemd-dev libunistring-dev python3)
+          libinih-dev libcmocka-dev libsystemd-dev libunistring-dev libpq-dev python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,17 +1,45 @@
 """Test harness: runs the real shiprelay binary on a free loopback port with
-a throwaway storage dir, and talks HTTP to it (standard library only)."""
+a throwaway storage dir, and talks HTTP to it (standard library only).
+
+The backend is a parameter of the whole suite: SHIPRELAY_TEST_BACKEND=postgresql
+(with SHIPRELAY_TEST_PG, the directory of a cluster tests/pg_cluster.py
+started) gives every Relay a fresh database of its own on that cluster,
+dropped when the relay is closed; unset, relays use SQLite as they always
+did. Relay(database=...) shares one database between relays (a fleet)."""
 import http.client
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import pg_cluster  # noqa: E402
+
 BIN = os.environ.get("SHIPRELAY_BIN", os.path.join(os.path.dirname(__file__), "../../build/shiprelay"))
 TENANTS = {"acme": "acme-key-0123456789", "beta": "beta-key-0123456789"}
+BACKEND = os.environ.get("SHIPRELAY_TEST_BACKEND", "sqlite")
+PG = os.environ.get("SHIPRELAY_TEST_PG", "")
+POSTGRESQL = BACKEND == "postgresql"
+
+
+class Database:
+    """A database of its own on the test cluster (PostgreSQL runs only)."""
+
+    def __init__(self):
+        self.name = "it_" + secrets.token_hex(6)
+        self.url = pg_cluster.create_db(PG, self.name)
+
+    def sql(self, query):
+        return pg_cluster.psql(PG, query, self.name)
+
+    def drop(self):
+        pg_cluster.drop_db(PG, self.name)
 
 
 def free_port():
@@ -35,13 +63,22 @@ class Response:
 
 
 class Relay:
-    def __init__(self, extra="", threads=2, tenants=TENANTS, env=None):
+    def __init__(self, extra="", threads=2, tenants=TENANTS, env=None, database=None, node_id=None):
         self.dir = tempfile.mkdtemp(prefix="shiprelay-it-")
         self.port = free_port()
         self.conf = os.path.join(self.dir, "shiprelay.conf")
+        self.db, self.own_db = None, False
+        if POSTGRESQL:
+            self.db, self.own_db = (database, False) if database else (Database(), True)
         with open(self.conf, "w") as f:
             f.write("[server]\nlisten = 127.0.0.1:%d\nthreads = %d\n" % (self.port, threads))
+            if self.db:
+                f.write("node_id = %s\n" % (node_id or "it-%d" % self.port))
             f.write("[storage]\ndir = %s\n" % os.path.join(self.dir, "state"))
+            if self.db:
+                f.write("backend = postgresql\nurl = %s\n" % self.db.url)
+                if "bucket" not in extra:
+                    f.write("single_node = yes\n")
             for t, k in tenants.items():
                 f.write('[tenant "%s"]\napi_key = %s\n' % (t, k))
             f.write(extra)
@@ -82,6 +119,8 @@ class Relay:
         with open(self.log, errors="replace") as f:
             log = f.read()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.own_db:
+            self.db.drop()
         for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
             if marker in log:
                 raise AssertionError("sanitizer report from the relay:\n" + log)
