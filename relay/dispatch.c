@@ -10,7 +10,8 @@
  * Everything is driven by events, never by a poll:
  *   - a commit that queued messages or changed endpoints nudges the loop
  *     (dispatch_on_commit, from the writer thread): every endpoint with room
- *     is filled;
+ *     is filled; with PostgreSQL, so does another node's commit (its NOTIFY
+ *     reaches the listener connection, whose socket is on this loop);
  *   - a finished transfer frees its endpoint's concurrency slot, which is
  *     filled again at the end of that loop iteration (once per endpoint);
  *     it joins the results, and one store job records all the results
@@ -97,6 +98,11 @@ struct dispatcher {
     struct curlev *curl;
     struct proxy_vet *vet; /* with [webhooks] proxy */
     struct event *nudge, *refill, *retry_timer, *stop_check;
+    struct store_listener *listener; /* other nodes' commits (PostgreSQL); NULL with SQLite */
+    struct event *listen_ev, *listen_retry;
+    int listen_backoff_ms;
+    struct event *record_retry; /* a record job failed: try it again then */
+    int record_backoff_ms;
     struct transfer **set; /* sent and not yet recorded */
     int n_set;
     struct transfer *results, *results_tail; /* finished, waiting for a record job */
@@ -547,8 +553,30 @@ static void record_done(int rc, void *arg)
     struct record *r = arg;
     struct dispatcher *d = r->d;
     d->recording = false;
-    if (rc != STORE_OK)
-        log_error("dispatch: could not record delivery attempts; those messages stay pending and are sent again");
+    if (rc != STORE_OK) {
+        /* The exchanges took place; only their record is missing (the store
+         * failed, or the database is down for a moment). Keep them and
+         * record them again shortly: meanwhile they stay in the set (and,
+         * with PostgreSQL, claimed by this node), so they are not sent
+         * again; a stop or a crash before then leaves them pending, to be
+         * sent again. */
+        log_error("dispatch: could not record delivery attempts; trying again");
+        struct transfer *last = r->results;
+        while (last->next_result)
+            last = last->next_result;
+        last->next_result = d->results;
+        if (!d->results)
+            d->results_tail = last;
+        d->results = r->results;
+        free(r);
+        d->record = NULL;
+        d->record_backoff_ms = d->record_backoff_ms ? (d->record_backoff_ms * 2 > 5000 ? 5000 : d->record_backoff_ms * 2)
+                                                    : 100;
+        struct timeval tv = {d->record_backoff_ms / 1000, (d->record_backoff_ms % 1000) * 1000};
+        evtimer_add(d->record_retry, &tv);
+        return;
+    }
+    d->record_backoff_ms = 0;
     int64_t now = time_now_ms();
     /* Only now may these messages be picked again: their outcome is on disk. */
     char touched[64][64];
@@ -592,7 +620,7 @@ static void record_done(int rc, void *arg)
 
 static void flush_results(struct dispatcher *d)
 {
-    if (d->recording || !d->results)
+    if (d->recording || !d->results || evtimer_pending(d->record_retry, NULL))
         return;
     struct record *r = xcalloc(1, sizeof *r);
     r->d = d;
@@ -754,6 +782,51 @@ static void on_nudge(evutil_socket_t fd, short kind, void *arg)
     fill_all(arg);
 }
 
+static void on_record_retry(evutil_socket_t fd, short kind, void *arg)
+{
+    flush_results(arg);
+}
+
+static void on_listen(evutil_socket_t fd, short kind, void *arg);
+
+/* What the listener says: another node queued messages or changed
+ * endpoints (fill), or the connection went (try again with backoff, and
+ * fill once it is back: notifications were missed meanwhile). */
+static void on_wake(struct dispatcher *d, unsigned what)
+{
+    if (what & STORE_WAKE_LOST) {
+        if (d->listen_ev)
+            event_free(d->listen_ev);
+        d->listen_ev = NULL;
+        d->listen_backoff_ms = d->listen_backoff_ms ? (d->listen_backoff_ms * 2 > 5000 ? 5000 : d->listen_backoff_ms * 2)
+                                                    : 100;
+        struct timeval tv = {d->listen_backoff_ms / 1000, (d->listen_backoff_ms % 1000) * 1000};
+        evtimer_add(d->listen_retry, &tv);
+        return;
+    }
+    if (what & STORE_WAKE_RECONNECTED) {
+        d->listen_backoff_ms = 0;
+        d->listen_ev = event_new(d->base, store_listen_fd(d->listener), EV_READ | EV_PERSIST, on_listen, d);
+        event_add(d->listen_ev, NULL);
+    }
+    if (what & STORE_WAKE_ENDPOINTS)
+        d->eps_stale = true;
+    if (what & (STORE_WAKE_MESSAGES | STORE_WAKE_ENDPOINTS))
+        fill_all(d);
+}
+
+static void on_listen(evutil_socket_t fd, short kind, void *arg)
+{
+    struct dispatcher *d = arg;
+    on_wake(d, store_listen_read(d->listener));
+}
+
+static void on_listen_retry(evutil_socket_t fd, short kind, void *arg)
+{
+    struct dispatcher *d = arg;
+    on_wake(d, store_listen_read(d->listener));
+}
+
 /* ---- lifecycle ---- */
 
 static void *dispatch_main(void *arg)
@@ -786,6 +859,17 @@ struct dispatcher *dispatch_start(const struct config *cfg, struct store *st, ch
     d->retry_timer = evtimer_new(d->base, on_nudge, d);
     d->nudge = event_new(d->base, -1, 0, on_nudge, d);
     d->refill = event_new(d->base, -1, 0, on_refill, d);
+    d->record_retry = evtimer_new(d->base, on_record_retry, d);
+    d->listener = store_listen(st, err, errlen);
+    if (!d->listener && err[0]) {
+        dispatch_free(d);
+        return NULL;
+    }
+    if (d->listener) {
+        d->listen_retry = evtimer_new(d->base, on_listen_retry, d);
+        d->listen_ev = event_new(d->base, store_listen_fd(d->listener), EV_READ | EV_PERSIST, on_listen, d);
+        event_add(d->listen_ev, NULL);
+    }
     event_active(d->nudge, EV_TIMEOUT, 0); /* whatever is due from before a restart */
     if (pthread_create(&d->thread, NULL, dispatch_main, d) != 0) {
         snprintf(err, errlen, "cannot start the webhook dispatcher thread");
@@ -868,7 +952,8 @@ void dispatch_free(struct dispatcher *d)
     }
     free(d->record);
     curlev_free(d->curl);
-    struct event *evs[] = {d->retry_timer, d->nudge, d->refill, d->stop_check};
+    struct event *evs[] = {d->retry_timer, d->nudge, d->refill,      d->stop_check,
+                           d->listen_ev,   d->listen_retry, d->record_retry};
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
         if (evs[i])
             event_free(evs[i]);
@@ -877,6 +962,7 @@ void dispatch_free(struct dispatcher *d)
             event_free(d->eps[i].wake);
     if (d->base)
         event_base_free(d->base);
+    store_listen_close(d->listener);
     store_reader_close(d->reader);
     free(d->eps);
     free(d->set);

@@ -3,6 +3,10 @@
  * store_stats (spool, jobs, commits), then metrics.c's counters and
  * histograms.
  *
+ * In a fleet (PostgreSQL) what is read from the database is the fleet's
+ * and has no node label; this process's figures have node="NAME"
+ * (metrics.h).
+ *
  * Pending by endpoint keeps its label set bounded: the PENDING_TOP
  * endpoints with the largest backlogs get their own series, the rest are
  * summed under endpoint="other" (tenant="other"). */
@@ -94,12 +98,15 @@ static void store_counts(FILE *out, struct store *st)
     unsigned long jobs, commits;
     long long spool;
     store_stats(st, &jobs, &commits, &spool);
+    /* the spool is the fleet's (one database); jobs and commits this node's */
+    const char *node[] = {"node", metrics_node(), NULL};
+    const char *const *mine = metrics_node() ? node : NULL;
     head(out, "shiprelay_spool_bytes", "gauge", "System-log bodies waiting for the object store.");
     metrics_write_sample(out, "shiprelay_spool_bytes", NULL, (double)spool);
     head(out, "shiprelay_store_jobs_total", "counter", "Write jobs committed.");
-    metrics_write_sample(out, "shiprelay_store_jobs_total", NULL, (double)jobs);
+    metrics_write_sample(out, "shiprelay_store_jobs_total", mine, (double)jobs);
     head(out, "shiprelay_store_commits_total", "counter", "Transactions (fsyncs) that held them.");
-    metrics_write_sample(out, "shiprelay_store_commits_total", NULL, (double)commits);
+    metrics_write_sample(out, "shiprelay_store_commits_total", mine, (double)commits);
 }
 
 void handle_metrics(struct http_ctx *ctx)

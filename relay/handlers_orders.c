@@ -54,9 +54,16 @@ static void reply_store_failed(struct http_ctx *ctx)
     http_reply_error(ctx, 503, "store_unavailable", "the change could not be stored; nothing was applied, retry");
 }
 
+/* Up, and whether the database answers (with PostgreSQL a round trip at
+ * most twice a second per worker: store_read_health). 503 when it does
+ * not, so a load balancer sends the traffic to a node that can serve it. */
 void handle_healthz(struct http_ctx *ctx)
 {
-    http_reply_json(ctx, 200, json_pack("{s:s}", "status", "ok"));
+    char detail[256];
+    bool ok = store_read_health(ctx->reader, detail, sizeof detail) == 0;
+    http_reply_json(ctx, ok ? 200 : 503,
+                    json_pack("{s:s,s:s,s:s}", "status", ok ? "ok" : "unavailable", "database", detail, "node",
+                              ctx->cfg->node_id));
 }
 
 /* ---- POST /orders ---- */

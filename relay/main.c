@@ -105,7 +105,7 @@ static int serve(const struct config *cfg, int listen_fd, struct event_base *bas
                                 .dir = cfg->storage_dir,
                                 .url = cfg->storage_url,
                                 .node_id = cfg->node_id,
-                                .lease_ms = (longest + 15) * 1000,
+                                .lease_ms = (longest + 5) * 1000,
                                 .batch_max = (int)cfg->commit_batch,
                                 .spool_max = cfg->spool_max_bytes,
                                 .order_cache = (size_t)cfg->order_cache << 20};
@@ -120,7 +120,7 @@ static int serve(const struct config *cfg, int listen_fd, struct event_base *bas
     if (ret) {
         store_subscribe(st, dispatch_on_commit, disp);
         store_subscribe(st, uploader_on_commit, up);
-        metrics_init(api_routes, api_routes_count);
+        metrics_init(api_routes, api_routes_count, cfg->postgresql ? cfg->node_id : NULL);
         srv = http_start(cfg, listen_fd, st, blobs, api_routes, api_routes_count, err, sizeof err);
     } else {
         close(listen_fd);

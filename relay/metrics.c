@@ -105,8 +105,16 @@ static struct histo commit_time, commit_jobs;
 static counter commit_failures;
 static counter auth_failures[2], rate_limited[2], reloads[2];
 
-void metrics_init(const struct route *table, size_t n)
+static const char *node_label;
+
+const char *metrics_node(void)
 {
+    return node_label;
+}
+
+void metrics_init(const struct route *table, size_t n, const char *node)
+{
+    node_label = node;
     routes = table;
     n_routes = n;
     requests = xcalloc(n + 1, sizeof *requests);
@@ -211,12 +219,20 @@ static void escaped(FILE *out, const char *v)
     }
 }
 
-static void labels(FILE *out, const char *const *l, const char *le)
+/* l's pairs, node="…" first when per_node and there is one, le="…" last. */
+static void labels(FILE *out, const char *const *l, const char *le, bool per_node)
 {
-    if ((!l || !l[0]) && !le)
+    const char *node = per_node ? node_label : NULL;
+    if ((!l || !l[0]) && !le && !node)
         return;
     fputc('{', out);
     int n = 0;
+    if (node) {
+        fputs("node=\"", out);
+        escaped(out, node);
+        fputc('"', out);
+        n++;
+    }
     for (; l && l[0]; l += 2, n++) {
         fprintf(out, "%s%s=\"", n ? "," : "", l[0]);
         escaped(out, l[1]);
@@ -230,7 +246,7 @@ static void labels(FILE *out, const char *const *l, const char *le)
 void metrics_write_sample(FILE *out, const char *name, const char *const *l, double value)
 {
     fputs(name, out);
-    labels(out, l, NULL);
+    labels(out, l, NULL, false);
     if (value == (double)(long long)value && value < 1e15 && value > -1e15)
         fprintf(out, " %lld\n", (long long)value);
     else
@@ -245,7 +261,7 @@ static void head(FILE *out, const char *name, const char *type, const char *help
 static void count(FILE *out, const char *name, const char *const *l, uint64_t v)
 {
     fputs(name, out);
-    labels(out, l, NULL);
+    labels(out, l, NULL, true);
     fprintf(out, " %llu\n", (unsigned long long)v);
 }
 
@@ -259,11 +275,13 @@ static void histogram(FILE *out, const struct shape *sh, struct histo *h, const 
         if (i < sh->n)
             snprintf(le, sizeof le, "%.6g", (double)sh->le[i] / sh->scale);
         fputs(series, out);
-        labels(out, l, i < sh->n ? le : "+Inf");
+        labels(out, l, i < sh->n ? le : "+Inf", true);
         fprintf(out, " %llu\n", (unsigned long long)cum);
     }
     snprintf(series, sizeof series, "%s_sum", sh->name);
-    metrics_write_sample(out, series, l, (double)get(&h->sum) / sh->scale);
+    fputs(series, out);
+    labels(out, l, NULL, true);
+    fprintf(out, " %.9g\n", (double)get(&h->sum) / sh->scale);
     snprintf(series, sizeof series, "%s_count", sh->name);
     count(out, series, l, cum);
 }

@@ -27,8 +27,14 @@
 
 /* Label the request series with routes[0..n) (borrowed for the process's
  * life). Call once before the HTTP workers start; metrics_http before it,
- * or with a route outside the table, counts as route="unmatched". */
-void metrics_init(const struct route *routes, size_t n_routes);
+ * or with a route outside the table, counts as route="unmatched". node
+ * (borrowed; NULL for none): in a fleet, every series of this file (all
+ * per node: this process's counts) and the per-node gauges of
+ * handlers_metrics.c carry node="NAME"; figures read from the shared
+ * database do not. */
+void metrics_init(const struct route *routes, size_t n_routes, const char *node);
+/* The node label metrics_init was given, or NULL. */
+const char *metrics_node(void);
 
 /* A reply sent: its route (NULL: none matched), status and time taken. */
 void metrics_http(const struct route *route, int status, int64_t duration_ns);

@@ -1,4 +1,10 @@
-/* retention: see retention.h. */
+/* retention: see retention.h.
+ *
+ * In a fleet one node sweeps: at each interval a node sweeps only while it
+ * holds the "retention sweeps" role (store_singleton: a PostgreSQL session
+ * lock on its own reader's connection). The node that holds it keeps it;
+ * when that node dies its lock goes with its connection, and the next node
+ * whose timer comes round takes the role over. */
 #include "retention.h"
 
 #include <event2/event.h>
@@ -15,6 +21,7 @@
 struct retention {
     const struct config *cfg;
     struct store *store;
+    struct store_reader *reader; /* for the singleton role */
     struct event_base *base;
     struct event *timer;
     pthread_t thread;
@@ -121,7 +128,12 @@ static void start_batch(struct retention *r)
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
-    start_batch(arg);
+    struct retention *r = arg;
+    if (!store_singleton(r->reader, "retention sweeps")) { /* another node sweeps */
+        schedule(r, r->cfg->sweep_interval);
+        return;
+    }
+    start_batch(r);
 }
 
 static void *retention_main(void *arg)
@@ -137,10 +149,12 @@ struct retention *retention_start(const struct config *cfg, struct store *st, ch
     struct retention *r = xcalloc(1, sizeof *r);
     r->cfg = cfg;
     r->store = st;
-    r->base = event_base_new();
+    r->reader = store_reader_open(st, err, errlen);
+    r->base = r->reader ? event_base_new() : NULL;
     r->timer = r->base ? evtimer_new(r->base, on_timer, r) : NULL;
     if (!r->timer || pthread_create(&r->thread, NULL, retention_main, r) != 0) {
-        snprintf(err, errlen, "cannot start the retention sweeper");
+        if (!err[0])
+            snprintf(err, errlen, "cannot start the retention sweeper");
         retention_free(r);
         return NULL;
     }
@@ -175,5 +189,6 @@ void retention_free(struct retention *r)
         event_free(r->timer);
     if (r->base)
         event_base_free(r->base);
+    store_reader_close(r->reader);
     free(r);
 }

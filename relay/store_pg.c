@@ -131,21 +131,22 @@ static int claim_node(struct pg_txn *t, char *err, size_t errlen)
     return 0;
 }
 
+/* The writer's session, opened again when it went (with this node's name
+ * claimed again, and the prepared statements to be made anew). */
 static int writer_connect(struct pg_txn *t)
 {
-    if (t->c.conn)
+    char err[512] = "";
+    unsigned long generation = t->c.generation;
+    if (pgc_connect(&t->c, err, sizeof err) == 0 &&
+        (t->c.generation == generation || claim_node(t, err, sizeof err) == 0))
         return 0;
-    char err[512];
-    if (pgc_connect(&t->c, err, sizeof err) != 0 || claim_node(t, err, sizeof err) != 0) {
-        static int64_t said;
-        int64_t now = pg_now_ms();
-        if (now - said > 5000) { /* once in a while, not once per refused request */
-            log_error("store: %s", err);
-            said = now;
-        }
-        return -1;
+    static int64_t said;
+    int64_t now = pg_now_ms();
+    if (now - said > 5000) { /* once in a while, not once per refused request */
+        log_error("store: %s", err[0] ? err : "the database is unreachable");
+        said = now;
     }
-    return 0;
+    return -1;
 }
 
 static bool exec_ok(struct pg_txn *t, const char *sql)
@@ -473,10 +474,16 @@ void pg_reader_close(struct store_reader *base_rd)
 int pg_read_health(struct store_reader *base_rd, char *detail, size_t len)
 {
     struct pg_reader *rd = pg_reader(base_rd);
+    int64_t now = pg_now_ms();
+    if (rd->c.conn && now - rd->health_at < 500) { /* it answered just now */
+        snprintf(detail, len, "ok");
+        return 0;
+    }
     char err[256] = "";
     PGresult *r = pgc_connect(&rd->c, err, sizeof err) == 0 ? pgr_run(&rd->c, "SELECT 1", NULL, false) : NULL;
     snprintf(detail, len, "%s", r ? "ok" : err[0] ? err : "the database does not answer");
     PQclear(r);
+    rd->health_at = r ? now : 0;
     return r ? 0 : -1;
 }
 

@@ -146,8 +146,14 @@ void pgc_close(struct pg_conn *c)
 
 int pgc_connect(struct pg_conn *c, char *err, size_t errlen)
 {
-    if (c->conn && PQstatus(c->conn) == CONNECTION_OK)
+    /* A session the server ended meanwhile (a restart) has said so on the
+     * socket: read it without waiting, and start afresh instead of failing
+     * the next statement. */
+    if (c->conn && PQconsumeInput(c->conn) && PQstatus(c->conn) == CONNECTION_OK)
         return 0;
+    if (c->conn)
+        log_warn("store: the %s connection to PostgreSQL was closed by the server; reconnecting",
+                 c->role ? c->role : "");
     pgc_close(c);
     int64_t now = time_now_ms();
     if (now < c->retry_at) {

@@ -126,6 +126,7 @@ struct pg_reader {
     struct store_reader base; /* first: store.h's handle */
     struct pg_db *db;
     struct pg_conn c;
+    int64_t health_at;             /* when the database last answered a health check (ms) */
     unsigned long held_generation; /* the session the singleton locks below were taken in */
     char held[4][32];               /* singleton roles held */
     int n_held;

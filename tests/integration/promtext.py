@@ -24,9 +24,13 @@ class Family:
         self.name, self.type, self.help, self.samples = name, "untyped", None, []
 
     def get(self, name=None, **labels):
-        """The value of the sample with exactly these labels (0 when absent)."""
+        """The value of the sample with exactly these labels (0 when absent).
+        A relay on PostgreSQL labels its own figures with its node; unless
+        asked for, that label is left out of the comparison."""
         name = name or self.name
         for n, l, v in self.samples:
+            if "node" not in labels:
+                l = {k: x for k, x in l.items() if k != "node"}
             if n == name and l == labels:
                 return v
         return 0.0

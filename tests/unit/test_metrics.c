@@ -35,7 +35,7 @@ static void has(const char *text, const char *line)
 
 static void requests_and_histograms(void **state)
 {
-    metrics_init(table, 2);
+    metrics_init(table, 2, NULL);
     metrics_http(&table[1], 201, 3000000);   /* 3 ms */
     metrics_http(&table[1], 201, 40000000);  /* 40 ms */
     metrics_http(&table[1], 418, 20000000000); /* 20 s: above every bucket, and an odd code */
