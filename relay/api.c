@@ -28,6 +28,8 @@ const struct route api_routes[] = {
     {"POST", "/orders/shipment-status-update", H(handle_shipment_status_update), LOG, "ORDER_SHIPMENT_STATUS_UPDATE"},
     {"GET", "/orders/{reference}", H(handle_order_get), 0, "ORDER_GET"},
     {"GET", "/orders/{reference}/change-logs", H(handle_order_change_logs), 0, "CHANGE_LOGS"},
+    {"GET", "/orders/{reference}/shipments/{shipment}/status-history", H(handle_shipment_history), 0,
+     "SHIPMENT_STATUS_HISTORY"},
     {"GET", "/orders/{reference}/system-logs", H(handle_syslog_list), 0, "SYSTEM_LOGS"},
     {"POST", "/orders/{reference}/system-logs", H(handle_syslog_create), 0, "SYSTEM_LOG_CREATE"},
     {"GET", "/orders/{reference}/system-logs/{identifier}", H(handle_syslog_get), 0, "SYSTEM_LOG_GET"},

@@ -66,6 +66,17 @@ static const struct key keys[] = {
     {"orders", "no_autoclose_sources", KEY_STRING, OFF(no_autoclose_sources), "SHOPIFY", 0, 0,
      "creation_source.source_type values (any case, space separated) whose orders record\n"
      "shipment statuses but are never auto-closed.", NULL, R},
+    {"orders", "max_line_items", KEY_INT, OFF(max_line_items), "1000", 1, 100000,
+     "Most line items an order may hold (400 beyond): bounds the work of every request on it.", NULL, R},
+    {"orders", "max_fulfillment_orders", KEY_INT, OFF(max_fulfillment_orders), "200", 1, 10000,
+     "Most fulfillment orders an order may hold (400 beyond).", NULL, R},
+    {"orders", "max_shipments", KEY_INT, OFF(max_shipments), "500", 1, 100000,
+     "Most shipments an order may hold (400 beyond; a carrier event that would add one more\n"
+     "is refused and counted as such).", NULL, R},
+    {"orders", "inline_history", KEY_INT, OFF(inline_history), "50", 1, 10000,
+     "Status-history entries each shipment keeps in the order document; older ones move to\n"
+     "the shipment's archived history (GET /orders/{ref}/shipments/{shipment}/status-history).",
+     NULL, R},
     {"orders", "stuck_before_fulfillment", KEY_INT, OFF(stuck_early), "86400", 1, 31536000,
      "Seconds an open, partially_allocated or allocated order may go without a change\n"
      "before GET /ops/stuck lists it.", NULL, R},
@@ -87,7 +98,8 @@ static const struct key keys[] = {
     {"retention", "dead_messages", KEY_DURATION, OFF(keep_dead), "90d", 0, 315360000,
      "How long dead-lettered messages and their attempts are kept (0: forever).", NULL, 0},
     {"retention", "change_logs", KEY_DURATION, OFF(keep_changelogs), "365d", 0, 315360000,
-     "How long change-log entries are kept (0: forever).", NULL, 0},
+     "How long change-log entries, and status-history entries archived out of orders, are kept\n"
+     "(0: forever).", NULL, 0},
     {"retention", "seen_events", KEY_DURATION, OFF(keep_seen), "14d", 1, 315360000,
      "How long inbound event keys are remembered for deduplication: a carrier's retry of an\n"
      "event older than this is applied again (which changes nothing when it is a repeat).", NULL, 0},
@@ -123,6 +135,8 @@ static const struct key keys[] = {
      "Seconds to connect to a merchant's endpoint (DNS, TCP and TLS).", NULL, 0},
     {"webhooks", "timeout", KEY_INT, OFF(request_timeout), "15", 1, 600,
      "Seconds a whole delivery may take before it counts as failed (E_TIMEOUT).", NULL, 0},
+    {"webhooks", "max_endpoints", KEY_INT, OFF(max_endpoints), "50", 1, 10000,
+     "Most webhook endpoints one tenant may have (409 beyond).", NULL, R},
     {"webhooks", "max_in_flight", KEY_INT, OFF(max_in_flight), "64", 1, 4096,
      "Deliveries in progress at once, over all endpoints (each endpoint also has its own cap).", NULL, 0},
     {"webhooks", "secret_grace", KEY_INT, OFF(secret_grace), "86400", 0, 2592000,

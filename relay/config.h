@@ -65,11 +65,12 @@ struct config {
     /* [orders] */
     char *no_autoclose_sources; /* space/comma separated, compared case-insensitively */
     long stuck_early, stuck_late; /* seconds; see [orders] stuck_before_fulfillment, stuck_in_fulfillment */
+    long max_line_items, max_fulfillment_orders, max_shipments, inline_history; /* bounds (order_limits.h) */
     /* [webhooks] */
     char *retry_schedule;
     long retry_delays[32]; /* seconds before attempt 1, 2, …: parsed from retry_schedule */
     int n_retry;
-    long connect_timeout, request_timeout, max_in_flight, secret_grace, disable_after;
+    long connect_timeout, request_timeout, max_in_flight, secret_grace, disable_after, max_endpoints;
     char *allow_private;
     char *proxy; /* [webhooks] proxy: http://HOST:PORT, "" for none */
     struct ssrf_cidr allow[16];

@@ -108,10 +108,10 @@ static int hook_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     }
     json_decref(origin);
     http_job_reply(ctx, 200,
-                   json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "received", (int)json_array_size(j->events), "applied",
+                   json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "received", (int)json_array_size(j->events), "applied",
                              counts[PIPELINE_APPLIED], "history_only", counts[PIPELINE_HISTORY], "unchanged",
                              counts[PIPELINE_UNCHANGED], "duplicates", counts[PIPELINE_DUPLICATE], "parked",
-                             counts[PIPELINE_PARKED]));
+                             counts[PIPELINE_PARKED], "refused", counts[PIPELINE_REFUSED]));
     return STORE_OK;
 }
 
@@ -121,7 +121,7 @@ static void hook_job_free(void *arg)
     static const enum metrics_hook as[PIPELINE__COUNT] = {
         [PIPELINE_APPLIED] = METRICS_HOOK_APPLIED,     [PIPELINE_HISTORY] = METRICS_HOOK_HISTORY_ONLY,
         [PIPELINE_UNCHANGED] = METRICS_HOOK_UNCHANGED, [PIPELINE_DUPLICATE] = METRICS_HOOK_DUPLICATE,
-        [PIPELINE_PARKED] = METRICS_HOOK_PARKED};
+        [PIPELINE_PARKED] = METRICS_HOOK_PARKED,       [PIPELINE_REFUSED] = METRICS_HOOK_REFUSED};
     for (int o = 0; j->ctx->status == 200 && o < PIPELINE__COUNT; o++)
         metrics_hook(j->src->tenant, j->src->name, as[o], (unsigned)j->counts[o]);
     json_decref(j->events);

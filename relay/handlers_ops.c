@@ -111,7 +111,7 @@ static int redact_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
             /* The event's old image is the redacted one too: personal data
              * leaves with no webhook. Queued messages are scrubbed. */
             json_t *origin = http_origin(ctx);
-            struct pipeline_write w = {ctx->cfg, tenant, "REDACTION", ctx->correlation_id, j->now, origin, NULL};
+            struct pipeline_write w = {ctx->cfg, tenant, "REDACTION", ctx->correlation_id, j->now, origin, NULL, NULL};
             rc = pipeline_store_order(txn, &w, order, order, changes);
             json_decref(origin);
             const char *order_id = json_string_value(json_object_get(order, "order_id"));

@@ -14,6 +14,7 @@
 #include "carriyo.h"
 #include "jsonutil.h"
 #include "order.h"
+#include "order_limits.h"
 #include "order_ref.h"
 #include "order_shape.h"
 #include "rollup.h"
@@ -79,12 +80,15 @@ static int create_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct write_job *j = arg;
     json_t *order = json_deep_copy(j->proto), *changes = json_deep_copy(j->changes);
+    char refusal[PIPELINE_REFUSAL_LEN] = "";
     struct pipeline_write w = {ctx->cfg, ctx->tenant, "API", ctx->correlation_id, j->now,
-                               json_object_get(order, "creation_source"), NULL};
+                               json_object_get(order, "creation_source"), NULL, refusal};
     int rc = pipeline_store_order(txn, &w, NULL, order, changes);
     snprintf(ctx->order_id, sizeof ctx->order_id, "%s", json_string_value(json_object_get(order, "order_id")));
     if (rc == STORE_OK)
         http_job_reply_text(ctx, 201, store_order_json(txn, order));
+    else if (rc == PIPELINE_TOO_LARGE)
+        http_job_error(ctx, 400, "order_too_large", "%s", refusal);
     else if (rc == STORE_EXISTS)
         http_job_error(ctx, 409, "order_exists", "an order with partner_order_reference \"%s\" already exists",
                        json_string_value(json_object_get(order, "partner_order_reference")));
@@ -98,8 +102,13 @@ void handle_order_create(struct http_ctx *ctx)
     json_t *body = http_json_body(ctx);
     if (!body)
         return;
-    struct write_job *j = job_new(body);
     char id[32], err[256];
+    if (!order_limits_request_ok(body, ctx->cfg, err, sizeof err)) { /* before any work on it */
+        json_decref(body);
+        http_reply_error(ctx, 400, "order_too_large", "%s", err);
+        return;
+    }
+    struct write_job *j = job_new(body);
     new_order_id(id);
     j->changes = json_array();
     json_t *origin = http_origin(ctx);
@@ -251,8 +260,9 @@ static int ssu_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     bool autoclose = !config_source_skips_autoclose(ctx->cfg, ju_path_str(before, "creation_source.source_type"));
     json_t *order = json_deep_copy(before), *changes = json_array(), *origin = http_origin(ctx);
     int rc = STORE_OK;
+    char refusal[PIPELINE_REFUSAL_LEN] = "";
     struct pipeline_write w = {ctx->cfg, ctx->tenant, "SHIPMENT_STATUS_UPDATE", ctx->correlation_id, j->now, origin,
-                               NULL};
+                               NULL, refusal};
     order_shape_defaults(order);
     shipment_update_apply(order, j->body, autoclose, j->now, changes);
     if (json_array_size(changes)) /* else a repeat: nothing to write */
@@ -260,6 +270,8 @@ static int ssu_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     json_decref(origin);
     if (rc == STORE_OK)
         http_job_reply_text(ctx, 200, store_order_json(txn, order)); /* the stored text when it was stored */
+    else if (rc == PIPELINE_TOO_LARGE)
+        http_job_error(ctx, 400, "order_too_large", "%s", refusal);
     json_decref(changes);
     json_decref(before);
     json_decref(order);
@@ -279,4 +291,53 @@ void handle_shipment_status_update(struct http_ctx *ctx)
         return;
     }
     http_submit(ctx, ssu_job, job_free, job_new(event));
+}
+
+/* ---- GET /orders/{reference}/shipments/{shipment}/status-history ---- */
+
+void handle_shipment_history(struct http_ctx *ctx)
+{
+    long limit;
+    long long after;
+    if (!http_page(ctx, &limit, &after))
+        return;
+    json_t *order = order_ref_read(ctx);
+    if (!order)
+        return;
+    const char *want = route_param(&ctx->params, "shipment");
+    json_t *ship = NULL;
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(order, "shipments"), i, s)
+    {
+        const char *key = order_shipment_key(s);
+        if (!ship && key && !strcmp(key, want))
+            ship = s;
+    }
+    if (!ship) {
+        json_decref(order);
+        http_reply_error(ctx, 404, "shipment_not_found", "the order has no shipment \"%s\"", want);
+        return;
+    }
+    json_t *rows = store_read_history(ctx->reader, ctx->tenant, json_string_value(json_object_get(order, "order_id")),
+                                      want, after, (int)limit);
+    if (!rows) {
+        json_decref(order);
+        reply_store_failed(ctx);
+        return;
+    }
+    /* the archived entries, oldest first and paged, then (on the last page) those kept inline */
+    bool last = (long)json_array_size(rows) < limit;
+    json_t *next = last ? json_null() : json_incref(json_object_get(json_array_get(rows, json_array_size(rows) - 1), "seq"));
+    json_t *data = json_array();
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_array_append(data, json_object_get(r, "entry"));
+    }
+    if (last)
+        json_array_extend(data, json_object_get(ship, "status_history"));
+    json_decref(rows);
+    json_decref(order);
+    http_reply_json(ctx, 200, json_pack("{s:s,s:o,s:o}", "shipment", want, "data", data, "next_after", next));
 }

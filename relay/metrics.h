@@ -41,7 +41,7 @@ enum metrics_hook {
     METRICS_HOOK_UNCHANGED,
     METRICS_HOOK_DUPLICATE,
     METRICS_HOOK_PARKED,
-    METRICS_HOOK_REFUSED,      /* bad credentials or payload */
+    METRICS_HOOK_REFUSED,      /* bad credentials or payload, or an event over an order's bounds */
     METRICS_HOOK_RATE_LIMITED, /* 429 */
     METRICS_HOOK__COUNT
 };

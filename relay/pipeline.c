@@ -9,6 +9,8 @@
 #include "event_key.h"
 #include "fulfillment_event.h"
 #include "jsonutil.h"
+#include "log.h"
+#include "order_limits.h"
 #include "order_shape.h"
 #include "shipment_update.h"
 #include "store.h"
@@ -87,8 +89,15 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
     *outcome = pipeline_apply(cfg, order, event, now_iso, changes);
     if (json_array_size(changes)) {
         char *label = xasprintf("hook:%s", source);
-        struct pipeline_write w = {cfg, tenant, label, correlation_id, now_iso, update_source, NULL};
+        char refusal[PIPELINE_REFUSAL_LEN] = "";
+        struct pipeline_write w = {cfg, tenant, label, correlation_id, now_iso, update_source, NULL, refusal};
         rc = pipeline_store_order(txn, &w, before, order, changes);
+        if (rc == PIPELINE_TOO_LARGE) { /* the event is on record (its system-log entry), not applied */
+            log_warn("hook %s/%s: an event for order %s was not applied: %s", tenant, source, str(before, "order_id"),
+                     refusal);
+            *outcome = PIPELINE_REFUSED;
+            rc = STORE_OK;
+        }
         free(label);
     }
     json_decref(changes);
@@ -188,6 +197,15 @@ int pipeline_store_order(struct store_txn *txn, const struct pipeline_write *w, 
     if (rc != STORE_OK)
         return rc;
     order_shape_defaults(order);
+    /* Bounded work: older status history leaves the document; an order over a bound is not stored. */
+    json_t *archived = order_limits_trim_history(order, w->cfg);
+    char why[PIPELINE_REFUSAL_LEN];
+    if (!order_limits_ok(order, before, w->cfg, why, sizeof why)) {
+        json_decref(archived);
+        if (w->refusal)
+            snprintf(w->refusal, PIPELINE_REFUSAL_LEN, "%s", why);
+        return PIPELINE_TOO_LARGE;
+    }
     json_object_set_new(order, "update_date", json_string(w->now_iso));
     if (w->update_source) {
         json_object_set_new(order, "update_source", json_deep_copy(w->update_source));
@@ -201,6 +219,9 @@ int pipeline_store_order(struct store_txn *txn, const struct pipeline_write *w, 
     }
     const char *tenant = w->tenant;
     rc = before ? store_order_update(txn, tenant, order) : store_order_insert(txn, tenant, order);
+    if (rc == STORE_OK && json_array_size(archived))
+        rc = store_history_archive(txn, tenant, str(order, "order_id"), archived, w->now_iso);
+    json_decref(archived);
     if (rc == STORE_OK)
         rc = store_changelog_add(txn, tenant, str(order, "order_id"), w->now_iso, w->source, changes);
     if (rc == STORE_OK)

@@ -37,6 +37,7 @@ enum pipeline_outcome {
     PIPELINE_UNCHANGED,
     PIPELINE_DUPLICATE,
     PIPELINE_PARKED,
+    PIPELINE_REFUSED, /* applying it would take the order over a bound (order_limits.h): not applied */
     PIPELINE__COUNT
 };
 
@@ -62,7 +63,13 @@ struct pipeline_write {
     const char *now_iso;
     const json_t *update_source; /* who made the change (http_origin); NULL: update_source is left */
     const char *trigger;         /* the operation's Carriyo trigger (webhook_events.h); NULL: none */
+    char *refusal;               /* PIPELINE_TOO_LARGE's reason (PIPELINE_REFUSAL_LEN bytes); may be NULL */
 };
+
+/* pipeline_store_order's answer when the order would exceed a bound of
+ * order_limits.h: nothing was stored, the reason is in w->refusal. */
+#define PIPELINE_TOO_LARGE 3
+#define PIPELINE_REFUSAL_LEN 256
 
 /* Store a created (before == NULL) or changed order with everything that
  * goes with it (see above): every Carriyo member present

@@ -27,11 +27,11 @@ struct retention {
 struct sweep {
     struct retention *r;
     int64_t now;
-    int counts[8];
+    int counts[9];
 };
 
-static const char *const names[8] = {"system logs", "delivered messages", "cancelled messages", "dead messages",
-                                     "change logs", "event keys", "parked events", "orders"};
+static const char *const names[9] = {"system logs", "delivered messages", "cancelled messages", "dead messages",
+                                     "change logs", "event keys", "parked events", "orders", "archived history"};
 
 static void iso_before(int64_t now, long keep_s, char out[TIME_ISO_LEN])
 {
@@ -43,7 +43,7 @@ static int sweep_job(struct store_txn *txn, void *arg)
     struct sweep *w = arg;
     const struct config *cfg = w->r->cfg;
     char cut[TIME_ISO_LEN];
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 9; i++)
         w->counts[i] = 0;
     int n = 0;
     if (cfg->keep_syslogs) {
@@ -59,6 +59,8 @@ static int sweep_job(struct store_txn *txn, void *arg)
     if (n >= 0 && cfg->keep_changelogs) {
         iso_before(w->now, cfg->keep_changelogs, cut);
         n = w->counts[4] = store_sweep_changelogs(txn, cut, BATCH);
+        if (n >= 0)
+            n = w->counts[8] = store_sweep_history(txn, cut, BATCH);
     }
     if (n >= 0 && cfg->keep_seen) {
         iso_before(w->now, cfg->keep_seen, cut);
@@ -92,7 +94,7 @@ static void sweep_done(int rc, void *arg)
     if (rc != STORE_OK) {
         log_error("retention: a sweep failed; trying again at the next interval");
     } else {
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < 9; i++) {
             more |= w->counts[i] >= BATCH;
             r->removed += w->counts[i];
             if (w->counts[i] > 0)

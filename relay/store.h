@@ -139,6 +139,8 @@ struct store_outbox_event {
  * format: pending for an enabled endpoint, held for a disabled one (never
  * sent until released). STORE_OK or STORE_EIO. */
 int store_outbox_add(struct store_txn *txn, const char *tenant, const struct store_outbox_event *ev, int64_t now_ms);
+/* How many endpoints the tenant has, or STORE_EIO. */
+int store_endpoint_count(struct store_txn *txn, const char *tenant);
 /* The endpoint as stored (secrets included), or NULL. */
 json_t *store_endpoint_get(struct store_txn *txn, const char *tenant, const char *id);
 /* Insert or replace an endpoint from its stored form. */
@@ -177,6 +179,16 @@ json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, cons
  * ends with NULL. */
 int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members);
 
+/* ---- shipment status history beyond what the order keeps inline (store_history.c) ---- */
+/* Inside a job: keep the entries order_limits_trim_history moved out of an
+ * order ([{shipment, entries}]), dated now. STORE_OK or STORE_EIO. */
+int store_history_archive(struct store_txn *txn, const char *tenant, const char *order_id, const json_t *moved,
+                          const char *now_iso);
+/* A shipment's archived entries, oldest first, after a seq, at most limit:
+ * [{seq, entry}]. NULL on error. */
+json_t *store_read_history(struct store_reader *rd, const char *tenant, const char *order_id, const char *shipment,
+                           long long after, int limit);
+
 /* ---- retention (store_retention.c), inside jobs ----
  * Each removes at most limit expired rows, with what belongs to them, and
  * returns how many it removed, or STORE_EIO. Messages in `status`
@@ -187,6 +199,7 @@ int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *o
  * keys. */
 int store_sweep_messages(struct store_txn *txn, const char *status, int64_t before_ms, int limit);
 int store_sweep_changelogs(struct store_txn *txn, const char *before_iso, int limit);
+int store_sweep_history(struct store_txn *txn, const char *before_iso, int limit);
 int store_sweep_seen(struct store_txn *txn, const char *before_iso, int limit);
 int store_sweep_parked(struct store_txn *txn, const char *before_iso, int limit);
 int store_sweep_orders(struct store_txn *txn, const char *before_iso, int limit);

@@ -209,5 +209,17 @@ const char *const store_migrations[] = {
     "CREATE INDEX orders_list_by_updated ON orders (tenant, update_date);"
     "ALTER TABLE change_logs ADD COLUMN update_source TEXT;"
     "ALTER TABLE webhook_endpoints ADD COLUMN payload_format TEXT NOT NULL DEFAULT 'standard';",
+
+    /* 12: bounded orders (issue 9): status-history entries beyond what a shipment keeps
+     * inline live here, readable through the API, swept with the change logs. */
+    "CREATE TABLE shipment_history ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  tenant TEXT NOT NULL,"
+    "  order_id TEXT NOT NULL,"
+    "  shipment TEXT NOT NULL,"
+    "  entry TEXT NOT NULL,"
+    "  archived_date TEXT NOT NULL);"
+    "CREATE INDEX shipment_history_by_shipment ON shipment_history (tenant, order_id, shipment, seq);"
+    "CREATE INDEX shipment_history_by_date ON shipment_history (archived_date);",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -79,6 +79,13 @@ int store_sweep_changelogs(struct store_txn *txn, const char *before_iso, int li
     return sweep_dated(txn, sql, del, before_iso, limit);
 }
 
+int store_sweep_history(struct store_txn *txn, const char *before_iso, int limit)
+{
+    static const char sql[] = "SELECT seq FROM shipment_history WHERE archived_date < ?1 LIMIT ?2";
+    static const char del[] = "DELETE FROM shipment_history WHERE seq = ?1";
+    return sweep_dated(txn, sql, del, before_iso, limit);
+}
+
 int store_sweep_seen(struct store_txn *txn, const char *before_iso, int limit)
 {
     static const char sql[] = "SELECT rowid FROM seen_events WHERE received_date < ?1 LIMIT ?2";
@@ -101,6 +108,7 @@ int store_sweep_orders(struct store_txn *txn, const char *before_iso, int limit)
     static const char sql[] = "SELECT tenant, order_id FROM orders WHERE status IN ('closed', 'cancelled') "
                               "AND update_date < ?1 LIMIT ?2";
     static const char *const dels[] = {"DELETE FROM change_logs WHERE tenant = ?1 AND order_id = ?2",
+                                       "DELETE FROM shipment_history WHERE tenant = ?1 AND order_id = ?2",
                                        "DELETE FROM shipment_keys WHERE tenant = ?1 AND order_id = ?2",
                                        "DELETE FROM orders WHERE tenant = ?1 AND order_id = ?2"};
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
@@ -119,7 +127,7 @@ int store_sweep_orders(struct store_txn *txn, const char *before_iso, int limit)
         const char *tenant = json_string_value(json_object_get(r, "tenant"));
         const char *order_id = json_string_value(json_object_get(r, "order_id"));
         rc = store_syslog_forget_order(txn, tenant, order_id);
-        for (int k = 0; k < 3 && rc == STORE_OK; k++) {
+        for (size_t k = 0; k < sizeof dels / sizeof dels[0] && rc == STORE_OK; k++) {
             sqlite3_stmt *d = sq_stmt(txn->db, &txn->cache, dels[k]);
             if (!d) {
                 rc = STORE_EIO;

@@ -54,6 +54,19 @@ int store_outbox_add(struct store_txn *txn, const char *tenant, const struct sto
     "rate_limit, max_concurrency, fifo, secret, old_secret, old_secret_until, failing_since, created_at, updated_at, " \
     "payload_format"
 
+int store_endpoint_count(struct store_txn *txn, const char *tenant)
+{
+    static const char sql[] = "SELECT COUNT(*) FROM webhook_endpoints WHERE tenant = ?1";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, tenant);
+    int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : STORE_EIO;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return n;
+}
+
 json_t *store_endpoint_get(struct store_txn *txn, const char *tenant, const char *id)
 {
     static const char sql[] = "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoints WHERE tenant = ?1 AND id = ?2";
