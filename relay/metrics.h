@@ -53,7 +53,7 @@ enum metrics_delivery { METRICS_DELIVERED, METRICS_DELIVERY_FAILED, METRICS_DELI
 void metrics_delivery(enum metrics_delivery outcome, int64_t duration_ns);
 
 /* A body upload (or a deletion from the object store) finished. */
-void metrics_upload(bool deletion, bool ok);
+void metrics_upload(bool deletion, bool ok, size_t bytes);
 /* A store transaction: the jobs it held and how long it took, commit
  * (fsync) included; ok false when it failed and was rolled back. */
 void metrics_commit(unsigned jobs, int64_t duration_ns, bool ok);

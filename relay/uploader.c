@@ -129,7 +129,7 @@ static void flush_results(struct uploader *u)
 
 static void finished(struct uploader *u, struct item *it)
 {
-    metrics_upload(!it->body, it->ok);
+    metrics_upload(!it->body, it->ok, it->len);
     if (!it->ok)
         log_warn("uploader: %s (will retry)", it->err);
     if (!it->body) {

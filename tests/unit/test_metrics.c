@@ -63,8 +63,11 @@ static void commits_and_deliveries(void **state)
     metrics_commit(40, 2000000, true);
     metrics_commit(7, 0, false);
     metrics_delivery(METRICS_DELIVERY_DEAD, 1000000);
-    metrics_upload(true, false);
+    metrics_upload(true, false, 0);
+    metrics_upload(false, true, 1234);
+    metrics_upload(false, false, 99);
     char *text = render();
+    has(text, "shiprelay_body_upload_bytes_total 1234\n");
     has(text, "shiprelay_store_jobs_per_commit_bucket{le=\"4\"} 1\n");
     has(text, "shiprelay_store_jobs_per_commit_bucket{le=\"32\"} 1\n");
     has(text, "shiprelay_store_jobs_per_commit_bucket{le=\"64\"} 2\n");
