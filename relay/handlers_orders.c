@@ -268,8 +268,10 @@ static int ssu_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     if (json_array_size(changes)) /* else a repeat: nothing to write */
         rc = pipeline_store_order(txn, &w, before, order, changes);
     json_decref(origin);
+    /* the stored text: of the new version, or (a repeat) of the order as it was, when nothing differs */
+    bool same = !json_array_size(changes) && json_equal(order, before);
     if (rc == STORE_OK)
-        http_job_reply_text(ctx, 200, store_order_json(txn, order)); /* the stored text when it was stored */
+        http_job_reply_text(ctx, 200, store_order_json(txn, same ? before : order));
     else if (rc == PIPELINE_TOO_LARGE)
         http_job_error(ctx, 400, "order_too_large", "%s", refusal);
     json_decref(changes);

@@ -242,12 +242,26 @@ static void deliver(evutil_socket_t fd, short what, void *arg)
     free(j);
 }
 
+/* A transaction-control statement, prepared once (sqlite3_exec would parse
+ * it again for every job). 0 or -1. */
+static int run_control(struct store_txn *t, const char *sql)
+{
+    sqlite3_stmt *s = sq_stmt(t->db, &t->cache, sql);
+    if (!s)
+        return -1;
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE)
+        log_error("store: %s: %s", sql, sqlite3_errmsg(t->db));
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int store_job_undo(struct store_txn *txn)
 {
     txn->job = (struct txn_effects){0};
     order_cache_clear(txn->orders); /* it may hold what is being undone */
     sq_forget_known(txn);
-    return exec(txn->db, "ROLLBACK TO job") == 0 ? STORE_OK : STORE_EIO;
+    return run_control(txn, "ROLLBACK TO job") == 0 ? STORE_OK : STORE_EIO;
 }
 
 static void add_effects(struct txn_effects *into, const struct txn_effects *e)
@@ -267,7 +281,7 @@ static bool run_job(struct store_txn *t, struct job *j)
 {
     sqlite3 *db = t->db;
     t->job = (struct txn_effects){0};
-    if (exec(db, "SAVEPOINT job") != 0)
+    if (run_control(t, "SAVEPOINT job") != 0)
         return false;
     j->rc = j->fn(t, j->arg);
     sq_forget_known(t); /* what the job handed out may be freed now */
@@ -275,7 +289,7 @@ static bool run_job(struct store_txn *t, struct job *j)
         return false;
     if (j->rc != STORE_OK && store_job_undo(t) != STORE_OK)
         return false;
-    if (exec(db, "RELEASE job") != 0)
+    if (run_control(t, "RELEASE job") != 0)
         return false;
     add_effects(&t->batch, &t->job);
     return true;
@@ -300,7 +314,7 @@ static void run_batch(struct store *st, struct job *batch)
     sqlite3 *db = t->db;
     t->batch = (struct txn_effects){0};
     int64_t began = metrics_now_ns();
-    bool ok = exec(db, "BEGIN IMMEDIATE") == 0;
+    bool ok = run_control(t, "BEGIN IMMEDIATE") == 0;
     unsigned long n = 0;
     for (struct job *j = batch; j && ok; j = j->next, n++)
         ok = run_job(t, j);
@@ -308,7 +322,7 @@ static void run_batch(struct store *st, struct job *batch)
         ok = save_counter(t, "spool_bytes", t->spool_committed + t->batch.spool_delta) == STORE_OK;
     if (ok && t->batch.parked_delta)
         ok = save_counter(t, "parked_events", t->parked_committed + t->batch.parked_delta) == STORE_OK;
-    if (ok && exec(db, "COMMIT") != 0)
+    if (ok && run_control(t, "COMMIT") != 0)
         ok = false;
     if (!ok && !sqlite3_get_autocommit(db))
         exec(db, "ROLLBACK");

@@ -12,7 +12,7 @@
 
 #include "store.h"
 
-#define STMT_CACHE_MAX 64
+#define STMT_CACHE_MAX 256
 
 /* store_migrations.c */
 extern const char *const store_migrations[];
