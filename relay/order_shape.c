@@ -107,6 +107,8 @@ void order_shape_defaults(json_t *order)
         json_array_foreach(json_object_get(fo, "line_items"), k, line)
         {
             ensure(line, "id", json_incref(json_object_get(line, "line_item_id")));
+            if (json_object_get(line, "status"))
+                continue;
             /* stored before FO lines had statuses: the order line's was theirs */
             json_t *own = json_object_get(ju_find_by(json_object_get(order, "line_items"), "line_item_id",
                                                      json_string_value(json_object_get(line, "line_item_id"))),
