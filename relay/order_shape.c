@@ -104,6 +104,9 @@ void order_shape_defaults(json_t *order)
         for (size_t m = 1; order_shape_delivery_members[m]; m++)
             ensure(fo, order_shape_delivery_members[m], json_null());
         ensure(fo, "carriyo_metadata", json_array());
+        ensure(fo, "on_hold", json_false()); /* fulfillment control (fulfillment_event.h) */
+        ensure(fo, "hold", json_null());
+        ensure(fo, "fulfillment_state", json_null());
         json_array_foreach(json_object_get(fo, "line_items"), k, line)
         {
             ensure(line, "id", json_incref(json_object_get(line, "line_item_id")));

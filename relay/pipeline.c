@@ -164,7 +164,9 @@ static int emit_webhooks(struct store_txn *txn, const struct pipeline_write *w, 
         memcpy(id, "evt_", 4);
         crypto_hex(raw, sizeof raw, id + 4);
         const char *type = str(e, "type"), *trigger = str(e, "trigger");
-        char *text = webhook_event_text(type, trigger, id, w->now_iso, w->tenant, images[0], images[1]);
+        json_t *extra = json_object_get(e, "level") ? json_pack("{s:O}", "level", json_object_get(e, "level")) : NULL;
+        char *text = webhook_event_text(type, trigger, id, w->now_iso, w->tenant, extra, images[0], images[1]);
+        json_decref(extra);
         char *ctext = webhook_event_carriyo_text(trigger, images[0], images[1]);
         struct store_outbox_event ev = {str(order, "order_id"), id, type, trigger, text, ctext, w->correlation_id};
         rc = store_outbox_add(txn, w->tenant, &ev, now_ms);

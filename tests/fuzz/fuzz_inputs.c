@@ -16,6 +16,7 @@
 
 #include "adapter.h"
 #include "allocation.h"
+#include "fo_control.h"
 #include "fo_ops.h"
 #include "fo_regroup.h"
 #include "fo_updates.h"
@@ -85,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                      fo_split,            fo_merge,           fo_ship,
                                      fo_cancel,           fo_update_location, fo_update_address,
                                      fo_update_delivery_method, fo_update_schedule, fo_update_partner_references,
-                                     allocation_allocate};
+                                     allocation_allocate, fo_hold, fo_resume, fo_request_fulfillment};
         bool reason = json_is_string(json_object_get(body, "cancellation_reason"));
         for (size_t k = 0; json_is_object(body) && k < sizeof ops / sizeof ops[0]; k++) {
             if (ops[k] == fo_cancel && !reason)
