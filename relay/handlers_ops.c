@@ -38,6 +38,7 @@ static enum ops_result apply_cancel_lines(json_t *order, const struct ops_input 
 }
 
 static const struct order_op op_cancel = {"cancel", "ORDER_CANCEL", "OPERATION", apply_cancel};
+static const struct order_op op_refund = {"refund", "ORDER_UPDATE", "OPERATION", ops_record_refund};
 static const struct order_op op_cancel_lines = {"cancel_line_items", "FULFILLMENT_ORDER_CANCEL_LINE_ITEMS",
                                                 "OPERATION", apply_cancel_lines};
 
@@ -82,6 +83,13 @@ void handle_order_cancel(struct http_ctx *ctx)
 void handle_lines_cancel(struct http_ctx *ctx)
 {
     submit_op(ctx, &op_cancel_lines, true);
+}
+
+void handle_order_refund(struct http_ctx *ctx)
+{
+    json_t *body = order_job_body(ctx, false);
+    if (body)
+        order_job_submit(ctx, &op_refund, body);
 }
 
 /* ---- redaction ---- */

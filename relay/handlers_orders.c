@@ -164,6 +164,11 @@ void handle_order_list(struct http_ctx *ctx)
                          "cancelled");
         return;
     }
+    f.sub_status = http_query(ctx, "sub_status"); /* any value: new ones may appear (sub_status.h) */
+    if (f.sub_status && (!*f.sub_status || strlen(f.sub_status) > 64)) {
+        http_reply_error(ctx, 400, "invalid_parameter", "sub_status must be a sub-status (at most 64 bytes)");
+        return;
+    }
     f.merchant = http_query(ctx, "merchant");
     f.customer_key = http_query(ctx, "customer_key");
     char dates[4][TIME_ISO_LEN];

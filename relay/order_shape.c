@@ -85,6 +85,7 @@ void order_shape_defaults(json_t *order)
     ensure(order, "auto_allocation_failed", json_false());
     ensure(order, "cancellation_reason", json_null());
     ensure(order, "redacted", json_false());
+    ensure(order, "sub_status", json_null()); /* sub_status.h */
     ensure(order, "error_details", json_array());
     ensure_source(order, "creation_source");
     ensure_source(order, "update_source");

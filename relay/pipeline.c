@@ -11,6 +11,7 @@
 #include "jsonutil.h"
 #include "order_shape.h"
 #include "shipment_update.h"
+#include "sub_status.h"
 #include "store.h"
 #include "syslog.h"
 #include "timeutil.h"
@@ -190,6 +191,7 @@ int pipeline_store_order(struct store_txn *txn, const struct pipeline_write *w, 
     if (rc != STORE_OK)
         return rc;
     order_shape_defaults(order);
+    sub_status_update(order, changes);
     json_object_set_new(order, "update_date", json_string(w->now_iso));
     if (w->update_source) {
         json_object_set_new(order, "update_source", json_deep_copy(w->update_source));

@@ -14,7 +14,8 @@
  *
  * pipeline_store_order is the one way an order reaches the store, for every
  * caller (order creation, shipment-status-update, hooks): in the caller's
- * transaction it claims parked events, stamps update_date, writes the
+ * transaction it claims parked events, recomputes the sub-status
+ * (sub_status.h), stamps update_date, writes the
  * order, its change-log rows, and one outbox row per matching webhook
  * endpoint for each order.* event the change fires (webhook_events.h).
  */

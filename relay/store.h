@@ -201,9 +201,11 @@ json_t *store_read_order(struct store_reader *rd, const char *tenant, enum store
  * given (NULL: any), in the order they were created (newest first when
  * newest_first), after the row `after` (0: from the start), at most limit:
  * [{seq, doc}] (doc parsed). Each filter is served by an index. NULL on
- * error. Dates are ISO strings as the store keeps them. */
+ * error. Dates are ISO strings as the store keeps them. The store keeps
+ * status, sub_status, merchant, customer_key and the dates beside each
+ * order (store_order_insert / _update) for this. */
 struct store_order_filter {
-    const char *status, *merchant, *customer_key;
+    const char *status, *sub_status, *merchant, *customer_key;
     const char *created_from, *created_to, *updated_from, *updated_to; /* inclusive */
     bool newest_first;
     long long after;

@@ -232,6 +232,7 @@ static void the_order_list_filters_pages_and_uses_indexes(void **state)
         {.limit = 1},
         {.limit = 1, .newest_first = true},
         {.limit = 1, .status = "x"},
+        {.limit = 1, .sub_status = "x"},
         {.limit = 1, .merchant = "x"},
         {.limit = 1, .customer_key = "x"},
         {.limit = 1, .created_from = "x"},
@@ -241,7 +242,7 @@ static void the_order_list_filters_pages_and_uses_indexes(void **state)
     };
     for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
         char sql[1024], plan[2048] = "", explain[1100];
-        const char *values[8];
+        const char *values[9];
         bool bound;
         store_orders_list_sql(&one[i], sql, values, &bound);
         snprintf(explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
