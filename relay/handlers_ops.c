@@ -16,6 +16,7 @@
 #include "order_ops.h"
 #include "pipeline.h"
 #include "store.h"
+#include "stuck.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
@@ -166,19 +167,32 @@ void handle_customer_redact(struct http_ctx *ctx)
 
 /* ---- stuck orders ---- */
 
-static json_t *stuck(struct http_ctx *ctx, const char *tenant)
-{
-    int64_t now = time_now_ms();
-    char now_iso[TIME_ISO_LEN], early[TIME_ISO_LEN], late[TIME_ISO_LEN];
-    time_format_iso(now, now_iso);
-    time_format_iso(now - ctx->cfg->stuck_early * 1000, early);
-    time_format_iso(now - ctx->cfg->stuck_late * 1000, late);
-    return store_read_stuck(ctx->reader, tenant, now_iso, early, late);
-}
-
 void handle_stuck(struct http_ctx *ctx)
 {
-    json_t *rows = stuck(ctx, ctx->tenant);
+    long limit;
+    long long after;
+    if (!http_page(ctx, &limit, &after))
+        return;
+    struct store_stuck_rule rules[CONFIG_STUCK_STATUSES];
+    char cut[CONFIG_STUCK_STATUSES][TIME_ISO_LEN], now_iso[TIME_ISO_LEN];
+    int64_t now = time_now_ms();
+    time_format_iso(now, now_iso);
+    int n = stuck_rules(ctx->cfg, now, rules, cut);
+    const char *status = http_query(ctx, "status");
+    if (status) { /* one status only */
+        int k = 0;
+        for (int i = 0; i < n; i++)
+            if (!strcmp(rules[i].status, status))
+                rules[k++] = rules[i];
+        if (!k) {
+            http_reply_error(ctx, 400, "invalid_parameter", "status must be open, partially_allocated, allocated, "
+                                                            "processing or fulfilled (closed and cancelled orders are "
+                                                            "never stuck)");
+            return;
+        }
+        n = k;
+    }
+    json_t *rows = store_read_stuck(ctx->reader, ctx->tenant, rules, n, now_iso, (int)limit);
     if (!rows) {
         http_reply_error(ctx, 503, "store_unavailable", "could not read orders; retry");
         return;

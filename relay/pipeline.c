@@ -182,6 +182,27 @@ static int emit_webhooks(struct store_txn *txn, const struct pipeline_write *w, 
     return rc;
 }
 
+int pipeline_notify(struct store_txn *txn, const struct pipeline_write *w, const json_t *order, const json_t *extra)
+{
+    const char *type = webhook_event_type_of(w->trigger);
+    if (!type)
+        return STORE_EIO;
+    unsigned char raw[12];
+    char id[4 + 2 * sizeof raw + 1];
+    crypto_random(raw, sizeof raw);
+    memcpy(id, "evt_", 4);
+    crypto_hex(raw, sizeof raw, id + 4);
+    char *image = store_order_json(txn, order);
+    char *text = webhook_event_text(type, w->trigger, id, w->now_iso, w->tenant, extra, image, image);
+    char *ctext = webhook_event_carriyo_text(w->trigger, image, image);
+    struct store_outbox_event ev = {str(order, "order_id"), id, type, w->trigger, text, ctext, w->correlation_id};
+    int rc = store_outbox_add(txn, w->tenant, &ev, time_now_ms());
+    free(image);
+    free(text);
+    free(ctext);
+    return rc;
+}
+
 int pipeline_store_order(struct store_txn *txn, const struct pipeline_write *w, const json_t *before, json_t *order,
                          json_t *changes)
 {

@@ -73,4 +73,9 @@ struct pipeline_write {
 int pipeline_store_order(struct store_txn *txn, const struct pipeline_write *w, const json_t *before, json_t *order,
                          json_t *changes);
 
+/* Queue the webhooks of w->trigger about an order that did not change
+ * (ORDER_STUCK): both images are the order as stored, extra's members (an
+ * object, or NULL) go into shiprelay's body. STORE_OK or STORE_EIO. */
+int pipeline_notify(struct store_txn *txn, const struct pipeline_write *w, const json_t *order, const json_t *extra);
+
 #endif

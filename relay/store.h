@@ -236,17 +236,48 @@ int64_t store_read_next_due(struct store_reader *rd, int64_t now_ms);
  * "db:attempt:ID:N" the response to its attempt N), of the tenant's
  * messages; malloc'd, NULL when there is none. */
 char *store_read_body_ref(struct store_reader *rd, const char *tenant, const char *key, size_t *len);
-/* Orders (of one tenant, or all when tenant is NULL) that have not moved
- * since early_cutoff while open/partially_allocated/allocated, or since
- * late_cutoff while processing/fulfilled: {tenant, order_id,
- * partner_order_reference, status, since, age_seconds}, oldest first. */
-json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff,
-                         const char *late_cutoff);
 /* [{status, n}] for the outbox messages that wait: pending, held, dead. */
 json_t *store_read_message_counts(struct store_reader *rd);
 /* [{endpoint, tenant, pending}] for every endpoint with pending messages,
  * most pending first (store_metrics.c). */
 json_t *store_read_pending_by_endpoint(struct store_reader *rd);
+
+/* ---- stuck orders (store_stuck.c) ----
+ * Beside each order the store keeps status_since, when it entered its
+ * status (store_order_insert sets it, store_order_update only when the
+ * status changes: other writes leave it, and its index entry, alone), and
+ * whether order.stuck fired for that episode. An order is stuck in a
+ * status once its status_since is before the rule's cutoff. Every read is
+ * an index range per rule, so it costs the stuck orders, not all orders. */
+struct store_stuck_rule {
+    const char *status;
+    const char *before_iso; /* stuck when status_since < this */
+};
+/* The stuck orders of a tenant (all tenants when NULL), the longest in
+ * their status first, at most limit: {tenant, order_id,
+ * partner_order_reference, merchant, status, sub_status, status_since,
+ * time_in_status_seconds (to now_iso), notified (order.stuck fired for this
+ * episode), last_event (the latest change-log entry but a STUCK one:
+ * {log_date, change_type, entity_type, entity_id, field, new_value,
+ * source}, or null)}. NULL on error. */
+json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const struct store_stuck_rule *rules,
+                         int n_rules, const char *now_iso, int limit);
+/* How many orders each rule finds (all tenants): [{status, n}]. NULL on error. */
+json_t *store_count_stuck(struct store_reader *rd, const struct store_stuck_rule *rules, int n_rules);
+/* Inside a job: the orders rule finds after the position (after_since,
+ * after_seq) in (status_since, seq) order ("", 0: from the start), at
+ * most limit: [{seq, tenant, order_id, status_since, notified}]. NULL on
+ * error. */
+json_t *store_stuck_scan(struct store_txn *txn, const struct store_stuck_rule *rule, const char *after_since,
+                         long long after_seq, int limit);
+/* Inside a job: note that order.stuck fired for the order's episode that
+ * began at status_since. 1 noted, 0 when the order is no longer in that
+ * episode (its status changed since) or it was noted already, STORE_EIO. */
+int store_stuck_mark(struct store_txn *txn, const char *tenant, const char *order_id, const char *status_since);
+/* Inside a job: the order's latest change-log entry but a STUCK one (as in
+ * store_read_stuck's last_event), json null when there is none; NULL on
+ * error. */
+json_t *store_order_last_event(struct store_txn *txn, const char *tenant, const char *order_id);
 
 /* ---- system logs (store_syslog.c; entries are made with syslog_add) ---- */
 struct store_body {

@@ -215,5 +215,15 @@ const char *const store_migrations[] = {
     "ALTER TABLE orders ADD COLUMN sub_status TEXT;"
     "UPDATE orders SET sub_status = json_extract(doc, '$.sub_status');"
     "CREATE INDEX orders_list_by_sub_status ON orders (tenant, sub_status);",
+
+    /* 13 (issue 12, second half: stuck orders, seed 003): an order's status_since is when it
+     * entered its status (set only when the status changes, so other writes leave the index
+     * alone), and stuck_since the status_since of the stuck episode order.stuck fired for.
+     * (status, status_since) replaces (status, update_date), which every write touched. */
+    "ALTER TABLE orders ADD COLUMN status_since TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE orders ADD COLUMN stuck_since TEXT;"
+    "UPDATE orders SET status_since = update_date;"
+    "DROP INDEX orders_by_status;"
+    "CREATE INDEX orders_by_status_since ON orders (status, status_since);",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -374,8 +374,8 @@ static int prepare_writer(struct store_txn *t)
     t->get_by_id = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND order_id=?2");
     t->get_by_ref = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND partner_order_reference=?2");
     t->insert = prep(t->db, "INSERT INTO orders (tenant, order_id, partner_order_reference, doc, update_date, status, "
-                            "merchant, customer_key, creation_date, sub_status) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                            "merchant, customer_key, creation_date, sub_status, status_since) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?5)");
     t->log = prep(t->db, "INSERT INTO change_logs (tenant, order_id, log_date, change_type, source, entity_type, "
                          "entity_id, field, old_value, new_value, update_source) "
                          "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
@@ -687,7 +687,10 @@ static void bind_columns(sqlite3_stmt *s, int merchant, int customer_key, const 
  * one statement per combination of the three groups that changed. */
 #define UPD_HEAD "UPDATE orders SET doc=?3, update_date=?4"
 #define UPD_KEYS ", partner_order_reference=?6, merchant=?7, customer_key=?8"
-#define UPD_STATUS ", status=?5"
+/* a status that changed starts a new episode: status_since is now, and no order.stuck fired for it yet
+ * (compared with the stored status, so it holds when the caller could not tell) */
+#define UPD_STATUS ", status_since = CASE WHEN status = ?5 THEN status_since ELSE ?4 END, " \
+                   "stuck_since = CASE WHEN status = ?5 THEN stuck_since ELSE NULL END, status=?5"
 #define UPD_SUB ", sub_status=?9"
 #define UPD_TAIL " WHERE tenant=?1 AND order_id=?2"
 enum { UPD_K = 1, UPD_S = 2, UPD_U = 4 };

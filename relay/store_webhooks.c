@@ -493,26 +493,6 @@ int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *o
     return rc;
 }
 
-json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff,
-                         const char *late_cutoff)
-{
-    static const char sql[] =
-        "SELECT tenant, order_id, partner_order_reference, status, "
-        "update_date AS since, CAST((julianday(?2) - julianday(update_date)) * 86400 AS INTEGER) AS age_seconds "
-        "FROM orders WHERE (?1 IS NULL OR tenant = ?1) AND ("
-        "(status IN ('open', 'partially_allocated', 'allocated') AND update_date < ?3) OR "
-        "(status IN ('processing', 'fulfilled') AND update_date < ?4)) "
-        "ORDER BY update_date";
-    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
-    if (!s)
-        return NULL;
-    sq_text(s, 1, tenant);
-    sq_text(s, 2, now_iso);
-    sq_text(s, 3, early_cutoff);
-    sq_text(s, 4, late_cutoff);
-    return sq_rows(s);
-}
-
 json_t *store_read_message_counts(struct store_reader *rd)
 {
     /* The states that wait (bounded by the backlog, each counted through

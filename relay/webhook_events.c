@@ -38,6 +38,8 @@ static const struct {
     {"FULFILLMENT_ORDER_RESUME", "order.fulfillment_order_resumed", NULL},
     {"FULFILLMENT_ORDER_REQUEST_FULFILLMENT", "order.fulfillment_requested", NULL},
     {"FULFILLMENT_ORDER_EVENT", "order.fulfillment_event", NULL},
+    /* shiprelay's stuck orders (seed 003), fired by the housekeeping scan (stuck.h) */
+    {"ORDER_STUCK", "order.stuck", NULL},
 };
 #define N_EVENTS (sizeof events / sizeof events[0])
 
@@ -60,6 +62,12 @@ int webhook_event_type_known(const char *type)
 int webhook_event_trigger_known(const char *trigger)
 {
     return find(trigger) >= 0;
+}
+
+const char *webhook_event_type_of(const char *trigger)
+{
+    int k = find(trigger);
+    return k < 0 ? NULL : events[k].type;
 }
 
 /* Add the event of trigger unless it is there already (with the level a

@@ -30,6 +30,7 @@
  *   FULFILLMENT_ORDER_RESUME            order.fulfillment_order_resumed  resume (API, or a RESUMED event)
  *   FULFILLMENT_ORDER_REQUEST_FULFILLMENT  order.fulfillment_requested  request-fulfillment
  *   FULFILLMENT_ORDER_EVENT             order.fulfillment_event        any warehouse event (with its level)
+ *   ORDER_STUCK                         order.stuck          the order became stuck (stuck.h; no change)
  *
  * A change fires, each once and in this order: the operation's own trigger
  * (the one named after it), the triggers its change entries carry (a
@@ -68,5 +69,7 @@ char *webhook_event_carriyo_text(const char *trigger, const char *before_text, c
 /* Is type one of the event types, or trigger one of the triggers, above? */
 int webhook_event_type_known(const char *type);
 int webhook_event_trigger_known(const char *trigger);
+/* The event type of a trigger, or NULL. */
+const char *webhook_event_type_of(const char *trigger);
 
 #endif
