@@ -10,6 +10,7 @@
 #include "handlers_metrics.h"
 #include "handlers_ops.h"
 #include "handlers_orders.h"
+#include "handlers_returns.h"
 #include "handlers_syslogs.h"
 #include "handlers_webhooks.h"
 #include "oauth.h"
@@ -65,6 +66,14 @@ const struct route api_routes[] = {
     {"PATCH", "/orders/{reference}/fulfillment-orders/{fo}", H(handle_fo_update_partner_references), LOG,
      "FULFILLMENT_ORDER_UPDATE_PARTNER_REFERENCES"},
     {"POST", "/customers/{customer_key}/redact", H(handle_customer_redact), 0, "CUSTOMER_REDACT"},
+    {"POST", "/returns/requests", H(handle_return_create), LOG, "RETURN_REQUEST_CREATE"},
+    {"GET", "/returns/requests", H(handle_return_list), 0, "RETURN_REQUESTS"},
+    {"GET", "/returns/requests/{id}", H(handle_return_get), 0, "RETURN_REQUEST_GET"},
+    {"PATCH", "/returns/requests/{id}", H(handle_return_patch), LOG, "RETURN_REQUEST_UPDATE"},
+    {"POST", "/returns/requests/{id}/approve", H(handle_return_approve), LOG, "RETURN_REQUEST_APPROVE"},
+    {"POST", "/returns/requests/{id}/reject", H(handle_return_reject), LOG, "RETURN_REQUEST_REJECT"},
+    {"POST", "/returns/requests/{id}/cancel", H(handle_return_cancel), LOG, "RETURN_REQUEST_CANCEL"},
+    {"POST", "/returns/requests/{id}/complete", H(handle_return_complete), LOG, "RETURN_REQUEST_COMPLETE"},
     {"POST", "/webhooks/endpoints", H(handle_endpoint_create), 0, "WEBHOOK_ENDPOINT_CREATE"},
     {"GET", "/webhooks/endpoints", H(handle_endpoint_list), 0, "WEBHOOK_ENDPOINTS"},
     {"GET", "/webhooks/endpoints/{id}", H(handle_endpoint_get), 0, "WEBHOOK_ENDPOINT_GET"},

@@ -113,6 +113,9 @@ static const struct key keys[] = {
     {"retention", "closed_orders", KEY_DURATION, OFF(keep_orders), "0", 0, 315360000,
      "How long closed or cancelled orders are kept after their last change, with their\n"
      "change logs and system logs (0: forever).", NULL, 0},
+    {"retention", "closed_returns", KEY_DURATION, OFF(keep_returns), "0", 0, 315360000,
+     "How long completed, rejected or cancelled return requests are kept after their last\n"
+     "change (0: forever).", NULL, 0},
     {"retention", "sweep_interval", KEY_DURATION, OFF(sweep_interval), "1h", 1, 86400,
      "Time between retention sweeps. A sweep removes what has expired in small batches.", NULL, 0},
     {"oauth", "token_ttl", KEY_INT, OFF(token_ttl), "86400", 1, 604800,

@@ -84,7 +84,7 @@ struct config {
     long spool_max_bytes, url_expires, upload_concurrency;
     /* [retention], seconds (0: forever) */
     long keep_syslogs, keep_delivered, keep_dead, keep_changelogs, keep_seen, keep_parked, keep_orders,
-        sweep_interval;
+        keep_returns, sweep_interval;
     /* [oauth] */
     long token_ttl; /* seconds a POST /oauth/token token is valid */
     /* [log] */

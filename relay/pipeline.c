@@ -10,6 +10,7 @@
 #include "fulfillment_event.h"
 #include "jsonutil.h"
 #include "order_shape.h"
+#include "returns_pipeline.h"
 #include "shipment_update.h"
 #include "sub_status.h"
 #include "store.h"
@@ -71,6 +72,15 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
         char *key = xasprintf("psr:%s", psr);
         order = store_order_by_tracking(txn, tenant, key);
         free(key);
+    }
+    if (!order && strcmp(str(event, "kind"), "shipment") == 0) {
+        /* a return's REVERSE shipment (returns_pipeline.h)? */
+        char *label = xasprintf("hook:%s", source);
+        struct pipeline_write w = {cfg, tenant, label, correlation_id, now_iso, update_source, NULL};
+        int routed = returns_route_event(txn, &w, event, outcome, order_id);
+        free(label);
+        if (routed != 0)
+            return routed < 0 ? STORE_EIO : STORE_OK;
     }
     if (!order && ref)
         order = store_order_peek(txn, tenant, STORE_KEY_PARTNER_REF, ref);
@@ -141,6 +151,14 @@ static int unpark(struct store_txn *txn, const struct config *cfg, const char *t
     return STORE_OK;
 }
 
+void pipeline_new_event_id(char out[32])
+{
+    unsigned char raw[12];
+    crypto_random(raw, sizeof raw);
+    memcpy(out, "evt_", 4);
+    crypto_hex(raw, sizeof raw, out + 4);
+}
+
 /* One outbox row per matching endpoint and event; each endpoint gets the
  * body in its payload_format (shiprelay's or Carriyo's), made here. */
 static int emit_webhooks(struct store_txn *txn, const struct pipeline_write *w, const json_t *before,
@@ -159,11 +177,8 @@ static int emit_webhooks(struct store_txn *txn, const struct pipeline_write *w, 
     json_t *e;
     json_array_foreach(events, i, e)
     {
-        unsigned char raw[12];
-        char id[4 + 2 * sizeof raw + 1];
-        crypto_random(raw, sizeof raw);
-        memcpy(id, "evt_", 4);
-        crypto_hex(raw, sizeof raw, id + 4);
+        char id[32];
+        pipeline_new_event_id(id);
         const char *type = str(e, "type"), *trigger = str(e, "trigger");
         json_t *extra = json_object_get(e, "level") ? json_pack("{s:O}", "level", json_object_get(e, "level")) : NULL;
         char *text = webhook_event_text(type, trigger, id, w->now_iso, w->tenant, extra, images[0], images[1]);
@@ -187,11 +202,8 @@ int pipeline_notify(struct store_txn *txn, const struct pipeline_write *w, const
     const char *type = webhook_event_type_of(w->trigger);
     if (!type)
         return STORE_EIO;
-    unsigned char raw[12];
-    char id[4 + 2 * sizeof raw + 1];
-    crypto_random(raw, sizeof raw);
-    memcpy(id, "evt_", 4);
-    crypto_hex(raw, sizeof raw, id + 4);
+    char id[32];
+    pipeline_new_event_id(id);
     char *image = store_order_json(txn, order);
     char *text = webhook_event_text(type, w->trigger, id, w->now_iso, w->tenant, extra, image, image);
     char *ctext = webhook_event_carriyo_text(w->trigger, image, image);
@@ -226,6 +238,8 @@ int pipeline_store_order(struct store_txn *txn, const struct pipeline_write *w, 
     }
     const char *tenant = w->tenant;
     rc = before ? store_order_update(txn, tenant, order) : store_order_insert(txn, tenant, order);
+    if (rc == STORE_OK && !before) /* return requests that came before it */
+        rc = returns_link_order(txn, w, order);
     if (rc == STORE_OK)
         rc = store_changelog_add(txn, tenant, str(order, "order_id"), w->now_iso, w->source, changes);
     if (rc == STORE_OK)

@@ -16,12 +16,12 @@
 struct sweep {
     const struct config *cfg;
     int64_t now;
-    int counts[8];
+    int counts[9];
     long removed; /* by this pass so far */
 };
 
-static const char *const names[8] = {"system logs", "delivered messages", "cancelled messages", "dead messages",
-                                     "change logs", "event keys", "parked events", "orders"};
+static const char *const names[9] = {"system logs", "delivered messages", "cancelled messages", "dead messages",
+                                     "change logs", "event keys", "parked events", "orders", "return requests"};
 
 static void iso_before(int64_t now, long keep_s, char out[TIME_ISO_LEN])
 {
@@ -33,7 +33,7 @@ static int sweep_job(struct store_txn *txn, void *arg)
     struct sweep *w = arg;
     const struct config *cfg = w->cfg;
     char cut[TIME_ISO_LEN];
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 9; i++)
         w->counts[i] = 0;
     int n = 0;
     if (cfg->keep_syslogs) {
@@ -62,6 +62,10 @@ static int sweep_job(struct store_txn *txn, void *arg)
         iso_before(w->now, cfg->keep_orders, cut);
         n = w->counts[7] = store_sweep_orders(txn, cut, BATCH);
     }
+    if (n >= 0 && cfg->keep_returns) {
+        iso_before(w->now, cfg->keep_returns, cut);
+        n = w->counts[8] = store_sweep_returns(txn, cut, BATCH);
+    }
     return n < 0 ? STORE_EIO : STORE_OK;
 }
 
@@ -79,7 +83,7 @@ static bool end(void *arg, int rc)
     if (rc != STORE_OK)
         return false;
     bool more = false;
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 9; i++) {
         more |= w->counts[i] >= BATCH;
         w->removed += w->counts[i];
         if (w->counts[i] > 0)

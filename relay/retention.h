@@ -4,7 +4,7 @@
  * outlived its [retention] setting: system-log entries and their bodies,
  * delivered / cancelled and dead webhook messages with their attempts,
  * change-log entries, remembered inbound event keys, parked events, and
- * (when asked) closed or cancelled orders. It works in small batches, one
+ * (when asked) closed or cancelled orders and finished return requests. It works in small batches, one
  * store job each, back to back until nothing expired is left, so the
  * writer is never held for long: a task of the housekeeping thread
  * (housekeeping.h). */

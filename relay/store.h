@@ -279,6 +279,39 @@ int store_stuck_mark(struct store_txn *txn, const char *tenant, const char *orde
  * error. */
 json_t *store_order_last_event(struct store_txn *txn, const char *tenant, const char *order_id);
 
+/* ---- return requests (store_returns.c; returns.h is the document) ----
+ * The store keeps each request's partner_order_reference, order_id,
+ * merchant and status beside it for the lookups below, and the keys of its
+ * REVERSE shipments (tracking numbers, "psr:REF", "sid:ID") so a carrier's
+ * event finds it. Inside a job: */
+/* The request (the caller's own copy), or NULL. */
+json_t *store_return_get(struct store_txn *txn, const char *tenant, const char *id);
+/* Insert a new request (created) or replace it: STORE_OK or STORE_EIO. */
+int store_return_put(struct store_txn *txn, const char *tenant, const json_t *ret, bool created);
+/* The requests naming this partner_order_reference, or linked to this
+ * order_id (documents, oldest first). NULL on error. */
+json_t *store_returns_by_reference(struct store_txn *txn, const char *tenant, const char *partner_order_reference);
+json_t *store_returns_by_order(struct store_txn *txn, const char *tenant, const char *order_id);
+/* Remember that a REVERSE shipment key belongs to request id; the request
+ * a key belongs to (malloc'd id), or NULL. */
+int store_return_key_put(struct store_txn *txn, const char *tenant, const char *key, const char *id);
+char *store_return_by_key(struct store_txn *txn, const char *tenant, const char *key);
+/* Reads: one request (NULL when there is none, or on error with *failed
+ * set); a list [{seq, doc}] of the tenant's filtered by any of
+ * partner_order_reference, status and merchant (NULL: any), after a seq,
+ * at most limit, served by an index. */
+struct store_return_filter {
+    const char *partner_order_reference, *status, *merchant;
+    long long after;
+    int limit;
+};
+json_t *store_read_return(struct store_reader *rd, const char *tenant, const char *id, bool *failed);
+json_t *store_read_returns(struct store_reader *rd, const char *tenant, const struct store_return_filter *f);
+/* Retention: requests completed, rejected or cancelled that last changed
+ * before before_iso go, with their shipment keys; at most limit. How many,
+ * or STORE_EIO. */
+int store_sweep_returns(struct store_txn *txn, const char *before_iso, int limit);
+
 /* ---- system logs (store_syslog.c; entries are made with syslog_add) ---- */
 struct store_body {
     const char *key;  /* where it will live in the object store; NULL: no body */

@@ -225,5 +225,32 @@ const char *const store_migrations[] = {
     "UPDATE orders SET status_since = update_date;"
     "DROP INDEX orders_by_status;"
     "CREATE INDEX orders_by_status_since ON orders (status, status_since);",
+
+    /* 14 (issue 12, second half: returns, fact sheet §12): return requests as documents with
+     * their lookup columns, and the keys of their REVERSE shipments (tracking numbers,
+     * "psr:REF", "sid:ID") for carrier events. */
+    "CREATE TABLE return_requests ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  tenant TEXT NOT NULL,"
+    "  return_request_id TEXT NOT NULL,"
+    "  partner_order_reference TEXT NOT NULL,"
+    "  order_id TEXT,"
+    "  merchant TEXT,"
+    "  status TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  creation_date TEXT NOT NULL,"
+    "  update_date TEXT NOT NULL,"
+    "  UNIQUE (tenant, return_request_id));"
+    "CREATE INDEX returns_by_tenant ON return_requests (tenant);"
+    "CREATE INDEX returns_by_reference ON return_requests (tenant, partner_order_reference);"
+    "CREATE INDEX returns_by_order ON return_requests (tenant, order_id);"
+    "CREATE INDEX returns_by_status ON return_requests (tenant, status);"
+    "CREATE INDEX returns_closed ON return_requests (status, update_date);"
+    "CREATE TABLE return_shipment_keys ("
+    "  tenant TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  return_request_id TEXT NOT NULL,"
+    "  PRIMARY KEY (tenant, key)) WITHOUT ROWID;"
+    "CREATE INDEX return_keys_by_request ON return_shipment_keys (tenant, return_request_id);",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

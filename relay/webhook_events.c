@@ -40,6 +40,9 @@ static const struct {
     {"FULFILLMENT_ORDER_EVENT", "order.fulfillment_event", NULL},
     /* shiprelay's stuck orders (seed 003), fired by the housekeeping scan (stuck.h) */
     {"ORDER_STUCK", "order.stuck", NULL},
+    /* Carriyo's return request triggers (fact sheet §6), fired by returns_pipeline.h */
+    {"return_status_update", "return.status_updated", NULL},
+    {"return_received_update", "return.received", NULL},
 };
 #define N_EVENTS (sizeof events / sizeof events[0])
 

@@ -32,6 +32,12 @@
  *   FULFILLMENT_ORDER_EVENT             order.fulfillment_event        any warehouse event (with its level)
  *   ORDER_STUCK                         order.stuck          the order became stuck (stuck.h; no change)
  *
+ * and Carriyo's two return request triggers (returns_pipeline.h; the
+ * images are the request before and after):
+ *
+ *   return_status_update                return.status_updated  a request was made or changed
+ *   return_received_update              return.received      a REVERSE shipment brought goods back
+ *
  * A change fires, each once and in this order: the operation's own trigger
  * (the one named after it), the triggers its change entries carry (a
  * "trigger" member, for operations that fire more than one), a shipment
