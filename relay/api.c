@@ -35,6 +35,7 @@ const struct route api_routes[] = {
     {"POST", "/orders/{reference}/cancel", H(handle_order_cancel), LOG, "ORDER_CANCEL"},
     {"POST", "/orders/{reference}/line-items/cancel", H(handle_lines_cancel), LOG, "LINE_ITEMS_CANCEL"},
     {"POST", "/orders/{reference}/refund", H(handle_order_refund), LOG, "ORDER_REFUND"},
+    {"POST", "/orders/{reference}/redact", H(handle_order_redact), LOG, "ORDER_REDACT"},
     {"PATCH", "/orders/{reference}", H(handle_order_patch), LOG, "ORDER_UPDATE"},
     {"POST", "/orders/{reference}/fulfillment-orders/merge", H(handle_fo_merge), LOG, "FULFILLMENT_ORDER_MERGE"},
     {"POST", "/orders/{reference}/fulfillment-orders/allocate", H(handle_fo_allocate), LOG,

@@ -8,10 +8,8 @@
 #include "jsonutil.h"
 #include "order.h"
 #include "order_shape.h"
+#include "redact.h"
 #include "rollup.h"
-
-const char *const ops_personal_members[] = {"customer",       "billing_address", "shipping_address", "delivery_address",
-                                            "customer_email", "customer_phone",  "pending_delivery", NULL};
 
 static enum line_status line_status(const json_t *line)
 {
@@ -224,13 +222,13 @@ enum ops_result ops_record_refund(json_t *order, const struct ops_input *in, jso
 
 enum ops_result ops_redact(json_t *order, const char *requested_by, const char *now_iso, json_t *changes)
 {
-    if (json_is_true(json_object_get(order, "redacted")))
+    bool was = json_is_true(json_object_get(order, "redacted"));
+    bool scrubbed = redact_value(order); /* data that came after an earlier redaction goes too */
+    if (was && !scrubbed)
         return OPS_NOOP;
-    for (size_t i = 0; ops_personal_members[i]; i++)
-        if (json_object_get(order, ops_personal_members[i]))
-            json_object_set_new(order, ops_personal_members[i], json_pack("{s:b}", "redacted", 1));
     json_object_set_new(order, "redacted", json_true());
-    json_object_set_new(order, "redaction", json_pack("{s:s,s:s}", "requested_by", requested_by, "date", now_iso));
+    if (!was)
+        json_object_set_new(order, "redaction", json_pack("{s:s,s:s}", "requested_by", requested_by, "date", now_iso));
     order_change(changes, "REDACTION", "order", str(order, "order_id"), "redacted", NULL, json_true());
     return OPS_CHANGED;
 }

@@ -23,8 +23,11 @@
  *                      amount, currency, reference and reason, kept in
  *                      `refund`; the sub-status follows (sub_status.h).
  *                      Refused unless the order is cancelled.
- *   redact             the customer's personal data is replaced, the order
- *                      marked `redacted`, with who asked and when.
+ *   redact             the customer's personal data is taken out of the
+ *                      whole document (redact.h lists it), the order marked
+ *                      `redacted`, with who asked and when (the first time).
+ *                      A repeat that finds nothing more to take out is a
+ *                      NOOP.
  *
  * Every operation is idempotent: repeating it returns OPS_NOOP and changes
  * nothing. */
@@ -65,7 +68,5 @@ enum ops_result ops_record_refund(json_t *order, const struct ops_input *in, jso
                                   size_t errlen);
 enum ops_result ops_redact(json_t *order, const char *requested_by, const char *now_iso, json_t *changes);
 
-/* The members of an order that hold a customer's personal data. */
-extern const char *const ops_personal_members[];
 
 #endif

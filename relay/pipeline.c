@@ -86,7 +86,14 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
         order = store_order_peek(txn, tenant, STORE_KEY_PARTNER_REF, ref);
     if (!order) {
         *outcome = PIPELINE_PARKED;
-        return store_park(txn, tenant, source, event, now_iso);
+        /* the callback's system-log entry names no order yet: the one that takes the event adopts it */
+        const char *log_id = json_string_value(json_object_get(update_source, "system_log_identifier"));
+        json_t *kept = json_deep_copy(event);
+        if (log_id)
+            json_object_set_new(kept, "origin_log", json_string(log_id));
+        int rc = store_park(txn, tenant, source, kept, now_iso);
+        json_decref(kept);
+        return rc;
     }
     if (order_id)
         snprintf(order_id, 64, "%s", str(order, "order_id"));
@@ -133,6 +140,11 @@ static int unpark(struct store_txn *txn, const struct config *cfg, const char *t
     json_t *p;
     json_array_foreach(parked, i, p)
     {
+        const char *origin = str(json_object_get(p, "event"), "origin_log");
+        if (*origin && store_syslog_adopt(txn, tenant, origin, str(order, "order_id")) != STORE_OK) {
+            json_decref(parked);
+            return STORE_EIO;
+        }
         json_t *own = json_array();
         pipeline_apply(cfg, order, json_object_get(p, "event"), now_iso, own);
         /* Say where each change came from: parked events keep their source. */

@@ -9,7 +9,8 @@
  *            shipment (returns_pipeline.h); else the order by the
  *            partner_order_reference the event carries;
  *   park     an event no order matches yet is kept, and applied when an
- *            order with that tracking number or reference is stored;
+ *            order with that tracking number or reference is stored
+ *            (whose system log then holds the callback's entry too);
  *   apply    shipment events via shipment_update, warehouse events via
  *            fulfillment_event; then pipeline_store_order.
  *

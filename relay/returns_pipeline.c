@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "jsonutil.h"
+#include "order.h"
+#include "redact.h"
 #include "returns.h"
 #include "shipment_update.h"
 #include "store.h"
@@ -195,6 +197,12 @@ int returns_claim_parked(struct store_txn *txn, const char *tenant, const char *
             shipment_update_apply(ret, ev, false, now_iso, own);
         if (json_array_size(own) && !strcmp(returns_shipment_moved(ret, own), RETURNS_RECEIVED_TRIGGER))
             *trigger = RETURNS_RECEIVED_TRIGGER;
+        const char *origin = str(ev, "origin_log"); /* its callback's system-log entry is the request's now */
+        if (origin && store_syslog_adopt(txn, tenant, origin, returns_owner(ret)) != STORE_OK) {
+            json_decref(own);
+            json_decref(parked);
+            return STORE_EIO;
+        }
         char *label = xasprintf("hook:%s", str(p, "source") ? str(p, "source") : "");
         json_array_foreach(own, k, c)
         {
@@ -206,4 +214,44 @@ int returns_claim_parked(struct store_txn *txn, const char *tenant, const char *
     }
     json_decref(parked);
     return STORE_OK;
+}
+
+int returns_redact(struct store_txn *txn, const struct pipeline_write *w, const json_t *order)
+{
+    json_t *mine = store_returns_by_order(txn, w->tenant, str(order, "order_id"));
+    json_t *named = mine ? store_returns_by_reference(txn, w->tenant, str(order, "partner_order_reference")) : NULL;
+    if (!named) {
+        json_decref(mine);
+        return STORE_EIO;
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(named, i, r) /* the unlinked ones beside the linked ones */
+    {
+        if (!ju_find_by(mine, "return_request_id", str(r, "return_request_id")))
+            json_array_append(mine, r);
+    }
+    json_decref(named);
+    int rc = STORE_OK;
+    json_array_foreach(mine, i, r)
+    {
+        json_t *ret = json_deep_copy(r), *changes = json_array();
+        bool scrubbed = redact_value(ret);
+        const char *id = str(ret, "return_request_id");
+        if (scrubbed || !json_is_true(json_object_get(ret, "redacted"))) {
+            json_object_set_new(ret, "redacted", json_true());
+            order_change(changes, "REDACTION", "return_request", id, "redacted", NULL, json_true());
+            rc = returns_store(txn, w, r, ret, changes, NULL);
+        }
+        if (rc == STORE_OK) /* what was kept under its own id before it was linked */
+            rc = store_outbox_redact(txn, w->tenant, id, redact_value);
+        if (rc == STORE_OK)
+            rc = store_syslog_redact(txn, w->tenant, id);
+        json_decref(changes);
+        json_decref(ret);
+        if (rc != STORE_OK)
+            break;
+    }
+    json_decref(mine);
+    return rc;
 }

@@ -43,4 +43,11 @@ int returns_link_order(struct store_txn *txn, const struct pipeline_write *w, co
 int returns_claim_parked(struct store_txn *txn, const char *tenant, const char *now_iso, json_t *ret, json_t *changes,
                          const char **trigger);
 
+/* The return requests of order (linked to it, or naming its
+ * partner_order_reference) lose their personal data (redact.h) and are
+ * marked redacted (a REDACTION entry on the order's log), and so do the
+ * outbox messages and system-log entries kept under their own ids.
+ * STORE_OK or STORE_EIO. */
+int returns_redact(struct store_txn *txn, const struct pipeline_write *w, const json_t *order);
+
 #endif

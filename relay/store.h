@@ -172,10 +172,26 @@ int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int ou
 /* The tenant's orders of a customer (customer_key, at the top or in
  * customer), as documents. NULL on failure. */
 json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key);
-/* Replace the given members of the order images (of either payload format)
- * in every outbox message of the order with {"redacted": true}. members
- * ends with NULL. */
-int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members);
+
+/* ---- redaction (store_redact.c), inside a job ----
+ * What holds a customer's data beside the order document (rewritten with
+ * store_order_update) and the return requests (store_return_put): the
+ * change log, the outbox and its attempts (here), the system log
+ * (store_syslog_redact). The scrub functions are redact.h's. After a
+ * commit that ran any of these, the backend leaves no copy of what they
+ * removed in its files before the jobs' replies go out: SQLite overwrites
+ * what writes free (secure_delete, on from the start) and checkpoints and
+ * truncates its WAL; a PostgreSQL backend would VACUUM what they touched. */
+/* Every change-log entry of the order: its old and new value are replaced
+ * by scrub(field, value) when that gives a new value (NULL: kept). */
+int store_changelog_redact(struct store_txn *txn, const char *tenant, const char *order_id,
+                           json_t *(*scrub)(const char *field, const json_t *value));
+/* Every outbox message of the order (messages kept under order_id: an
+ * order's, or a return request's before it was linked): scrub(payload)
+ * changes it in place (true when it did) and it is rewritten; the response
+ * bodies its attempts recorded are dropped; and it is marked redacted, so
+ * an attempt recorded later (one in flight now included) keeps none. */
+int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, bool (*scrub)(json_t *payload));
 
 /* ---- retention (store_retention.c), inside jobs ----
  * Each removes at most limit expired rows, with what belongs to them, and
@@ -357,8 +373,12 @@ int store_body_deleted(struct store_txn *txn, const char *key);
 /* Retention: entries with request_time before cutoff go, bodies with them,
  * at most limit entries per call. The number removed, or STORE_EIO. */
 int store_syslog_sweep(struct store_txn *txn, const char *cutoff_iso, int limit);
-/* Redaction: an order's entries lose their bodies and query strings. */
+/* Redaction: an order's entries lose their bodies and query strings
+ * (a scrub: see "redaction" above). */
 int store_syslog_redact(struct store_txn *txn, const char *tenant, const char *order_id);
+/* The entry of an exchange that named no order yet (a callback that was
+ * parked) becomes the order's, when it has none. */
+int store_syslog_adopt(struct store_txn *txn, const char *tenant, const char *identifier, const char *order_id);
 /* An order's entries go, bodies with them (the order is being removed). */
 int store_syslog_forget_order(struct store_txn *txn, const char *tenant, const char *order_id);
 

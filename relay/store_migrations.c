@@ -252,5 +252,10 @@ const char *const store_migrations[] = {
     "  return_request_id TEXT NOT NULL,"
     "  PRIMARY KEY (tenant, key)) WITHOUT ROWID;"
     "CREATE INDEX return_keys_by_request ON return_shipment_keys (tenant, return_request_id);",
+
+    /* 15 (issue 12, second half: redaction): a redacted message keeps no response body from its
+     * attempts, one in flight during the redaction included. From this version on the writer
+     * runs with secure_delete (store_sqlite.c rewrites an older database once). */
+    "ALTER TABLE webhook_messages ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0;",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -109,9 +109,15 @@ static sqlite3 *open_db(const char *path, bool readonly, char *err, size_t errle
     return db;
 }
 
+/* The schema version (migration count) from which databases were written with secure_delete. */
+#define SECURE_DELETE_SINCE 15
+
 static int migrate(sqlite3 *db, char *err, size_t errlen)
 {
-    if (exec(db, "PRAGMA journal_mode=WAL") || exec(db, "PRAGMA synchronous=FULL"))
+    /* secure_delete: what a write removes or replaces is overwritten with zeros, in its page and in
+     * the pages it frees, so a redaction leaves no copy in free space (issue 12, redaction) */
+    if (exec(db, "PRAGMA journal_mode=WAL") || exec(db, "PRAGMA synchronous=FULL") ||
+        exec(db, "PRAGMA secure_delete=ON"))
         goto fail;
     sqlite3_stmt *s = prep(db, "PRAGMA user_version");
     if (!s)
@@ -131,6 +137,13 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
             goto fail;
         }
         log_info("store: migrated schema to version %d", v + 1);
+    }
+    /* A database from before secure_delete (migration 15) may keep deleted data in free pages: once,
+     * rewrite it (VACUUM runs outside a transaction; it takes a while on a big database). */
+    if (version > 0 && version < SECURE_DELETE_SINCE && store_migrations_count >= SECURE_DELETE_SINCE) {
+        log_info("store: rewriting the database once so no deleted data stays in its free pages");
+        if (exec(db, "VACUUM") || exec(db, "PRAGMA wal_checkpoint(TRUNCATE)"))
+            goto fail;
     }
     return 0;
 fail:
@@ -258,6 +271,23 @@ static void add_effects(struct txn_effects *into, const struct txn_effects *e)
     into->spooled |= e->spooled;
     into->deletes |= e->deletes;
     into->endpoints_changed |= e->endpoints_changed;
+    into->scrubbed |= e->scrubbed;
+}
+
+/* After a commit that took personal data out: its old versions are in WAL
+ * frames (and, until a checkpoint, the pages they replace in the database
+ * file). Copy everything into the database (whose freed content
+ * secure_delete has zeroed) and truncate the WAL to nothing. Readers in the
+ * middle of a read can make it wait (the busy timeout) or fail: then it is
+ * owed, and tried again after the next commit. */
+static void checkpoint_truncate(struct store_txn *t)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(t->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+    t->checkpoint_owed = rc != SQLITE_OK;
+    if (rc != SQLITE_OK)
+        log_warn("store: the WAL could not be truncated after a redaction (%s); trying again after the next commit",
+                 sqlite3_errmsg(t->db));
 }
 
 /* Run one job in its savepoint. False when the transaction is lost: SQLite
@@ -317,6 +347,8 @@ static void run_batch(struct store *st, struct job *batch)
     if (ok) {
         t->spool_committed += t->batch.spool_delta;
         t->parked_committed += t->batch.parked_delta;
+        if (t->batch.scrubbed || t->checkpoint_owed) /* before the replies: a redaction's 200 means gone */
+            checkpoint_truncate(t);
     }
     metrics_commit((unsigned)n, metrics_now_ns() - began, ok);
     struct store_commit c = {.messages = t->batch.messages,

@@ -33,6 +33,7 @@ struct txn_effects {
     bool spooled;           /* bodies were added */
     bool deletes;           /* bodies were queued for deletion from the object store */
     bool endpoints_changed; /* an endpoint was created, changed or deleted */
+    bool scrubbed;          /* personal data was taken out (store_redact.c): no copy may stay in the files */
 };
 
 #define ORDER_KNOWN_MAX 16
@@ -48,6 +49,7 @@ struct store_txn {
     long long spool_committed; /* the spool's size as of the last commit */
     long long parked_committed; /* parked events as of the last commit (none: no lookup needed) */
     long long spool_max;       /* its cap (0: none) */
+    bool checkpoint_owed;      /* a redaction committed but the WAL could not be truncated yet */
     struct txn_effects batch, job;
     sqlite3_stmt *get_by_id, *get_by_ref, *insert, *log;
     sqlite3_stmt *key_put, *get_by_tracking, *seen, *park, *parked_for, *unpark;
