@@ -10,6 +10,7 @@
 #include "handlers_metrics.h"
 #include "handlers_ops.h"
 #include "handlers_orders.h"
+#include "handlers_returns.h"
 #include "handlers_syslogs.h"
 #include "handlers_webhooks.h"
 #include "oauth.h"
@@ -35,6 +36,8 @@ const struct route api_routes[] = {
     {"GET", "/orders/{reference}/system-logs/{identifier}", H(handle_syslog_get), 0, "SYSTEM_LOG_GET"},
     {"POST", "/orders/{reference}/cancel", H(handle_order_cancel), LOG, "ORDER_CANCEL"},
     {"POST", "/orders/{reference}/line-items/cancel", H(handle_lines_cancel), LOG, "LINE_ITEMS_CANCEL"},
+    {"POST", "/orders/{reference}/refund", H(handle_order_refund), LOG, "ORDER_REFUND"},
+    {"POST", "/orders/{reference}/redact", H(handle_order_redact), LOG, "ORDER_REDACT"},
     {"PATCH", "/orders/{reference}", H(handle_order_patch), LOG, "ORDER_UPDATE"},
     {"POST", "/orders/{reference}/fulfillment-orders/merge", H(handle_fo_merge), LOG, "FULFILLMENT_ORDER_MERGE"},
     {"POST", "/orders/{reference}/fulfillment-orders/allocate", H(handle_fo_allocate), LOG,
@@ -48,6 +51,10 @@ const struct route api_routes[] = {
      "FULFILLMENT_ORDER_SHIP_LINE_ITEMS"},
     {"POST", "/orders/{reference}/fulfillment-orders/{fo}/cancel", H(handle_fo_cancel), LOG,
      "FULFILLMENT_ORDER_CANCEL_LINE_ITEMS"},
+    {"POST", "/orders/{reference}/fulfillment-orders/{fo}/hold", H(handle_fo_hold), LOG, "FULFILLMENT_ORDER_HOLD"},
+    {"POST", "/orders/{reference}/fulfillment-orders/{fo}/resume", H(handle_fo_resume), LOG, "FULFILLMENT_ORDER_RESUME"},
+    {"POST", "/orders/{reference}/fulfillment-orders/{fo}/request-fulfillment", H(handle_fo_request_fulfillment), LOG,
+     "FULFILLMENT_ORDER_REQUEST_FULFILLMENT"},
     {"PATCH", "/orders/{reference}/fulfillment-orders/{fo}/update-location", H(handle_fo_update_location), LOG,
      "FULFILLMENT_ORDER_UPDATE_LOCATION"},
     {"PATCH", "/orders/{reference}/fulfillment-orders/{fo}/update-address", H(handle_fo_update_address), LOG,
@@ -62,6 +69,14 @@ const struct route api_routes[] = {
     {"PATCH", "/orders/{reference}/fulfillment-orders/{fo}", H(handle_fo_update_partner_references), LOG,
      "FULFILLMENT_ORDER_UPDATE_PARTNER_REFERENCES"},
     {"POST", "/customers/{customer_key}/redact", H(handle_customer_redact), 0, "CUSTOMER_REDACT"},
+    {"POST", "/returns/requests", H(handle_return_create), LOG, "RETURN_REQUEST_CREATE"},
+    {"GET", "/returns/requests", H(handle_return_list), 0, "RETURN_REQUESTS"},
+    {"GET", "/returns/requests/{id}", H(handle_return_get), 0, "RETURN_REQUEST_GET"},
+    {"PATCH", "/returns/requests/{id}", H(handle_return_patch), LOG, "RETURN_REQUEST_UPDATE"},
+    {"POST", "/returns/requests/{id}/approve", H(handle_return_approve), LOG, "RETURN_REQUEST_APPROVE"},
+    {"POST", "/returns/requests/{id}/reject", H(handle_return_reject), LOG, "RETURN_REQUEST_REJECT"},
+    {"POST", "/returns/requests/{id}/cancel", H(handle_return_cancel), LOG, "RETURN_REQUEST_CANCEL"},
+    {"POST", "/returns/requests/{id}/complete", H(handle_return_complete), LOG, "RETURN_REQUEST_COMPLETE"},
     {"POST", "/webhooks/endpoints", H(handle_endpoint_create), 0, "WEBHOOK_ENDPOINT_CREATE"},
     {"GET", "/webhooks/endpoints", H(handle_endpoint_list), 0, "WEBHOOK_ENDPOINTS"},
     {"GET", "/webhooks/endpoints/{id}", H(handle_endpoint_get), 0, "WEBHOOK_ENDPOINT_GET"},

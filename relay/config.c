@@ -78,10 +78,27 @@ static const struct key keys[] = {
      "the shipment's archived history (GET /orders/{ref}/shipments/{shipment}/status-history).",
      NULL, R},
     {"orders", "stuck_before_fulfillment", KEY_INT, OFF(stuck_early), "86400", 1, 31536000,
-     "Seconds an open, partially_allocated or allocated order may go without a change\n"
-     "before GET /ops/stuck lists it.", NULL, R},
+     "Seconds an open, partially_allocated or allocated order may stay in its status before\n"
+     "it is stuck (GET /ops/stuck lists it, order.stuck fires), unless its own stuck_STATUS\n"
+     "below says otherwise.", NULL, R},
     {"orders", "stuck_in_fulfillment", KEY_INT, OFF(stuck_late), "604800", 1, 31536000,
-     "Seconds a processing or fulfilled order may go without a change before it is stuck.", NULL, R},
+     "The same for a processing or fulfilled order.", NULL, R},
+    {"orders", "stuck_open", KEY_DURATION, OFF(stuck_after[0]), "0", 0, 315360000,
+     "Time an order may stay open before it is stuck (0: stuck_before_fulfillment). Time in a\n"
+     "status counts from when the order entered it: changes that keep the status (a\n"
+     "warehouse's trail-only event, a PATCH) do not reset it.", NULL, R},
+    {"orders", "stuck_partially_allocated", KEY_DURATION, OFF(stuck_after[1]), "0", 0, 315360000,
+     "The same for partially_allocated (0: stuck_before_fulfillment).", NULL, R},
+    {"orders", "stuck_allocated", KEY_DURATION, OFF(stuck_after[2]), "0", 0, 315360000,
+     "The same for allocated (0: stuck_before_fulfillment).", NULL, R},
+    {"orders", "stuck_processing", KEY_DURATION, OFF(stuck_after[3]), "0", 0, 315360000,
+     "The same for processing (0: stuck_in_fulfillment).", NULL, R},
+    {"orders", "stuck_fulfilled", KEY_DURATION, OFF(stuck_after[4]), "0", 0, 315360000,
+     "The same for fulfilled (0: stuck_in_fulfillment). Closed and cancelled orders are never\n"
+     "stuck.", NULL, R},
+    {"orders", "stuck_scan_interval", KEY_DURATION, OFF(stuck_scan_interval), "1m", 1, 86400,
+     "How often the housekeeping thread looks for orders that became stuck, to fire\n"
+     "order.stuck once for each (an index range per status: it reads only the new ones).", NULL, R},
     {"system_logs", "spool_max_bytes", KEY_INT, OFF(spool_max_bytes), "1073741824", 65536, 1099511627776,
      "Bodies waiting for the object store may take this much local disk; beyond it requests\n"
      "that would be logged get 503 spool_full until uploads catch up.", NULL, 0},
@@ -108,6 +125,9 @@ static const struct key keys[] = {
     {"retention", "closed_orders", KEY_DURATION, OFF(keep_orders), "0", 0, 315360000,
      "How long closed or cancelled orders are kept after their last change, with their\n"
      "change logs and system logs (0: forever).", NULL, 0},
+    {"retention", "closed_returns", KEY_DURATION, OFF(keep_returns), "0", 0, 315360000,
+     "How long completed, rejected or cancelled return requests are kept after their last\n"
+     "change (0: forever).", NULL, 0},
     {"retention", "sweep_interval", KEY_DURATION, OFF(sweep_interval), "1h", 1, 86400,
      "Time between retention sweeps. A sweep removes what has expired in small batches.", NULL, 0},
     {"oauth", "token_ttl", KEY_INT, OFF(token_ttl), "86400", 1, 604800,
@@ -806,4 +826,14 @@ bool config_source_skips_autoclose(const struct config *cfg, const char *source_
         p += len;
     }
     return false;
+}
+
+const char *const config_stuck_statuses[CONFIG_STUCK_STATUSES] = {"open", "partially_allocated", "allocated",
+                                                                  "processing", "fulfilled"};
+
+long config_stuck_after(const struct config *cfg, int i)
+{
+    if (i < 0 || i >= CONFIG_STUCK_STATUSES)
+        return 0;
+    return cfg->stuck_after[i] ? cfg->stuck_after[i] : i < 3 ? cfg->stuck_early : cfg->stuck_late;
 }

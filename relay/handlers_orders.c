@@ -19,6 +19,7 @@
 #include "order_shape.h"
 #include "rollup.h"
 #include "pipeline.h"
+#include "returns_pipeline.h"
 #include "shipment_update.h"
 #include "store.h"
 #include "timeutil.h"
@@ -173,6 +174,11 @@ void handle_order_list(struct http_ctx *ctx)
                          "cancelled");
         return;
     }
+    f.sub_status = http_query(ctx, "sub_status"); /* any value: new ones may appear (sub_status.h) */
+    if (f.sub_status && (!*f.sub_status || strlen(f.sub_status) > 64)) {
+        http_reply_error(ctx, 400, "invalid_parameter", "sub_status must be a sub-status (at most 64 bytes)");
+        return;
+    }
     f.merchant = http_query(ctx, "merchant");
     f.customer_key = http_query(ctx, "customer_key");
     char dates[4][TIME_ISO_LEN];
@@ -247,11 +253,50 @@ void handle_order_change_logs(struct http_ctx *ctx)
 
 /* ---- POST /orders/shipment-status-update ---- */
 
+/* Does the order have the shipment the event names (by any of its keys)? */
+static bool has_shipment(const json_t *order, const json_t *ev)
+{
+    static const char *keys[] = {"partner_shipment_reference", "tracking_no", "shipment_id"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = ju_path_str(ev, keys[i]);
+        if (v && ju_find_by(json_object_get(order, "shipments"), keys[i], v))
+            return true;
+    }
+    return false;
+}
+
+/* A return request's REVERSE shipment (returns_pipeline.h): 1 handled (the
+ * reply is the order when the relay holds it, else empty), 0 not a
+ * return's, STORE_EIO. */
+static int ssu_return(struct store_txn *txn, struct http_ctx *ctx, struct write_job *j, const json_t *order)
+{
+    json_t *origin = http_origin(ctx);
+    struct pipeline_write w = {ctx->cfg, ctx->tenant, "SHIPMENT_STATUS_UPDATE", ctx->correlation_id, j->now, origin,
+                               NULL, NULL};
+    enum pipeline_outcome outcome;
+    int routed = returns_route_event(txn, &w, j->body, &outcome, ctx->order_id);
+    json_decref(origin);
+    if (routed == 1) {
+        if (order)
+            http_job_reply_text(ctx, 200, store_order_json(txn, order));
+        else
+            http_job_reply(ctx, 200, NULL);
+    }
+    return routed;
+}
+
 static int ssu_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct write_job *j = arg;
     json_t *before = store_order_peek(txn, ctx->tenant, STORE_KEY_PARTNER_REF,
                                      ju_path_str(j->body, "partner_order_reference"));
+    if (!before || !has_shipment(before, j->body)) {
+        int routed = ssu_return(txn, ctx, j, before);
+        if (routed != 0) {
+            json_decref(before);
+            return routed < 0 ? STORE_EIO : STORE_OK;
+        }
+    }
     if (!before) {
         http_job_reply(ctx, 200, NULL);
         return STORE_OK;

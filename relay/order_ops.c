@@ -8,10 +8,8 @@
 #include "jsonutil.h"
 #include "order.h"
 #include "order_shape.h"
+#include "redact.h"
 #include "rollup.h"
-
-const char *const ops_personal_members[] = {"customer",       "billing_address", "shipping_address", "delivery_address",
-                                            "customer_email", "customer_phone",  "pending_delivery", NULL};
 
 static enum line_status line_status(const json_t *line)
 {
@@ -174,15 +172,63 @@ enum ops_result ops_cancel_lines(json_t *order, const json_t *line_ids, const ch
     return OPS_CHANGED;
 }
 
+enum ops_result ops_record_refund(json_t *order, const struct ops_input *in, json_t *changes, char *err,
+                                  size_t errlen)
+{
+    const char *outcome = str(in->body, "outcome");
+    if (!outcome || (strcmp(outcome, "REFUNDED") && strcmp(outcome, "NOT_REFUNDED"))) {
+        snprintf(err, errlen, "outcome is required: REFUNDED or NOT_REFUNDED");
+        return OPS_INVALID;
+    }
+    json_t *refund = json_pack("{s:s}", "outcome", outcome);
+    static const struct {
+        const char *name;
+        bool number;
+    } members[] = {{"amount", true}, {"currency", false}, {"reference", false}, {"reason", false}};
+    for (size_t i = 0; i < sizeof members / sizeof members[0]; i++) {
+        json_t *v = json_object_get(in->body, members[i].name);
+        if (!v || json_is_null(v))
+            continue;
+        if (members[i].number ? !json_is_number(v) : !json_is_string(v) || strlen(json_string_value(v)) > 255) {
+            snprintf(err, errlen, "%s must be %s", members[i].name,
+                     members[i].number ? "a number" : "a string of at most 255 bytes");
+            json_decref(refund);
+            return OPS_INVALID;
+        }
+        json_object_set(refund, members[i].name, v);
+    }
+    const char *status = str(order, "status");
+    if (!status || strcmp(status, "cancelled") != 0) {
+        snprintf(err, errlen, "the order is %s: a refund outcome is recorded for a cancelled order; cancel it "
+                              "first: POST /orders/%s/cancel (with \"force\": true once fulfilled or closed)",
+                 status ? status : "not cancelled", str(order, "order_id"));
+        json_decref(refund);
+        return OPS_REFUSED;
+    }
+    json_t *old = json_object_get(order, "refund");
+    json_t *cmp = json_deep_copy(old); /* the same outcome again is a repeat, whatever its date */
+    json_object_del(cmp, "date");
+    bool same = cmp && json_equal(cmp, refund);
+    json_decref(cmp);
+    if (same) {
+        json_decref(refund);
+        return OPS_NOOP;
+    }
+    json_object_set_new(refund, "date", json_string(in->now));
+    order_change(changes, "FIELD_UPDATE", "order", str(order, "order_id"), "refund", old, refund);
+    json_object_set_new(order, "refund", refund);
+    return OPS_CHANGED;
+}
+
 enum ops_result ops_redact(json_t *order, const char *requested_by, const char *now_iso, json_t *changes)
 {
-    if (json_is_true(json_object_get(order, "redacted")))
+    bool was = json_is_true(json_object_get(order, "redacted"));
+    bool scrubbed = redact_value(order); /* data that came after an earlier redaction goes too */
+    if (was && !scrubbed)
         return OPS_NOOP;
-    for (size_t i = 0; ops_personal_members[i]; i++)
-        if (json_object_get(order, ops_personal_members[i]))
-            json_object_set_new(order, ops_personal_members[i], json_pack("{s:b}", "redacted", 1));
     json_object_set_new(order, "redacted", json_true());
-    json_object_set_new(order, "redaction", json_pack("{s:s,s:s}", "requested_by", requested_by, "date", now_iso));
+    if (!was)
+        json_object_set_new(order, "redaction", json_pack("{s:s,s:s}", "requested_by", requested_by, "date", now_iso));
     order_change(changes, "REDACTION", "order", str(order, "order_id"), "redacted", NULL, json_true());
     return OPS_CHANGED;
 }

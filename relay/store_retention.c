@@ -105,8 +105,10 @@ int store_sweep_parked(struct store_txn *txn, const char *before_iso, int limit)
 
 int store_sweep_orders(struct store_txn *txn, const char *before_iso, int limit)
 {
+    /* last changed before the cutoff; since update_date >= status_since, the index range on
+     * status_since holds them all */
     static const char sql[] = "SELECT tenant, order_id FROM orders WHERE status IN ('closed', 'cancelled') "
-                              "AND update_date < ?1 LIMIT ?2";
+                              "AND status_since < ?1 AND update_date < ?1 LIMIT ?2";
     static const char *const dels[] = {"DELETE FROM change_logs WHERE tenant = ?1 AND order_id = ?2",
                                        "DELETE FROM shipment_history WHERE tenant = ?1 AND order_id = ?2",
                                        "DELETE FROM shipment_keys WHERE tenant = ?1 AND order_id = ?2",

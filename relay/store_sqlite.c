@@ -109,9 +109,15 @@ static sqlite3 *open_db(const char *path, bool readonly, char *err, size_t errle
     return db;
 }
 
+/* The schema version (migration count) from which databases were written with secure_delete. */
+#define SECURE_DELETE_SINCE 15
+
 static int migrate(sqlite3 *db, char *err, size_t errlen)
 {
-    if (exec(db, "PRAGMA journal_mode=WAL") || exec(db, "PRAGMA synchronous=FULL"))
+    /* secure_delete: what a write removes or replaces is overwritten with zeros, in its page and in
+     * the pages it frees, so a redaction leaves no copy in free space (issue 12, redaction) */
+    if (exec(db, "PRAGMA journal_mode=WAL") || exec(db, "PRAGMA synchronous=FULL") ||
+        exec(db, "PRAGMA secure_delete=ON"))
         goto fail;
     sqlite3_stmt *s = prep(db, "PRAGMA user_version");
     if (!s)
@@ -131,6 +137,13 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
             goto fail;
         }
         log_info("store: migrated schema to version %d", v + 1);
+    }
+    /* A database from before secure_delete (migration 15) may keep deleted data in free pages: once,
+     * rewrite it (VACUUM runs outside a transaction; it takes a while on a big database). */
+    if (version > 0 && version < SECURE_DELETE_SINCE && store_migrations_count >= SECURE_DELETE_SINCE) {
+        log_info("store: rewriting the database once so no deleted data stays in its free pages");
+        if (exec(db, "VACUUM") || exec(db, "PRAGMA wal_checkpoint(TRUNCATE)"))
+            goto fail;
     }
     return 0;
 fail:
@@ -272,6 +285,23 @@ static void add_effects(struct txn_effects *into, const struct txn_effects *e)
     into->spooled |= e->spooled;
     into->deletes |= e->deletes;
     into->endpoints_changed |= e->endpoints_changed;
+    into->scrubbed |= e->scrubbed;
+}
+
+/* After a commit that took personal data out: its old versions are in WAL
+ * frames (and, until a checkpoint, the pages they replace in the database
+ * file). Copy everything into the database (whose freed content
+ * secure_delete has zeroed) and truncate the WAL to nothing. Readers in the
+ * middle of a read can make it wait (the busy timeout) or fail: then it is
+ * owed, and tried again after the next commit. */
+static void checkpoint_truncate(struct store_txn *t)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(t->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+    t->checkpoint_owed = rc != SQLITE_OK;
+    if (rc != SQLITE_OK)
+        log_warn("store: the WAL could not be truncated after a redaction (%s); trying again after the next commit",
+                 sqlite3_errmsg(t->db));
 }
 
 /* Run one job in its savepoint. False when the transaction is lost: SQLite
@@ -331,6 +361,8 @@ static void run_batch(struct store *st, struct job *batch)
     if (ok) {
         t->spool_committed += t->batch.spool_delta;
         t->parked_committed += t->batch.parked_delta;
+        if (t->batch.scrubbed || t->checkpoint_owed) /* before the replies: a redaction's 200 means gone */
+            checkpoint_truncate(t);
     }
     metrics_commit((unsigned)n, metrics_now_ns() - began, ok);
     struct store_commit c = {.messages = t->batch.messages,
@@ -388,12 +420,8 @@ static int prepare_writer(struct store_txn *t)
     t->get_by_id = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND order_id=?2");
     t->get_by_ref = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND partner_order_reference=?2");
     t->insert = prep(t->db, "INSERT INTO orders (tenant, order_id, partner_order_reference, doc, update_date, status, "
-                            "merchant, customer_key, creation_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-    t->update = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5, partner_order_reference=?6, "
-                            "merchant=?7, customer_key=?8 WHERE tenant=?1 AND order_id=?2");
-    /* the same when the reference, merchant and customer did not change: their index entries are left alone */
-    t->update_same_keys = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5 "
-                                      "WHERE tenant=?1 AND order_id=?2");
+                            "merchant, customer_key, creation_date, sub_status, status_since) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?5)");
     t->log = prep(t->db, "INSERT INTO change_logs (tenant, order_id, log_date, change_type, source, entity_type, "
                          "entity_id, field, old_value, new_value, update_source) "
                          "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
@@ -409,7 +437,7 @@ static int prepare_writer(struct store_txn *t)
                                 "SELECT id, source, event FROM parked_events WHERE tenant=?1 AND "
                                 "partner_shipment_reference IN (SELECT value FROM json_each(?4)) ORDER BY id");
     t->unpark = prep(t->db, "DELETE FROM parked_events WHERE id=?1");
-    sqlite3_stmt *all[] = {t->get_by_id, t->get_by_ref, t->insert, t->update, t->update_same_keys, t->log,
+    sqlite3_stmt *all[] = {t->get_by_id, t->get_by_ref, t->insert, t->log,
                            t->key_put,   t->get_by_tracking, t->seen, t->park,   t->parked_for, t->unpark};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!all[i])
@@ -474,7 +502,7 @@ void store_close(struct store *st)
     pthread_mutex_unlock(&st->mu);
     pthread_join(st->writer, NULL);
     struct store_txn *t = &st->txn;
-    sqlite3_stmt *stmts[] = {t->get_by_id, t->get_by_ref, t->insert, t->update, t->update_same_keys, t->log,
+    sqlite3_stmt *stmts[] = {t->get_by_id, t->get_by_ref, t->insert, t->log,
                              t->key_put,   t->get_by_tracking, t->seen, t->park,   t->parked_for, t->unpark};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         sqlite3_finalize(stmts[i]);
@@ -699,6 +727,52 @@ static void bind_columns(sqlite3_stmt *s, int merchant, int customer_key, const 
     sq_text(s, customer_key, ck ? ck : json_string_value(json_object_get(json_object_get(order, "customer"), "customer_key")));
 }
 
+/* An order's columns beside its document: the list filters' and the stuck
+ * scan's. Each is rewritten only when its value changed, so a write that
+ * changes neither status nor references leaves their index entries alone:
+ * one statement per combination of the three groups that changed. */
+#define UPD_HEAD "UPDATE orders SET doc=?3, update_date=?4"
+#define UPD_KEYS ", partner_order_reference=?6, merchant=?7, customer_key=?8"
+/* a status that changed starts a new episode: status_since is now, and no order.stuck fired for it yet
+ * (compared with the stored status, so it holds when the caller could not tell) */
+#define UPD_STATUS ", status_since = CASE WHEN status = ?5 THEN status_since ELSE ?4 END, " \
+                   "stuck_since = CASE WHEN status = ?5 THEN stuck_since ELSE NULL END, status=?5"
+#define UPD_SUB ", sub_status=?9"
+#define UPD_TAIL " WHERE tenant=?1 AND order_id=?2"
+enum { UPD_K = 1, UPD_S = 2, UPD_U = 4 };
+static const char *const update_sql[8] = {
+    UPD_HEAD UPD_TAIL,
+    UPD_HEAD UPD_KEYS UPD_TAIL,
+    UPD_HEAD UPD_STATUS UPD_TAIL,
+    UPD_HEAD UPD_KEYS UPD_STATUS UPD_TAIL,
+    UPD_HEAD UPD_SUB UPD_TAIL,
+    UPD_HEAD UPD_KEYS UPD_SUB UPD_TAIL,
+    UPD_HEAD UPD_STATUS UPD_SUB UPD_TAIL,
+    UPD_HEAD UPD_KEYS UPD_STATUS UPD_SUB UPD_TAIL,
+};
+
+/* Which column groups differ between order and prev (all when prev is unknown). */
+static int changed_columns(const json_t *order, const json_t *prev)
+{
+    if (!prev)
+        return UPD_K | UPD_S | UPD_U;
+    static const char *keyed[] = {"partner_order_reference", "merchant", "customer_key"};
+    int what = 0;
+    for (size_t k = 0; k < sizeof keyed / sizeof keyed[0]; k++)
+        if (!same_value(json_object_get(order, keyed[k]), json_object_get(prev, keyed[k])))
+            what |= UPD_K;
+    if (!same_value(json_object_get(json_object_get(order, "customer"), "customer_key"),
+                    json_object_get(json_object_get(prev, "customer"), "customer_key")))
+        what |= UPD_K;
+    if (strcmp(order_status(order), order_status(prev)) != 0)
+        what |= UPD_S;
+    const char *a = json_string_value(json_object_get(order, "sub_status"));
+    const char *b = json_string_value(json_object_get(prev, "sub_status"));
+    if ((a || b) && !(a && b && !strcmp(a, b)))
+        what |= UPD_U;
+    return what;
+}
+
 int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order)
 {
     char *doc = ju_dump(order);
@@ -712,6 +786,7 @@ int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *
     bind_columns(s, 7, 8, order);
     const char *created = json_string_value(json_object_get(order, "creation_date"));
     sq_text(s, 9, created ? created : json_string_value(json_object_get(order, "update_date")));
+    sq_text(s, 10, json_string_value(json_object_get(order, "sub_status")));
     int rc = step_done(s);
     if (rc == STORE_OK)
         rc = index_shipments(txn, tenant, order, NULL);
@@ -728,24 +803,23 @@ int store_order_update(struct store_txn *txn, const char *tenant, const json_t *
     const char *prev_text;
     if (!order_cache_get(txn->orders, tenant, false, order_id, &prev, &prev_text))
         prev = NULL;
+    int what = changed_columns(order, prev);
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, update_sql[what]);
+    if (!s)
+        return STORE_EIO;
     char *doc = ju_dump(order);
-    /* the list columns (reference, merchant, customer) as they were? */
-    static const char *keyed[] = {"partner_order_reference", "merchant", "customer_key"};
-    bool same = prev != NULL;
-    for (size_t k = 0; same && k < sizeof keyed / sizeof keyed[0]; k++)
-        same = same_value(json_object_get(order, keyed[k]), json_object_get(prev, keyed[k]));
-    same = same && same_value(json_object_get(json_object_get(order, "customer"), "customer_key"),
-                              json_object_get(json_object_get(prev, "customer"), "customer_key"));
-    sqlite3_stmt *s = same ? txn->update_same_keys : txn->update;
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, order_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, doc, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
-    sq_text(s, 5, order_status(order));
-    if (!same) {
+    if (what & UPD_S)
+        sq_text(s, 5, order_status(order));
+    if (what & UPD_K) {
         sq_text(s, 6, json_string_value(json_object_get(order, "partner_order_reference")));
         bind_columns(s, 7, 8, order);
     }
+    if (what & UPD_U)
+        sq_text(s, 9, json_string_value(json_object_get(order, "sub_status")));
     int rc = step_done(s);
     if (rc == STORE_EXISTS) {
         free(doc);

@@ -33,6 +33,7 @@ struct txn_effects {
     bool spooled;           /* bodies were added */
     bool deletes;           /* bodies were queued for deletion from the object store */
     bool endpoints_changed; /* an endpoint was created, changed or deleted */
+    bool scrubbed;          /* personal data was taken out (store_redact.c): no copy may stay in the files */
 };
 
 #define ORDER_KNOWN_MAX 16
@@ -48,8 +49,9 @@ struct store_txn {
     long long spool_committed; /* the spool's size as of the last commit */
     long long parked_committed; /* parked events as of the last commit (none: no lookup needed) */
     long long spool_max;       /* its cap (0: none) */
+    bool checkpoint_owed;      /* a redaction committed but the WAL could not be truncated yet */
     struct txn_effects batch, job;
-    sqlite3_stmt *get_by_id, *get_by_ref, *insert, *update, *update_same_keys, *log;
+    sqlite3_stmt *get_by_id, *get_by_ref, *insert, *log;
     sqlite3_stmt *key_put, *get_by_tracking, *seen, *park, *parked_for, *unpark;
     struct stmt_cache cache;
 };
@@ -79,7 +81,7 @@ void sq_forget_known(struct store_txn *t);
  * each filter is served by an index): its SQL, the filter values in bind
  * order after the tenant (the count is returned), and whether the rowid
  * bound is bound after them. */
-int store_orders_list_sql(const struct store_order_filter *f, char sql[1024], const char *values[8], bool *bound);
+int store_orders_list_sql(const struct store_order_filter *f, char sql[1024], const char *values[9], bool *bound);
 /* Account for bytes entering (len > 0) or leaving (len < 0) the body spool in
  * this job; STORE_SPOOL_FULL when adding them would cross the cap. */
 int sq_spool_account(struct store_txn *txn, long long len);

@@ -365,6 +365,7 @@ static int order_entries(struct store_txn *txn, const char *tenant, const char *
 
 int store_syslog_redact(struct store_txn *txn, const char *tenant, const char *order_id)
 {
+    txn->job.scrubbed = true;
     /* Bodies are deleted (from the spool now, from the object store by the
      * uploader); headers and URLs are kept only as far as they carry no
      * personal data: the request URL loses its query string. */
@@ -379,4 +380,17 @@ int store_syslog_redact(struct store_txn *txn, const char *tenant, const char *o
 int store_syslog_forget_order(struct store_txn *txn, const char *tenant, const char *order_id)
 {
     return order_entries(txn, tenant, order_id, "DELETE FROM system_logs WHERE seq = ?1");
+}
+
+int store_syslog_adopt(struct store_txn *txn, const char *tenant, const char *identifier, const char *order_id)
+{
+    static const char sql[] = "UPDATE system_logs SET order_id = ?3 WHERE identifier = ?2 AND tenant = ?1 AND "
+                              "(order_id IS NULL OR order_id = '')";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, identifier);
+    sq_text(s, 3, order_id);
+    return sq_done(s) == STORE_OK ? STORE_OK : STORE_EIO;
 }

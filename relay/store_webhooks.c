@@ -200,10 +200,13 @@ int store_endpoint_hold(struct store_txn *txn, const char *tenant, const char *e
 
 int store_attempt_record(struct store_txn *txn, const json_t *a, const char *status, int64_t next_attempt_at)
 {
+    /* the response of a message redacted meanwhile (a delivery in flight during a redaction: what it
+     * sent, and so what an echoing endpoint answers, may be the old payload) is not kept */
     static const char ins[] =
         "INSERT INTO webhook_attempts (message_id, attempt, at, status_code, error_class, error, dns_ms, connect_ms, "
         "tls_ms, first_byte_ms, total_ms, response_body, response_truncated) "
-        "VALUES (?1, (SELECT attempts + 1 FROM webhook_messages WHERE id = ?1), ?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)";
+        "SELECT ?1, attempts + 1, ?2,?3,?4,?5,?6,?7,?8,?9,?10, CASE WHEN redacted = 1 THEN NULL ELSE ?11 END, ?12 "
+        "FROM webhook_messages WHERE id = ?1";
     /* A message held while its attempt was in flight stays held unless the
      * attempt settled it (delivered, dead). */
     static const char upd[] =
@@ -445,85 +448,6 @@ json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, cons
     }
     json_decref(rows);
     return docs;
-}
-
-/* Replace members of the order images a payload carries (the default
- * body's data.oldImage / data.newImage, and images at the top level). True
- * when something changed. */
-static bool redact_images(json_t *payload, const char *const *members)
-{
-    json_t *holders[2] = {json_object_get(payload, "data"), payload};
-    static const char *images[] = {"oldImage", "newImage"};
-    bool changed = false;
-    for (int h = 0; h < 2; h++)
-        for (int k = 0; k < 2; k++) {
-            json_t *img = json_object_get(holders[h], images[k]);
-            for (size_t i = 0; json_is_object(img) && members[i]; i++) {
-                json_t *v = json_object_get(img, members[i]);
-                if (v && !(json_is_object(v) && json_is_true(json_object_get(v, "redacted")))) {
-                    json_object_set_new(img, members[i], json_pack("{s:b}", "redacted", 1));
-                    changed = true;
-                }
-            }
-        }
-    return changed;
-}
-
-int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members)
-{
-    static const char sel[] = "SELECT seq, payload FROM webhook_messages WHERE tenant = ?1 AND order_id = ?2";
-    static const char upd[] = "UPDATE webhook_messages SET payload = ?2 WHERE seq = ?1";
-    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sel);
-    if (!s)
-        return STORE_EIO;
-    sq_text(s, 1, tenant);
-    sq_text(s, 2, order_id);
-    json_t *rows = sq_rows(s);
-    if (!rows)
-        return STORE_EIO;
-    int rc = STORE_OK;
-    size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r)
-    {
-        json_t *payload = json_loads(json_string_value(json_object_get(r, "payload")), 0, NULL);
-        if (payload && redact_images(payload, members)) {
-            char *text = ju_dump(payload);
-            sqlite3_stmt *u = sq_stmt(txn->db, &txn->cache, upd);
-            if (u) {
-                sqlite3_bind_int64(u, 1, json_integer_value(json_object_get(r, "seq")));
-                sq_text(u, 2, text);
-                rc = sq_done(u);
-            } else
-                rc = STORE_EIO;
-            free(text);
-        }
-        json_decref(payload);
-        if (rc != STORE_OK)
-            break;
-    }
-    json_decref(rows);
-    return rc;
-}
-
-json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff,
-                         const char *late_cutoff)
-{
-    static const char sql[] =
-        "SELECT tenant, order_id, partner_order_reference, status, "
-        "update_date AS since, CAST((julianday(?2) - julianday(update_date)) * 86400 AS INTEGER) AS age_seconds "
-        "FROM orders WHERE (?1 IS NULL OR tenant = ?1) AND ("
-        "(status IN ('open', 'partially_allocated', 'allocated') AND update_date < ?3) OR "
-        "(status IN ('processing', 'fulfilled') AND update_date < ?4)) "
-        "ORDER BY update_date";
-    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
-    if (!s)
-        return NULL;
-    sq_text(s, 1, tenant);
-    sq_text(s, 2, now_iso);
-    sq_text(s, 3, early_cutoff);
-    sq_text(s, 4, late_cutoff);
-    return sq_rows(s);
 }
 
 json_t *store_read_message_counts(struct store_reader *rd)
