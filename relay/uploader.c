@@ -15,6 +15,7 @@
 #include "blobstore.h"
 #include "curlev.h"
 #include "log.h"
+#include "health.h"
 #include "metrics.h"
 #include "store.h"
 #include "timeutil.h"
@@ -130,6 +131,10 @@ static void flush_results(struct uploader *u)
 static void finished(struct uploader *u, struct item *it)
 {
     metrics_upload(!it->body, it->ok);
+    if (it->ok)
+        health_ok(it->body ? "upload" : "delete", time_now_ms());
+    else
+        health_failed(it->body ? "upload" : "delete", 0, it->err, time_now_ms());
     if (!it->ok)
         log_warn("uploader: %s (will retry)", it->err);
     if (!it->body) {
