@@ -209,5 +209,11 @@ const char *const store_migrations[] = {
     "CREATE INDEX orders_list_by_updated ON orders (tenant, update_date);"
     "ALTER TABLE change_logs ADD COLUMN update_source TEXT;"
     "ALTER TABLE webhook_endpoints ADD COLUMN payload_format TEXT NOT NULL DEFAULT 'standard';",
+
+    /* 12 (issue 13, the console's order search): orders carry their sub_status (seed 003;
+     * the order's own member) as a column, so GET /orders?sub_status= is served by an index. */
+    "ALTER TABLE orders ADD COLUMN sub_status TEXT;"
+    "UPDATE orders SET sub_status = json_extract(doc, '$.sub_status') WHERE json_type(doc, '$.sub_status') = 'text';"
+    "CREATE INDEX orders_list_by_sub_status ON orders (tenant, sub_status);",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

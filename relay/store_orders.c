@@ -1,7 +1,7 @@
 /* store_orders: the order list of GET /orders (store.h).
  *
  * The WHERE clause holds only the filters given, so SQLite can serve each
- * with its index (migration 8: orders_list_by_*), and pages by rowid, which
+ * with its index (migrations 11 and 12: orders_list_by_*), and pages by rowid, which
  * every index ends with: a page costs its own rows, not the table's. The
  * SQL is assembled from fixed fragments, never from input. */
 #include <stdbool.h>
@@ -21,6 +21,7 @@ int store_orders_list_sql(const struct store_order_filter *f, char sql[1024], co
         {offsetof(struct store_order_filter, status), " AND status = ?"},
         {offsetof(struct store_order_filter, merchant), " AND merchant = ?"},
         {offsetof(struct store_order_filter, customer_key), " AND customer_key = ?"},
+        {offsetof(struct store_order_filter, sub_status), " AND sub_status = ?"},
         {offsetof(struct store_order_filter, created_from), " AND creation_date >= ?"},
         {offsetof(struct store_order_filter, created_to), " AND creation_date <= ?"},
         {offsetof(struct store_order_filter, updated_from), " AND update_date >= ?"},

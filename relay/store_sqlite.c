@@ -374,10 +374,12 @@ static int prepare_writer(struct store_txn *t)
     t->get_by_id = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND order_id=?2");
     t->get_by_ref = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND partner_order_reference=?2");
     t->insert = prep(t->db, "INSERT INTO orders (tenant, order_id, partner_order_reference, doc, update_date, status, "
-                            "merchant, customer_key, creation_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                            "merchant, customer_key, sub_status, creation_date) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     t->update = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5, partner_order_reference=?6, "
-                            "merchant=?7, customer_key=?8 WHERE tenant=?1 AND order_id=?2");
-    /* the same when the reference, merchant and customer did not change: their index entries are left alone */
+                            "merchant=?7, customer_key=?8, sub_status=?9 WHERE tenant=?1 AND order_id=?2");
+    /* the same when the reference, merchant, customer and sub-status did not change: their index entries are
+     * left alone */
     t->update_same_keys = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5 "
                                       "WHERE tenant=?1 AND order_id=?2");
     t->log = prep(t->db, "INSERT INTO change_logs (tenant, order_id, log_date, change_type, source, entity_type, "
@@ -676,9 +678,10 @@ static void written(struct store_txn *txn, const char *tenant, const json_t *ord
     remember(txn, order, text);
 }
 
-/* The columns beside the document that the list filters use. */
+/* The columns beside the document that the list filters use (at merchant, then the next two). */
 static void bind_columns(sqlite3_stmt *s, int merchant, int customer_key, const json_t *order)
 {
+    sq_text(s, customer_key + 1, json_string_value(json_object_get(order, "sub_status")));
     const char *m = json_string_value(json_object_get(order, "merchant"));
     sq_text(s, merchant, m ? m : "");
     const char *ck = json_string_value(json_object_get(order, "customer_key"));
@@ -697,7 +700,7 @@ int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *
     sq_text(s, 6, order_status(order));
     bind_columns(s, 7, 8, order);
     const char *created = json_string_value(json_object_get(order, "creation_date"));
-    sq_text(s, 9, created ? created : json_string_value(json_object_get(order, "update_date")));
+    sq_text(s, 10, created ? created : json_string_value(json_object_get(order, "update_date")));
     int rc = step_done(s);
     if (rc == STORE_OK)
         rc = index_shipments(txn, tenant, order, NULL);
@@ -715,8 +718,8 @@ int store_order_update(struct store_txn *txn, const char *tenant, const json_t *
     if (!order_cache_get(txn->orders, tenant, false, order_id, &prev, &prev_text))
         prev = NULL;
     char *doc = ju_dump(order);
-    /* the list columns (reference, merchant, customer) as they were? */
-    static const char *keyed[] = {"partner_order_reference", "merchant", "customer_key"};
+    /* the list columns (reference, merchant, customer, sub-status) as they were? */
+    static const char *keyed[] = {"partner_order_reference", "merchant", "customer_key", "sub_status"};
     bool same = prev != NULL;
     for (size_t k = 0; same && k < sizeof keyed / sizeof keyed[0]; k++)
         same = same_value(json_object_get(order, keyed[k]), json_object_get(prev, keyed[k]));
