@@ -236,6 +236,22 @@ class ConsoleApiTest(unittest.TestCase):
         self.assertEqual(set(r["outbox"]), {"pending", "held", "dead"})
         self.assertGreater(r["store"]["commits"], 0)
 
+    def test_health_of_failing_uploads(self):
+        relay = Relay(extra="[s3]\nendpoint = http://127.0.0.1:9\nbucket = bodies\nregion = us-east-1\n"
+                            "access_key_id = AKIDEXAMPLE\nsecret_access_key = secret-0123456789\ntimeout = 2\n").start()
+        try:
+            self.assertEqual(relay.post("/orders", order_body("OP-S3")).status, 201)
+            r = self.wait(lambda: (lambda j: j if j["uploads"]["failed"] else None)(relay.get("/ops/health").json))
+            self.assertEqual(r["object_store"], {"kind": "s3"})
+            self.assertTrue(r["uploads"]["failing"])
+            self.assertEqual(r["uploads"]["ok"], 0)
+            self.assertTrue(r["uploads"]["last_error"])
+            self.assertRegex(r["uploads"]["last_failed_at"], r"^\d{4}-")
+            self.assertGreater(r["spool"]["bytes"], 0)
+            self.assertGreater(r["spool"]["used"], 0)
+        finally:
+            relay.close()
+
     def test_endpoint_stats(self):
         self.receiver.configure("/stats")
         ok = self.relay.post("/webhooks/endpoints", {"url": self.receiver.url("/stats"),
