@@ -3,6 +3,7 @@
 
 #include <event2/event.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -20,6 +21,7 @@ struct retention {
     pthread_t thread;
     struct sweep *running; /* the batch in the store, if any */
     long removed;          /* by this pass so far */
+    bool stopping;         /* the loop ends when the batch in the store is done */
 };
 
 /* One batch: the cutoffs are fixed when it is made, so a rerun of the job
@@ -100,6 +102,10 @@ static void sweep_done(int rc, void *arg)
         }
     }
     free(w);
+    if (r->stopping) {
+        event_base_loopexit(r->base, NULL);
+        return;
+    }
     if (more) {
         start_batch(r); /* back to back until nothing expired is left */
         return;
@@ -153,7 +159,11 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
 {
     struct retention *r = arg;
     evtimer_del(r->timer);
-    event_base_loopexit(r->base, NULL);
+    r->stopping = true;
+    /* A batch in the store gets its done callback first: the store's job
+     * and the batch are freed there, not left behind with the loop. */
+    if (!r->running)
+        event_base_loopexit(r->base, NULL);
 }
 
 void retention_stop(struct retention *r)
@@ -170,7 +180,7 @@ void retention_free(struct retention *r)
 {
     if (!r)
         return;
-    free(r->running); /* run by store_close; its done callback never comes */
+    free(r->running); /* none after retention_stop; a start that failed leaves none either */
     if (r->timer)
         event_free(r->timer);
     if (r->base)

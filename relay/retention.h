@@ -17,8 +17,9 @@ struct store;
 struct retention;
 
 struct retention *retention_start(const struct config *cfg, struct store *st, char *err, size_t errlen);
-/* Stop after the batch in progress (if any) is handed to the store. Call
- * before store_close, and retention_free after it. */
+/* Stop once the batch in the store (if any) is done and its result back
+ * (so nothing of it is left in flight). Call before store_close, and
+ * retention_free after it. */
 void retention_stop(struct retention *r);
 void retention_free(struct retention *r);
 
