@@ -22,9 +22,10 @@ function headers(s, body) {
   if (s && s.mode === "operator") {
     h["x-admin-key"] = s.key;
     if (s.tenant) h["tenant-id"] = s.tenant;
-  } else if (s) {
+  } else if (s && s.mode === "tenant") {
     h["x-api-key"] = s.key;
     h["tenant-id"] = s.tenant;
+    if (s.bearer) h.Authorization = "Bearer " + s.bearer;
   }
   if (body !== undefined) h["Content-Type"] = "application/json";
   return h;
@@ -63,6 +64,12 @@ export async function call(method, path, body, as) {
 }
 
 export const get = (path, as) => call("GET", path, undefined, as);
+
+// POST /oauth/token for a tenant that requires OAuth2: the access token.
+export async function token(clientId, clientSecret) {
+  const r = await call("POST", "/oauth/token", {client_id: clientId, client_secret: clientSecret}, {mode: "none"});
+  return r.access_token;
+}
 export const post = (path, body) => call("POST", path, body === undefined ? {} : body);
 
 // "?a=1&b=x" from an object, leaving out empty values.

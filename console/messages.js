@@ -40,8 +40,13 @@ async function toggleAttempts(m, row, button) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// Retry, then follow the message for up to a minute while it is pending.
-async function retry(m, statusCell, button) {
+function lastAnswer(m) {
+  return [show(m.last_status_code), m.last_error ? h("div", {class: "sub"}, m.last_error) : ""];
+}
+
+// Retry, then follow the message (its row) for up to a minute while it is pending.
+async function retry(m, row, button) {
+  const statusCell = row.querySelector(".msg-status");
   button.disabled = true;
   statusCell.replaceChildren(badge("pending"), " retrying…");
   try {
@@ -49,6 +54,8 @@ async function retry(m, statusCell, button) {
     for (let i = 0; i < 120; i++) {
       const now = await api.get("/webhooks/messages/" + api.seg(m.id));
       statusCell.replaceChildren(badge(now.status), now.status === "pending" ? " retrying…" : "");
+      row.querySelector(".msg-attempts").replaceChildren(show(now.attempts));
+      row.querySelector(".msg-last").replaceChildren(h("span", null, lastAnswer(now)));
       if (now.status !== "pending") {
         button.disabled = !RETRYABLE.includes(now.status);
         return;
@@ -73,8 +80,8 @@ export function messagesTable(rows, endpoints, attrs) {
     {title: "Event", cell: (m) => [show(m.event_type), h("div", {class: "sub"}, show(m.trigger))]},
     {title: "Order", cell: (m) => m.order_id ? h("a", {href: "#/order/" + api.seg(m.order_id)}, m.order_id) : "—"},
     {title: "Status", class: "msg-status", cell: (m) => badge(m.status)},
-    {title: "Attempts", cell: (m) => show(m.attempts)},
-    {title: "Last answer", cell: (m) => [show(m.last_status_code), m.last_error ? h("div", {class: "sub"}, m.last_error) : ""]},
+    {title: "Attempts", class: "msg-attempts", cell: (m) => show(m.attempts)},
+    {title: "Last answer", class: "msg-last", cell: lastAnswer},
     {title: "Created", cell: (m) => fmtTime(m.created_at)},
     {title: "", cell: () => null},
   ];
@@ -82,14 +89,13 @@ export function messagesTable(rows, endpoints, attrs) {
   t.querySelectorAll("tbody tr").forEach((row, i) => {
     const m = rows[i];
     row.dataset.message = m.id;
-    const statusCell = row.querySelector(".msg-status");
     const actions = row.lastElementChild;
     const more = h("button", {type: "button", class: "show-attempts"}, "Attempts");
     more.addEventListener("click", () => toggleAttempts(m, row, more));
     actions.append(more);
     if (RETRYABLE.includes(m.status)) {
       const again = h("button", {type: "button", class: "retry"}, "Retry");
-      again.addEventListener("click", () => retry(m, statusCell, again));
+      again.addEventListener("click", () => retry(m, row, again));
       actions.append(" ", again);
     }
   });

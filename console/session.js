@@ -1,6 +1,8 @@
 // session: who is signed in, for this browser tab only (sessionStorage: it
 // goes when the tab closes, and never reaches a URL, a cookie or a log).
-//   {mode: "tenant", tenant, key}    a tenant's API key
+//   {mode: "tenant", tenant, key, bearer?}  a tenant's API key (and a bearer
+//                                    token when the tenant requires OAuth2;
+//                                    never the client secret)
 //   {mode: "operator", key, tenant}  [console] admin_key; tenant: the one looked at
 const KEY = "shiprelay.console";
 

@@ -79,7 +79,7 @@ async function run(browser, downloads) {
     if (m.type() !== "error") return;
     const where = (m.location() && m.location().url) || "";
     // the wrong key tried on purpose below: Chromium logs its 401
-    if (where.endsWith("/ops/tenants") && m.text().includes("401")) report.refused_signin = true;
+    if (where.endsWith("/ops/tenants") && m.text().includes("401")) report.refused_signin = (report.refused_signin || 0) + 1;
     else report.page_errors.push("console: " + m.text() + " " + where);
   });
   const urls = [];
@@ -140,6 +140,8 @@ async function run(browser, downloads) {
     return cell && cell.textContent.trim() === "delivered";
   }, WAIT, row);
   report.retried = "delivered";
+  report.retried_row = await page.$eval(row, (r) => [r.querySelector(".msg-attempts").textContent,
+    r.querySelector(".msg-last").textContent]);
   await shot(page, "06-dead-letter-delivered");
   step("retry");
 
@@ -148,6 +150,11 @@ async function run(browser, downloads) {
   await page.waitForSelector("#delivery-chart svg circle", WAIT);
   await page.click("#messages-table button.show-attempts");
   await page.waitForSelector(".attempts-row table.attempts", WAIT);
+  // recover: the other dead letter is sent again
+  await page.$eval("#recover-since", (el) => { el.value = "2020-01-01T00:00"; });
+  await page.click("#recover button[type=submit]");
+  await page.waitForFunction(() => /queued/.test(document.querySelector(".recover-result").textContent), WAIT);
+  report.recovered = await page.$eval(".recover-result", (e) => e.textContent);
   await checkDom(page, "endpoint");
   await shot(page, "08-endpoint-chart-messages");
   step("endpoint");
@@ -180,6 +187,18 @@ async function run(browser, downloads) {
   await page.waitForSelector("[data-view=orders] #orders-table", WAIT);
   await view(page, "#/hooks", "#hooks-table", "14-operator-hooks");
   step("operator");
+
+  // a tenant that requires OAuth2: its key alone is refused, with its client it signs in
+  await page.click("#sign-out");
+  await page.waitForSelector("#signin-tenant", WAIT);
+  await signIn(page, "#signin-tenant", {"#tenant-id": cfg.oauth.tenant, "#api-key": cfg.oauth.key});
+  await page.waitForSelector("#signin-status .note-error", WAIT);
+  await page.click("#signin-tenant details.oauth summary");
+  await signIn(page, "#signin-tenant", {"#client-id": cfg.oauth.client_id, "#client-secret": cfg.oauth.client_secret});
+  await page.waitForSelector("[data-view=orders]", WAIT);
+  report.oauth_tenant = await page.$eval("#who-tenant", (e) => e.textContent);
+  report.secret_kept = await page.evaluate((x) => JSON.stringify(sessionStorage).includes(x), cfg.oauth.client_secret);
+  step("oauth");
 
   report.csp_violations = await page.evaluate(() => window.__violations || []);
   report.key_in_url = urls.filter((u) => u.includes(cfg.key) || u.includes(cfg.admin_key));

@@ -37,6 +37,11 @@ retry_schedule = 0
 allow_private = 127.0.0.0/8
 timeout = 2
 connect_timeout = 1
+[tenant "gamma"]
+api_key = gamma-key-0123456789
+client_id = gamma-oms
+client_secret = gamma-secret-0123456789
+require_oauth = yes
 [source "acme/wh"]
 adapter = wms
 token = %s
@@ -124,7 +129,9 @@ class ConsoleBrowserTest(unittest.TestCase):
     def test_console_in_a_browser(self):
         made = self.fill()
         cfg = dict(made, base="http://127.0.0.1:%d" % self.relay.port, tenant="acme",
-                   key="acme-key-0123456789", admin_key=ADMIN, marker=MARK, artifacts=ARTIFACTS)
+                   key="acme-key-0123456789", admin_key=ADMIN, marker=MARK, artifacts=ARTIFACTS,
+                   oauth={"tenant": "gamma", "key": "gamma-key-0123456789", "client_id": "gamma-oms",
+                          "client_secret": "gamma-secret-0123456789"})
         t0 = time.time()
         p = subprocess.run(["node", os.path.join(HERE, "console_browser.js")], cwd=HERE, capture_output=True,
                            text=True, timeout=120, env=dict(os.environ, CONSOLE_TEST=json.dumps(cfg)))
@@ -141,7 +148,7 @@ class ConsoleBrowserTest(unittest.TestCase):
         self.assertEqual(report["dom_findings"], [])
         self.assertEqual(report["csp_violations"], [])
         self.assertEqual(report["page_errors"], [])
-        self.assertTrue(report["refused_signin"])  # the wrong key was refused
+        self.assertEqual(report["refused_signin"], 2)  # the wrong key, and a key without the required token
         # the payloads were shown, as text
         self.assertTrue(report["orders_show_marker"])
         self.assertGreaterEqual(report["payload_text_shown"], 15, report["payload_text_shown"])
@@ -152,9 +159,12 @@ class ConsoleBrowserTest(unittest.TestCase):
         self.assertIn('"partner_order_reference": "PO-CONSOLE-1"', report["body_shown"])
         self.assertEqual(report["downloaded"], report["body_shown"])
         self.assertEqual(report["retried"], "delivered")
-        self.assertEqual(len(self.receiver.log("/dead")), 3)  # two refused, then the retry delivered
+        self.assertEqual(report["retried_row"], ["2", "200"])  # the row followed the message
+        self.assertIn("1 message(s) queued again", report["recovered"])
+        self.receiver.wait_for("/dead", 4)  # two refused, then the retry and the recovery delivered
         self.assertEqual(self.relay.get("/webhooks/messages/" + made["dead_message_id"]).json["status"], "delivered")
-        self.assertEqual(report["operator_tenants"], ["acme", "beta"])
+        self.assertEqual(report["operator_tenants"], ["acme", "beta", "gamma"])
+        self.assertEqual((report["oauth_tenant"], report["secret_kept"]), ("gamma", False))
         # keys stay in headers and in the tab
         self.assertEqual(report["key_in_url"], [])
         self.assertTrue(report["session_storage_only"])
