@@ -28,8 +28,8 @@ function bodyPart(label, url, part) {
   return h("div", {class: "body-part"},
     h("h4", null, label, " ",
       view, " ",
-      h("a", {href: url, download: part, rel: "noopener noreferrer", class: "download-body", "data-part": part},
-        "Download")),
+      h("a", {href: url, download: part, rel: "noopener noreferrer", class: "download-body", "data-part": part,
+        target: new URL(url, location.href).origin === location.origin ? null : "_blank"}, "Download")),
     out);
 }
 

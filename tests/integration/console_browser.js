@@ -100,6 +100,17 @@ async function run(browser, downloads) {
   await shot(page, "02-orders");
   step("orders");
 
+  // filters: allocated orders created today are the payload order only
+  await page.select("#f-status", "allocated");
+  await page.$eval("#f-from", (el) => { el.value = new Date().toISOString().slice(0, 10); });
+  await page.$eval("#f-to", (el) => { el.value = new Date().toISOString().slice(0, 10); });
+  await page.click("#order-search button[type=submit]");
+  await page.waitForFunction(() => location.hash.includes("status=allocated") &&
+    document.querySelectorAll("#orders-table tbody tr").length === 1, WAIT);
+  report.filtered = await page.$eval("#orders-table tbody", (t, m) => t.textContent.includes(m), cfg.marker);
+  await page.evaluate(() => { location.hash = "#/orders"; });
+  await page.waitForFunction(() => !location.hash.includes("status") && document.querySelector("#f-reference"), WAIT);
+
   // find the order by its reference, open its timeline
   await page.type("#f-reference", cfg.order_ref);
   await page.click("#order-search button[type=submit]");
@@ -183,6 +194,13 @@ async function run(browser, downloads) {
   await signIn(page, "#signin-operator", {"#admin-key": cfg.admin_key});
   await page.waitForSelector("#tenant-picker", WAIT);
   report.operator_tenants = await page.$$eval("#tenant-picker option", (o) => o.map((x) => x.value));
+  // beta's 27 orders, 25 a page
+  await page.select("#tenant-picker", "beta");
+  await page.waitForFunction(() => document.querySelectorAll("#orders-table tbody tr").length === 25, WAIT);
+  await page.click("#next-page");
+  await page.waitForFunction(() => document.querySelectorAll("#orders-table tbody tr").length === 2 &&
+    document.querySelector("#first-page"), WAIT);
+  report.second_page = await page.$$eval("#orders-table tbody tr .order-link", (a) => a.map((x) => x.textContent));
   await page.select("#tenant-picker", cfg.tenant);
   await page.waitForSelector("[data-view=orders] #orders-table", WAIT);
   await view(page, "#/hooks", "#hooks-table", "14-operator-hooks");

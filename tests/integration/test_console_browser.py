@@ -111,7 +111,8 @@ class ConsoleBrowserTest(unittest.TestCase):
                                  "type": "FULFILLMENT_ACCEPTED", "message": X, "date": "2026-11-20T09:00:00Z"})))
         fo = relay.get("/orders/%s?key=partner_order_reference" % q(ref)).json["fulfillment_orders"][0]
         self.assertEqual(fo["events"][0]["message"], X)
-        self.assertEqual(relay.post("/orders", order_body("PO-BETA"), tenant="beta").status, 201)
+        for i in range(27):  # beta's orders take two pages
+            self.assertEqual(relay.post("/orders", order_body("PO-BETA-%02d" % i), tenant="beta").status, 201)
         # the two order.created messages die (one attempt, answered 500); then the receiver recovers
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -164,6 +165,8 @@ class ConsoleBrowserTest(unittest.TestCase):
         self.receiver.wait_for("/dead", 4)  # two refused, then the retry and the recovery delivered
         self.assertEqual(self.relay.get("/webhooks/messages/" + made["dead_message_id"]).json["status"], "delivered")
         self.assertEqual(report["operator_tenants"], ["acme", "beta", "gamma"])
+        self.assertEqual(report["second_page"], ["PO-BETA-01", "PO-BETA-00"])  # newest first
+        self.assertTrue(report["filtered"])
         self.assertEqual((report["oauth_tenant"], report["secret_kept"]), ("gamma", False))
         # keys stay in headers and in the tab
         self.assertEqual(report["key_in_url"], [])
