@@ -1,14 +1,18 @@
 /* api: method + path pattern → handler; which routes skip the tenant API key
  * (HTTP_PUBLIC: sources authenticate in their own way, over the raw bytes),
  * and which write an INBOUND system-log entry (HTTP_LOG: every exchange that
- * can change an order). Order matters only among patterns that overlap:
- * literal routes come before `{reference}` ones. */
+ * can change an order), and what the operator's key may call besides GET
+ * routes (HTTP_OPERATOR, HTTP_ANY_TENANT: see http.h). Order matters only
+ * among patterns that overlap: literal routes come before `{reference}`
+ * ones. */
 #include "api.h"
 
+#include "handlers_console.h"
 #include "handlers_fo.h"
 #include "handlers_hooks.h"
 #include "handlers_metrics.h"
 #include "handlers_ops.h"
+#include "handlers_opsview.h"
 #include "handlers_orders.h"
 #include "handlers_returns.h"
 #include "handlers_syslogs.h"
@@ -24,6 +28,9 @@ const struct route api_routes[] = {
     /* No system log: neither the client secret nor the token may be stored. */
     {"POST", "/oauth/token", H(handle_oauth_token), HTTP_PUBLIC | HTTP_RAW_BODY, "OAUTH_TOKEN"},
     {"GET", "/ops/stuck", H(handle_stuck), 0, "STUCK_ORDERS"},
+    {"GET", "/ops/tenants", H(handle_ops_tenants), HTTP_ANY_TENANT, "TENANTS"},
+    {"GET", "/ops/hooks", H(handle_ops_hooks), 0, "HOOK_SOURCES"},
+    {"GET", "/ops/health", H(handle_ops_health), 0, "HEALTH_DETAIL"},
     {"POST", "/orders", H(handle_order_create), LOG, "ORDER_CREATE"},
     {"GET", "/orders", H(handle_order_list), 0, "ORDER_LIST"},
     {"POST", "/orders/shipment-status-update", H(handle_shipment_status_update), LOG, "ORDER_SHIPMENT_STATUS_UPDATE"},
@@ -83,16 +90,21 @@ const struct route api_routes[] = {
     {"PATCH", "/webhooks/endpoints/{id}", H(handle_endpoint_patch), 0, "WEBHOOK_ENDPOINT_UPDATE"},
     {"DELETE", "/webhooks/endpoints/{id}", H(handle_endpoint_delete), 0, "WEBHOOK_ENDPOINT_DELETE"},
     {"POST", "/webhooks/endpoints/{id}/rotate-secret", H(handle_endpoint_rotate), 0, "WEBHOOK_SECRET_ROTATE"},
-    {"POST", "/webhooks/endpoints/{id}/recover", H(handle_endpoint_recover), 0, "WEBHOOK_RECOVER"},
+    {"POST", "/webhooks/endpoints/{id}/recover", H(handle_endpoint_recover), HTTP_OPERATOR, "WEBHOOK_RECOVER"},
+    {"GET", "/webhooks/endpoints/{id}/stats", H(handle_endpoint_stats), 0, "WEBHOOK_ENDPOINT_STATS"},
     {"GET", "/webhooks/messages", H(handle_message_list), 0, "WEBHOOK_MESSAGES"},
     {"GET", "/webhooks/messages/{id}", H(handle_message_get), 0, "WEBHOOK_MESSAGE_GET"},
     {"GET", "/webhooks/messages/{id}/attempts", H(handle_message_attempts), 0, "WEBHOOK_ATTEMPTS"},
-    {"POST", "/webhooks/messages/{id}/retry", H(handle_message_retry), 0, "WEBHOOK_RETRY"},
+    {"POST", "/webhooks/messages/{id}/retry", H(handle_message_retry), HTTP_OPERATOR, "WEBHOOK_RETRY"},
     {"POST", "/hooks/{tenant}/{source}", H(handle_hook), HTTP_PUBLIC | HTTP_RAW_BODY | LOG, "HOOK"},
     /* Not logged: its request may carry client credentials and its reply is a live bearer
      * token; it changes no order. Refusals go to the daemon's log. */
     {"POST", "/hooks/{tenant}/{source}/oauth/token", H(handle_hook_token), HTTP_PUBLIC | HTTP_RAW_BODY, "HOOK_TOKEN"},
     {"GET", "/bodies/{identifier}/{part}", H(handle_body_download), HTTP_PUBLIC, "BODY_DOWNLOAD"},
+    /* The web console's files: no data in them (the console signs in to the API itself). */
+    {"GET", "/console", H(handle_console_redirect), HTTP_PUBLIC, "CONSOLE"},
+    {"GET", "/console/", H(handle_console_index), HTTP_PUBLIC, "CONSOLE"},
+    {"GET", "/console/{asset}", H(handle_console_asset), HTTP_PUBLIC, "CONSOLE"},
 };
 
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];

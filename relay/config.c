@@ -27,6 +27,7 @@ static int check_dir(struct config *cfg, const char *value, char *err, size_t er
 static int check_url(struct config *cfg, const char *value, char *err, size_t errlen);
 static int check_level(struct config *cfg, const char *value, char *err, size_t errlen);
 static int check_format(struct config *cfg, const char *value, char *err, size_t errlen);
+static int check_admin_key(struct config *cfg, const char *value, char *err, size_t errlen);
 
 #define R KEY_RELOAD
 #define SECRET KEY_SECRET
@@ -194,6 +195,12 @@ static const struct key keys[] = {
      "and rate_burst take precedence.", NULL, R},
     {"limits", "hook_burst", KEY_INT, OFF(hook_burst), "0", 0, 1000000,
      "Callbacks a source may post at once before hook_rate applies (0: hook_rate).", NULL, R},
+    {"console", "admin_key", KEY_STRING, OFF(admin_key), "", 0, 0,
+     "The operator's key for the web console (GET /console/) and the API: a request with\n"
+     "x-admin-key: KEY and tenant-id: T reads everything of tenant T that a GET reads, and\n"
+     "may retry and recover its dead letters; nothing else. At least 16 characters (use 32\n"
+     "random ones). Empty: no operator sign-in, tenants sign in with their own API keys.",
+     check_admin_key, R | SECRET},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -354,6 +361,14 @@ static int check_format(struct config *cfg, const char *value, char *err, size_t
     int i = one_of("log.access_format", "off logfmt json", value, err, errlen);
     cfg->access_kind = i < 0 ? cfg->access_kind : i;
     return i < 0 ? -1 : 0;
+}
+
+static int check_admin_key(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    if (!*value || strlen(value) >= 16)
+        return 0;
+    snprintf(err, errlen, "console.admin_key must be empty or at least 16 characters long");
+    return -1;
 }
 
 static int set_value(struct config *cfg, const struct key *k, const char *value, char *err, size_t errlen)

@@ -95,6 +95,8 @@ struct config {
     long auth_log_rate; /* failed-authentication lines per second per peer */
     /* [limits]: the defaults of tenants' API calls and of each source's callbacks */
     long api_rate, api_burst, hook_rate, hook_burst;
+    /* [console] */
+    char *admin_key; /* the operator's x-admin-key ("": none) */
     /* [tenant "ID"] */
     struct config_tenant *tenants;
     size_t n_tenants;

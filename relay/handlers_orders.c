@@ -181,6 +181,7 @@ void handle_order_list(struct http_ctx *ctx)
     }
     f.merchant = http_query(ctx, "merchant");
     f.customer_key = http_query(ctx, "customer_key");
+    f.sub_status = http_query(ctx, "sub_status");
     char dates[4][TIME_ISO_LEN];
     if (!date_param(ctx, "creation_date_from", dates[0], &f.created_from) ||
         !date_param(ctx, "creation_date_to", dates[1], &f.created_to) ||

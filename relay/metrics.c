@@ -162,6 +162,21 @@ void metrics_hook(const char *tenant, const char *source, enum metrics_hook outc
         add(&sources[source_slot(tenant, source)].n[outcome], n);
 }
 
+bool metrics_hook_counts(const char *tenant, const char *source, uint64_t out[METRICS_HOOK__COUNT])
+{
+    char name[sizeof sources[0].name];
+    snprintf(name, sizeof name, "%s/%s", tenant, source);
+    int n = atomic_load_explicit(&n_sources, memory_order_acquire);
+    for (int i = 0; i < n; i++)
+        if (strcmp(sources[i].name, name) == 0) {
+            for (int o = 0; o < METRICS_HOOK__COUNT; o++)
+                out[o] = get(&sources[i].n[o]);
+            return true;
+        }
+    memset(out, 0, METRICS_HOOK__COUNT * sizeof *out);
+    return false;
+}
+
 void metrics_delivery(enum metrics_delivery outcome, int64_t duration_ns)
 {
     add(&deliveries[outcome], 1);

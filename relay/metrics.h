@@ -46,6 +46,9 @@ enum metrics_hook {
     METRICS_HOOK__COUNT
 };
 void metrics_hook(const char *tenant, const char *source, enum metrics_hook outcome, unsigned n);
+/* The source's counts so far, by outcome; false (out zeroed) when it has
+ * none (nothing counted yet, or it is summed under source="other"). */
+bool metrics_hook_counts(const char *tenant, const char *source, uint64_t out[METRICS_HOOK__COUNT]);
 
 /* A webhook delivery attempt recorded: delivered, failed (a retry is
  * scheduled) or dead (it was the last), and how long the exchange took. */

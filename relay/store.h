@@ -98,9 +98,10 @@ json_t *store_order_peek(struct store_txn *txn, const char *tenant, enum store_k
 char *store_order_json(struct store_txn *txn, const json_t *doc);
 /* STORE_OK, STORE_EXISTS (another order of the tenant has its
  * partner_order_reference), or STORE_EIO. The order's merchant,
- * customer_key, status and dates are kept beside it for the list. The store
- * keeps a reference to order (its cache): do not change order after storing
- * it (build the next version on a copy). Debug builds check this. */
+ * customer_key, status, sub_status and dates are kept beside it for the
+ * list. The store keeps a reference to order (its cache): do not change
+ * order after storing it (build the next version on a copy). Debug builds
+ * check this. */
 int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order);
 int store_order_update(struct store_txn *txn, const char *tenant, const json_t *order);
 /* Store each entry of changes (see order.h) stamped with log_date and source
@@ -227,7 +228,7 @@ void store_reader_close(struct store_reader *rd);
 json_t *store_read_order(struct store_reader *rd, const char *tenant, enum store_key key, const char *ref,
                          bool *failed);
 /* GET /orders (store_orders.c): the tenant's orders matching every filter
- * given (NULL: any), in the order they were created (newest first when
+ * given (NULL: any; sub_status is the order's own member, when a string), in the order they were created (newest first when
  * newest_first), after the row `after` (0: from the start), at most limit:
  * [{seq, doc}] (doc parsed). Each filter is served by an index. NULL on
  * error. Dates are ISO strings as the store keeps them. The store keeps

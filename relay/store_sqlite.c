@@ -718,9 +718,10 @@ static void written(struct store_txn *txn, const char *tenant, const json_t *ord
     remember(txn, order, text);
 }
 
-/* The columns beside the document that the list filters use. */
+/* The columns beside the document that the list filters use (at merchant, then the next two). */
 static void bind_columns(sqlite3_stmt *s, int merchant, int customer_key, const json_t *order)
 {
+    sq_text(s, customer_key + 1, json_string_value(json_object_get(order, "sub_status")));
     const char *m = json_string_value(json_object_get(order, "merchant"));
     sq_text(s, merchant, m ? m : "");
     const char *ck = json_string_value(json_object_get(order, "customer_key"));

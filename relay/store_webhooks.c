@@ -304,13 +304,24 @@ json_t *store_read_endpoints(struct store_reader *rd, const char *tenant, const 
     "seq, id, endpoint_id, event_id, event_type, trigger, order_id, correlation_id, status, attempts, "                               \
     "" ISO("next_attempt_at") " AS next_attempt_at, last_status_code, last_error, " ISO("created_at") " AS created_at"
 
+/* The messages that wait (pending, held, dead) are found through a status
+ * index, so a page of them (the console's dead letters) costs the backlog
+ * in that status, never the tenant's delivered history; other listings walk
+ * the tenant's messages in seq order. */
 json_t *store_read_messages(struct store_reader *rd, const char *tenant, const char *endpoint_id,
                             const char *event_type, const char *status, int64_t after_seq, int limit)
 {
     static const char sql[] = "SELECT " MESSAGE_COLUMNS " FROM webhook_messages WHERE tenant = ?1 "
                               "AND (?2 IS NULL OR endpoint_id = ?2) AND (?3 IS NULL OR event_type = ?3) "
                               "AND (?4 IS NULL OR status = ?4) AND seq > ?5 ORDER BY seq LIMIT ?6";
-    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
+    static const char waiting[] = "SELECT " MESSAGE_COLUMNS " FROM webhook_messages INDEXED BY messages_due "
+                                  "WHERE status = ?4 AND tenant = ?1 AND (?2 IS NULL OR endpoint_id = ?2) "
+                                  "AND (?3 IS NULL OR event_type = ?3) AND seq > ?5 ORDER BY seq LIMIT ?6";
+    static const char waiting_at[] = "SELECT " MESSAGE_COLUMNS " FROM webhook_messages INDEXED BY "
+                                     "messages_due_by_endpoint WHERE endpoint_id = ?2 AND status = ?4 AND tenant = ?1 "
+                                     "AND (?3 IS NULL OR event_type = ?3) AND seq > ?5 ORDER BY seq LIMIT ?6";
+    bool waits = status && (!strcmp(status, "pending") || !strcmp(status, "held") || !strcmp(status, "dead"));
+    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, !waits ? sql : endpoint_id ? waiting_at : waiting);
     if (!s)
         return NULL;
     sq_text(s, 1, tenant);

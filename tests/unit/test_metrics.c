@@ -97,6 +97,14 @@ static void sources_are_bounded(void **state)
     snprintf(name, sizeof name, "source=\"t/s%d\"", METRICS_MAX_SOURCES);
     assert_null(strstr(text, name));
     free(text);
+    /* one source's counts, for GET /ops/hooks: none for a source summed under "other" */
+    uint64_t n[METRICS_HOOK__COUNT];
+    assert_true(metrics_hook_counts("t", "s0", n));
+    assert_int_equal(n[METRICS_HOOK_APPLIED], 1);
+    assert_int_equal(n[METRICS_HOOK_PARKED], 2);
+    snprintf(name, sizeof name, "s%d", METRICS_MAX_SOURCES);
+    assert_false(metrics_hook_counts("t", name, n));
+    assert_int_equal(n[METRICS_HOOK_PARKED], 0);
     /* label values are escaped */
     char *out = NULL;
     size_t len = 0;

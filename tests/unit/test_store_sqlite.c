@@ -235,6 +235,7 @@ static void the_order_list_filters_pages_and_uses_indexes(void **state)
         {.limit = 1, .sub_status = "x"},
         {.limit = 1, .merchant = "x"},
         {.limit = 1, .customer_key = "x"},
+        {.limit = 1, .sub_status = "x"},
         {.limit = 1, .created_from = "x"},
         {.limit = 1, .created_to = "x"},
         {.limit = 1, .updated_from = "x"},
