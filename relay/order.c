@@ -57,6 +57,29 @@ json_t *order_line_entries(const json_t *order, const char *line_item_id)
     return out;
 }
 
+json_t *order_entries_by_line(const json_t *order)
+{
+    json_t *by = json_object();
+    size_t i, k;
+    json_t *fo, *e;
+    json_array_foreach(json_object_get(order, "fulfillment_orders"), i, fo)
+    {
+        json_array_foreach(json_object_get(fo, "line_items"), k, e)
+        {
+            const char *id = str(e, "line_item_id");
+            if (!id)
+                continue;
+            json_t *list = json_object_get(by, id);
+            if (!list) {
+                list = json_array();
+                json_object_set_new(by, id, list);
+            }
+            json_array_append(list, e);
+        }
+    }
+    return by;
+}
+
 int order_set_entry_status(json_t *entry, const char *status)
 {
     const char *old = str(entry, "status");
@@ -66,17 +89,15 @@ int order_set_entry_status(json_t *entry, const char *status)
     return 1;
 }
 
-int order_set_line_status(json_t *order, json_t *line, const char *status, json_t *changes)
+int order_set_line_status(const json_t *by_line, json_t *line, const char *status, json_t *changes)
 {
-    json_t *entries = order_line_entries(order, str(line, "line_item_id"));
     int moved = 0;
     size_t i;
     json_t *e;
-    json_array_foreach(entries, i, e)
+    json_array_foreach(json_object_get(by_line, str(line, "line_item_id")), i, e)
     {
         moved |= order_set_entry_status(e, status);
     }
-    json_decref(entries);
     const char *old = str(line, "status");
     if (!old || strcmp(old, status) != 0) {
         json_t *nv = json_string(status);

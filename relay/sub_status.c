@@ -65,16 +65,15 @@ static bool partial(const json_t *order)
             pending |= !is(e, "status", "closed") && !is(e, "status", "cancelled");
         }
     }
+    json_t *by_line = order_entries_by_line(order);
     json_array_foreach(json_object_get(order, "line_items"), i, line)
     {
-        json_t *entries = order_line_entries(order, str(line, "line_item_id"));
-        bool placed = json_array_size(entries) > 0;
-        json_decref(entries);
-        if (!placed) {
+        if (!json_array_size(json_object_get(by_line, str(line, "line_item_id")))) {
             closed |= is(line, "status", "closed");
             pending |= !is(line, "status", "closed") && !is(line, "status", "cancelled");
         }
     }
+    json_decref(by_line);
     return closed && pending;
 }
 
