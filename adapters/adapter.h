@@ -14,7 +14,8 @@
  *   source's status is unmapped), raw_status, raw_substatus, reason_code,
  *   description, event_time (ISO 8601), tracking_no, carrier,
  *   partner_order_reference, partner_shipment_reference, shipment_id,
- *   fulfillment_order_id, items[] {sku, quantity}, location, source_event_id.
+ *   fulfillment_order_id, items[] {sku, quantity}, location, source_event_id,
+ *   entity_type (FORWARD or REVERSE, when the source says).
  * A canonical fulfillment event (warehouse) is:
  *   kind "fulfillment", fulfillment_order_id, partner_order_reference,
  *   event (FULFILLMENT_REQUESTED … COMPLETED), level (NORMAL, WARNING,

@@ -96,6 +96,7 @@ json_t *carriyo_shipment_event(const json_t *payload, char *err, size_t errlen)
     adapter_set(ev, "fulfillment_order_id",
                 first(payload, "references.fulfillment_order_id", "fulfillment_order_id"));
     adapter_set(ev, "carrier", first(payload, "carrier_account.carrier", "post_shipping_info.carrier"));
+    adapter_set(ev, "entity_type", first(payload, "entity_type", NULL)); /* REVERSE: a return's shipment */
     json_t *items = json_object_get(payload, "items");
     if (json_is_array(items))
         json_object_set(ev, "items", items);

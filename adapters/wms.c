@@ -9,7 +9,10 @@
  * COMPLETED), level (NORMAL, WARNING, ERROR; defaults to the type's level),
  * message, date, and optionally line_items (the ids it concerns; default
  * all of the fulfillment order's). What each type does to the order is in
- * relay/fulfillment_event.h. */
+ * relay/fulfillment_event.h. A type or level the relay does not know is
+ * taken as it is and recorded as informational (never refused): an
+ * unknown level is kept in raw_level and counts as NORMAL. */
+#include <stdio.h>
 #include <string.h>
 
 #include "adapter.h"
@@ -27,20 +30,13 @@ static int normalize(const json_t *body, const struct adapter_request *req, json
     const char *fo = ju_path_str(body, "fulfillment_order_id");
     const char *por = ju_path_str(body, "partner_order_reference");
     const char *type = ju_path_str(body, "type");
-    if (!fo || !*fo || !por || !*por || !type) {
-        snprintf(err, errlen, "partner_order_reference, fulfillment_order_id and type are required strings");
+    if (!fo || !*fo || !por || !*por || !type || !*type || strlen(type) > 128) {
+        snprintf(err, errlen, "partner_order_reference, fulfillment_order_id and type are required strings (type: at "
+                              "most 128 bytes)");
         return ADAPTER_INVALID;
     }
-    const char *level = fulfillment_event_level(type);
-    if (!level) {
-        snprintf(err, errlen, "type \"%s\" is not a fulfillment event type", type);
-        return ADAPTER_INVALID;
-    }
-    const char *given = ju_path_str(body, "level");
-    if (given && strcmp(given, "NORMAL") && strcmp(given, "WARNING") && strcmp(given, "ERROR")) {
-        snprintf(err, errlen, "level must be NORMAL, WARNING or ERROR");
-        return ADAPTER_INVALID;
-    }
+    const char *own = fulfillment_event_level(type), *given = ju_path_str(body, "level");
+    const char *level = fulfillment_event_level_known(given) ? given : !given && own ? own : "NORMAL";
     json_t *lines = json_object_get(body, "line_items");
     if (lines && !json_is_array(lines)) {
         snprintf(err, errlen, "line_items must be an array of line item ids");
@@ -48,7 +44,9 @@ static int normalize(const json_t *body, const struct adapter_request *req, json
     }
     json_t *ev = adapter_event("fulfillment");
     adapter_set(ev, "event", type);
-    adapter_set(ev, "level", given ? given : level);
+    adapter_set(ev, "level", level);
+    if (given && !fulfillment_event_level_known(given) && strlen(given) <= 64)
+        adapter_set(ev, "raw_level", given);
     adapter_set(ev, "message", ju_path_str(body, "message"));
     adapter_set(ev, "event_time", ju_path_str(body, "date"));
     adapter_set(ev, "fulfillment_order_id", fo);

@@ -190,15 +190,15 @@ static int place_loose(json_t *order, const struct allocation_rule *rules, size_
 {
     const char *country = country_of(delivery), *merchant = str(order, "merchant");
     json_t *made = json_object(); /* location → the FO made for it */
+    json_t *by_line = order_entries_by_line(order); /* as it was: each line is placed once */
     int placed = 0;
     size_t i;
     json_t *line;
     json_array_foreach(json_object_get(order, "line_items"), i, line)
     {
         const char *id = str(line, "line_item_id");
-        json_t *entries = order_line_entries(order, id);
-        bool loose = !json_array_size(entries) && str(line, "status") && !strcmp(str(line, "status"), "open");
-        json_decref(entries);
+        bool loose = !json_array_size(json_object_get(by_line, id)) && str(line, "status") &&
+                     !strcmp(str(line, "status"), "open");
         if (!loose || !wanted(line_ids, id))
             continue;
         const char *loc = location ? location : allocation_match(rules, n, country, str(line, "sku"), merchant);
@@ -236,6 +236,7 @@ static int place_loose(json_t *order, const struct allocation_rule *rules, size_
         json_decref(what);
     }
     json_decref(made);
+    json_decref(by_line);
     return placed;
 }
 
@@ -294,13 +295,12 @@ int allocation_run(json_t *order, const struct allocation_rule *rules, size_t n,
     int moved = note_failure(order, left, changes);
     bool loose = false;
     size_t i;
-    json_t *line;
+    json_t *line, *by_line = order_entries_by_line(order);
     json_array_foreach(json_object_get(order, "line_items"), i, line)
     {
-        json_t *entries = order_line_entries(order, str(line, "line_item_id"));
-        loose = loose || !json_array_size(entries);
-        json_decref(entries);
+        loose = loose || !json_array_size(json_object_get(by_line, str(line, "line_item_id")));
     }
+    json_decref(by_line);
     if (!loose && json_object_get(order, "pending_delivery"))
         json_object_del(order, "pending_delivery");
     json_decref(left);
@@ -313,10 +313,11 @@ int allocation_run(json_t *order, const struct allocation_rule *rules, size_t n,
 static bool open_lines(const json_t *order, const json_t *line_ids)
 {
     size_t i;
-    json_t *line;
+    json_t *line, *by_line = order_entries_by_line(order);
+    bool found = false;
     json_array_foreach(json_object_get(order, "line_items"), i, line)
     {
-        json_t *entries = order_line_entries(order, str(line, "line_item_id"));
+        json_t *entries = json_object_get(by_line, str(line, "line_item_id"));
         size_t k;
         json_t *e;
         bool open = !json_array_size(entries) && str(line, "status") && !strcmp(str(line, "status"), "open");
@@ -324,11 +325,13 @@ static bool open_lines(const json_t *order, const json_t *line_ids)
         {
             open = open || fo_lines_status(e) == LINE_OPEN;
         }
-        json_decref(entries);
-        if (open && wanted(line_ids, str(line, "line_item_id")))
-            return true;
+        if (open && wanted(line_ids, str(line, "line_item_id"))) {
+            found = true;
+            break;
+        }
     }
-    return false;
+    json_decref(by_line);
+    return found;
 }
 
 enum ops_result allocation_allocate(json_t *order, const struct ops_input *in, json_t *changes, char *err,

@@ -42,6 +42,14 @@ bool auth_tenant_key_ok(const struct config *cfg, const char *tenant_id, const c
     return any_equal(api_key, (const char *const *)t->api_keys, t->n_api_keys, sizeof *t->api_keys);
 }
 
+bool auth_admin_key_ok(const struct config *cfg, const char *key)
+{
+    const char *want = cfg->admin_key && cfg->admin_key[0] ? cfg->admin_key : NULL;
+    if (!key)
+        return false;
+    return any_equal(key, &want, 1, sizeof want);
+}
+
 static void subject_of(const struct config_tenant *t, char out[128])
 {
     snprintf(out, 128, "oauth/%s", t->id);

@@ -23,6 +23,9 @@
 /* True when tenant_id names a configured tenant and api_key is one of its keys.
  * Either argument may be NULL (then false). */
 bool auth_tenant_key_ok(const struct config *cfg, const char *tenant_id, const char *api_key);
+/* True when [console] admin_key is set and key is it (constant time). The
+ * operator's key: see http.h for what it may call. */
+bool auth_admin_key_ok(const struct config *cfg, const char *key);
 /* The whole check of an API call: the key, and the bearer token the
  * tenant's policy asks for (authorization is the raw header, may be NULL). */
 bool auth_request_ok(const struct config *cfg, const char *tenant_id, const char *api_key,

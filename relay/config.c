@@ -35,6 +35,7 @@ static int one_of(const char *what, const char *words, const char *value, char *
 static int check_backend(struct config *cfg, const char *value, char *err, size_t errlen);
 static int check_pg_url(struct config *cfg, const char *value, char *err, size_t errlen);
 static int check_single_node(struct config *cfg, const char *value, char *err, size_t errlen);
+static int check_admin_key(struct config *cfg, const char *value, char *err, size_t errlen);
 
 #define R KEY_RELOAD
 #define SECRET KEY_SECRET
@@ -90,11 +91,39 @@ static const struct key keys[] = {
     {"orders", "no_autoclose_sources", KEY_STRING, OFF(no_autoclose_sources), "SHOPIFY", 0, 0,
      "creation_source.source_type values (any case, space separated) whose orders record\n"
      "shipment statuses but are never auto-closed.", NULL, R},
+    {"orders", "max_line_items", KEY_INT, OFF(max_line_items), "1000", 1, 100000,
+     "Most line items an order may hold (400 beyond): bounds the work of every request on it.", NULL, R},
+    {"orders", "max_fulfillment_orders", KEY_INT, OFF(max_fulfillment_orders), "200", 1, 10000,
+     "Most fulfillment orders an order may hold (400 beyond).", NULL, R},
+    {"orders", "max_shipments", KEY_INT, OFF(max_shipments), "500", 1, 100000,
+     "Most shipments an order may hold (400 beyond; a carrier event that would add one more\n"
+     "is refused and counted as such).", NULL, R},
+    {"orders", "inline_history", KEY_INT, OFF(inline_history), "50", 1, 10000,
+     "Status-history entries each shipment keeps in the order document; older ones move to\n"
+     "the shipment's archived history (GET /orders/{ref}/shipments/{shipment}/status-history).",
+     NULL, R},
     {"orders", "stuck_before_fulfillment", KEY_INT, OFF(stuck_early), "86400", 1, 31536000,
-     "Seconds an open, partially_allocated or allocated order may go without a change\n"
-     "before GET /ops/stuck lists it.", NULL, R},
+     "Seconds an open, partially_allocated or allocated order may stay in its status before\n"
+     "it is stuck (GET /ops/stuck lists it, order.stuck fires), unless its own stuck_STATUS\n"
+     "below says otherwise.", NULL, R},
     {"orders", "stuck_in_fulfillment", KEY_INT, OFF(stuck_late), "604800", 1, 31536000,
-     "Seconds a processing or fulfilled order may go without a change before it is stuck.", NULL, R},
+     "The same for a processing or fulfilled order.", NULL, R},
+    {"orders", "stuck_open", KEY_DURATION, OFF(stuck_after[0]), "0", 0, 315360000,
+     "Time an order may stay open before it is stuck (0: stuck_before_fulfillment). Time in a\n"
+     "status counts from when the order entered it: changes that keep the status (a\n"
+     "warehouse's trail-only event, a PATCH) do not reset it.", NULL, R},
+    {"orders", "stuck_partially_allocated", KEY_DURATION, OFF(stuck_after[1]), "0", 0, 315360000,
+     "The same for partially_allocated (0: stuck_before_fulfillment).", NULL, R},
+    {"orders", "stuck_allocated", KEY_DURATION, OFF(stuck_after[2]), "0", 0, 315360000,
+     "The same for allocated (0: stuck_before_fulfillment).", NULL, R},
+    {"orders", "stuck_processing", KEY_DURATION, OFF(stuck_after[3]), "0", 0, 315360000,
+     "The same for processing (0: stuck_in_fulfillment).", NULL, R},
+    {"orders", "stuck_fulfilled", KEY_DURATION, OFF(stuck_after[4]), "0", 0, 315360000,
+     "The same for fulfilled (0: stuck_in_fulfillment). Closed and cancelled orders are never\n"
+     "stuck.", NULL, R},
+    {"orders", "stuck_scan_interval", KEY_DURATION, OFF(stuck_scan_interval), "1m", 1, 86400,
+     "How often the housekeeping thread looks for orders that became stuck, to fire\n"
+     "order.stuck once for each (an index range per status: it reads only the new ones).", NULL, R},
     {"system_logs", "spool_max_bytes", KEY_INT, OFF(spool_max_bytes), "1073741824", 65536, 1099511627776,
      "Bodies waiting for the object store may take this much local disk; beyond it requests\n"
      "that would be logged get 503 spool_full until uploads catch up.", NULL, 0},
@@ -111,7 +140,8 @@ static const struct key keys[] = {
     {"retention", "dead_messages", KEY_DURATION, OFF(keep_dead), "90d", 0, 315360000,
      "How long dead-lettered messages and their attempts are kept (0: forever).", NULL, 0},
     {"retention", "change_logs", KEY_DURATION, OFF(keep_changelogs), "365d", 0, 315360000,
-     "How long change-log entries are kept (0: forever).", NULL, 0},
+     "How long change-log entries, and status-history entries archived out of orders, are kept\n"
+     "(0: forever).", NULL, 0},
     {"retention", "seen_events", KEY_DURATION, OFF(keep_seen), "14d", 1, 315360000,
      "How long inbound event keys are remembered for deduplication: a carrier's retry of an\n"
      "event older than this is applied again (which changes nothing when it is a repeat).", NULL, 0},
@@ -120,6 +150,9 @@ static const struct key keys[] = {
     {"retention", "closed_orders", KEY_DURATION, OFF(keep_orders), "0", 0, 315360000,
      "How long closed or cancelled orders are kept after their last change, with their\n"
      "change logs and system logs (0: forever).", NULL, 0},
+    {"retention", "closed_returns", KEY_DURATION, OFF(keep_returns), "0", 0, 315360000,
+     "How long completed, rejected or cancelled return requests are kept after their last\n"
+     "change (0: forever).", NULL, 0},
     {"retention", "sweep_interval", KEY_DURATION, OFF(sweep_interval), "1h", 1, 86400,
      "Time between retention sweeps. A sweep removes what has expired in small batches.", NULL, 0},
     {"oauth", "token_ttl", KEY_INT, OFF(token_ttl), "86400", 1, 604800,
@@ -147,6 +180,8 @@ static const struct key keys[] = {
      "Seconds to connect to a merchant's endpoint (DNS, TCP and TLS).", NULL, 0},
     {"webhooks", "timeout", KEY_INT, OFF(request_timeout), "15", 1, 600,
      "Seconds a whole delivery may take before it counts as failed (E_TIMEOUT).", NULL, 0},
+    {"webhooks", "max_endpoints", KEY_INT, OFF(max_endpoints), "50", 1, 10000,
+     "Most webhook endpoints one tenant may have (409 beyond).", NULL, R},
     {"webhooks", "max_in_flight", KEY_INT, OFF(max_in_flight), "64", 1, 4096,
      "Deliveries in progress at once, over all endpoints (each endpoint also has its own cap).", NULL, 0},
     {"webhooks", "secret_grace", KEY_INT, OFF(secret_grace), "86400", 0, 2592000,
@@ -184,6 +219,12 @@ static const struct key keys[] = {
      "and rate_burst take precedence.", NULL, R},
     {"limits", "hook_burst", KEY_INT, OFF(hook_burst), "0", 0, 1000000,
      "Callbacks a source may post at once before hook_rate applies (0: hook_rate).", NULL, R},
+    {"console", "admin_key", KEY_STRING, OFF(admin_key), "", 0, 0,
+     "The operator's key for the web console (GET /console/) and the API: a request with\n"
+     "x-admin-key: KEY and tenant-id: T reads everything of tenant T that a GET reads, and\n"
+     "may retry and recover its dead letters; nothing else. At least 16 characters (use 32\n"
+     "random ones). Empty: no operator sign-in, tenants sign in with their own API keys.",
+     check_admin_key, R | SECRET},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -385,6 +426,14 @@ static int check_format(struct config *cfg, const char *value, char *err, size_t
     int i = one_of("log.access_format", "off logfmt json", value, err, errlen);
     cfg->access_kind = i < 0 ? cfg->access_kind : i;
     return i < 0 ? -1 : 0;
+}
+
+static int check_admin_key(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    if (!*value || strlen(value) >= 16)
+        return 0;
+    snprintf(err, errlen, "console.admin_key must be empty or at least 16 characters long");
+    return -1;
 }
 
 static int set_value(struct config *cfg, const struct key *k, const char *value, char *err, size_t errlen)
@@ -893,4 +942,14 @@ bool config_source_skips_autoclose(const struct config *cfg, const char *source_
         p += len;
     }
     return false;
+}
+
+const char *const config_stuck_statuses[CONFIG_STUCK_STATUSES] = {"open", "partially_allocated", "allocated",
+                                                                  "processing", "fulfilled"};
+
+long config_stuck_after(const struct config *cfg, int i)
+{
+    if (i < 0 || i >= CONFIG_STUCK_STATUSES)
+        return 0;
+    return cfg->stuck_after[i] ? cfg->stuck_after[i] : i < 3 ? cfg->stuck_early : cfg->stuck_late;
 }

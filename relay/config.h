@@ -69,11 +69,14 @@ struct config {
     /* [orders] */
     char *no_autoclose_sources; /* space/comma separated, compared case-insensitively */
     long stuck_early, stuck_late; /* seconds; see [orders] stuck_before_fulfillment, stuck_in_fulfillment */
+    long max_line_items, max_fulfillment_orders, max_shipments, inline_history; /* bounds (order_limits.h) */
+    long stuck_after[5];          /* [orders] stuck_STATUS per config_stuck_statuses (0: the group's) */
+    long stuck_scan_interval;     /* seconds between scans for newly stuck orders */
     /* [webhooks] */
     char *retry_schedule;
     long retry_delays[32]; /* seconds before attempt 1, 2, …: parsed from retry_schedule */
     int n_retry;
-    long connect_timeout, request_timeout, max_in_flight, secret_grace, disable_after;
+    long connect_timeout, request_timeout, max_in_flight, secret_grace, disable_after, max_endpoints;
     char *allow_private;
     char *proxy; /* [webhooks] proxy: http://HOST:PORT, "" for none */
     struct ssrf_cidr allow[16];
@@ -86,7 +89,7 @@ struct config {
     long spool_max_bytes, url_expires, upload_concurrency;
     /* [retention], seconds (0: forever) */
     long keep_syslogs, keep_delivered, keep_dead, keep_changelogs, keep_seen, keep_parked, keep_orders,
-        sweep_interval;
+        keep_returns, sweep_interval;
     /* [oauth] */
     long token_ttl; /* seconds a POST /oauth/token token is valid */
     /* [log] */
@@ -96,6 +99,8 @@ struct config {
     long auth_log_rate; /* failed-authentication lines per second per peer */
     /* [limits]: the defaults of tenants' API calls and of each source's callbacks */
     long api_rate, api_burst, hook_rate, hook_burst;
+    /* [console] */
+    char *admin_key; /* the operator's x-admin-key ("": none) */
     /* [tenant "ID"] */
     struct config_tenant *tenants;
     size_t n_tenants;
@@ -124,6 +129,11 @@ const struct config_tenant *config_find_tenant(const struct config *cfg, const c
 /* The tenant that has an OAuth2 client with this id, or NULL. */
 const struct config_tenant *config_find_client_tenant(const struct config *cfg, const char *client_id);
 const struct adapter_source *config_find_source(const struct config *cfg, const char *tenant, const char *name);
+/* The statuses an order can be stuck in, and how long it may stay in the
+ * i-th before it is (seconds; its stuck_STATUS key, else its group's). */
+#define CONFIG_STUCK_STATUSES 5
+extern const char *const config_stuck_statuses[CONFIG_STUCK_STATUSES];
+long config_stuck_after(const struct config *cfg, int i);
 /* True when source_type is in no_autoclose_sources (any case). */
 bool config_source_skips_autoclose(const struct config *cfg, const char *source_type);
 /* [tenant "ID"] sections (config_tenant.c, used by config.c): one key;

@@ -69,8 +69,27 @@ bool crypto_equal(const void *a, size_t a_len, const void *b, size_t b_len)
     return CRYPTO_memcmp(a, b, a_len) == 0;
 }
 
+/* RAND_bytes costs about as much for 16 bytes as for 512 (its locking and
+ * DRBG setup), and ids take a few bytes per request: each thread draws a
+ * block and hands it out, wiping what it handed. */
+#define RANDOM_BLOCK 512
+
 void crypto_random(unsigned char *out, size_t n)
 {
-    if (RAND_bytes(out, (int)n) != 1)
-        abort();
+    static _Thread_local unsigned char block[RANDOM_BLOCK];
+    static _Thread_local size_t left;
+    if (n > RANDOM_BLOCK / 4) {
+        if (RAND_bytes(out, (int)n) != 1)
+            abort();
+        return;
+    }
+    if (left < n) {
+        if (RAND_bytes(block, RANDOM_BLOCK) != 1)
+            abort();
+        left = RANDOM_BLOCK;
+    }
+    unsigned char *from = block + RANDOM_BLOCK - left;
+    memcpy(out, from, n);
+    OPENSSL_cleanse(from, n);
+    left -= n;
 }

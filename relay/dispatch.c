@@ -36,6 +36,7 @@
 
 #include "crypto.h"
 #include "curlev.h"
+#include "delivery_stats.h"
 #include "log.h"
 #include "proxy_vet.h"
 #include "metrics.h"
@@ -674,10 +675,12 @@ static void finish_transfer(struct dispatcher *d, struct transfer *t, CURLcode r
         t->next_at = t->finished_ms + (delay < 0 ? 0 : delay);
         t->health = rc == CURLE_OK && status == 410 ? -1 : 0;
     }
-    metrics_delivery(ok                          ? METRICS_DELIVERED
-                     : strcmp(t->status, "dead") ? METRICS_DELIVERY_FAILED
-                                                 : METRICS_DELIVERY_DEAD,
-                     (int64_t)(ms_of(easy, CURLINFO_TOTAL_TIME_T) * 1e6));
+    bool dead = !ok && !strcmp(t->status, "dead");
+    double total_ms = ms_of(easy, CURLINFO_TOTAL_TIME_T);
+    metrics_delivery(ok ? METRICS_DELIVERED : dead ? METRICS_DELIVERY_DEAD : METRICS_DELIVERY_FAILED,
+                     (int64_t)(total_ms * 1e6));
+    delivery_stats_add(t->ep_id, ok ? DELIVERY_OK : dead ? DELIVERY_DEAD : DELIVERY_FAILED, total_ms,
+                       t->finished_ms);
     curl_easy_cleanup(easy);
     t->easy = NULL;
     /* The exchange is over: its concurrency slot is free now. The message

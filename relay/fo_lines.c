@@ -69,7 +69,8 @@ json_t *fo_lines_request(const json_t *fo, const json_t *list, char *err, size_t
         snprintf(err, errlen, "line_items must be a non-empty array of {\"id\", \"quantity\"}");
         return NULL;
     }
-    json_t *out = json_array();
+    json_t *out = json_array(), *in_fo = ju_index(json_object_get(fo, "line_items"), "line_item_id"),
+           *named = json_object();
     size_t i;
     json_t *r;
     json_array_foreach(list, i, r)
@@ -87,19 +88,24 @@ json_t *fo_lines_request(const json_t *fo, const json_t *list, char *err, size_t
             snprintf(err, errlen, "line_items[%zu].quantity must be a positive integer", i);
             goto bad;
         }
-        if (!ju_find_by(json_object_get(fo, "line_items"), "line_item_id", id)) {
+        if (!json_object_get(in_fo, id)) {
             snprintf(err, errlen, "line_items[%zu]: line item \"%s\" is not in fulfillment order \"%s\"", i, id,
                      str(fo, "fulfillment_order_id"));
             goto bad;
         }
-        if (ju_find_by(out, "id", id)) {
+        if (json_object_get(named, id)) {
             snprintf(err, errlen, "line_items[%zu]: line item \"%s\" is named twice", i, id);
             goto bad;
         }
+        json_object_set_new(named, id, json_true());
         json_array_append_new(out, json_pack("{s:s,s:I}", "id", id, "quantity", q ? json_integer_value(q) : 0));
     }
+    json_decref(in_fo);
+    json_decref(named);
     return out;
 bad:
+    json_decref(in_fo);
+    json_decref(named);
     json_decref(out);
     return NULL;
 }

@@ -45,6 +45,16 @@ enum ops_result fo_ops_refuse_final(const json_t *fo, const char *what, char *er
     return OPS_REFUSED;
 }
 
+bool fo_ops_held(const json_t *order, const json_t *fo, const char *what, char *err, size_t errlen)
+{
+    if (!json_is_true(json_object_get(fo, "on_hold")))
+        return false;
+    snprintf(err, errlen, "fulfillment order \"%s\" is on hold: nothing in it can be %s until it is resumed: "
+                          "POST /orders/%s/fulfillment-orders/%s/resume",
+             str(fo, "fulfillment_order_id"), what, str(order, "order_id"), str(fo, "fulfillment_order_id"));
+    return true;
+}
+
 enum ops_result fo_ops_resolve(json_t *fo, json_t *req, unsigned mask, const char *which, const char *instead,
                                char *err, size_t errlen)
 {
@@ -155,6 +165,8 @@ enum ops_result fo_fulfill(json_t *order, const struct ops_input *in, json_t *ch
         return OPS_NOT_FOUND;
     if (fo_ops_final(fo))
         return fo_ops_refuse_final(fo, "fulfilled", err, errlen);
+    if (fo_ops_held(order, fo, "fulfilled", err, errlen))
+        return OPS_REFUSED;
     if (!shipment_config_ok(in->body, err, errlen))
         return OPS_INVALID;
     json_t *req = fo_lines_request(fo, json_object_get(in->body, "line_items"), err, errlen);
@@ -369,6 +381,8 @@ enum ops_result fo_ship(json_t *order, const struct ops_input *in, json_t *chang
         return OPS_NOT_FOUND;
     if (fo_ops_final(fo))
         return fo_ops_refuse_final(fo, "shipped", err, errlen);
+    if (fo_ops_held(order, fo, "shipped", err, errlen))
+        return OPS_REFUSED;
     if (!shipment_config_ok(in->body, err, errlen))
         return OPS_INVALID;
     json_t *req = fo_lines_request(fo, json_object_get(in->body, "line_items"), err, errlen);

@@ -27,6 +27,9 @@
  *              new shipment (recorded as for fulfill); a fulfilled line may
  *              get another one.
  *
+ * fulfill and ship are refused while the fulfillment order is on hold
+ * (fo_control.h).
+ *
  * A repeat of unfulfill that would change nothing is OPS_NOOP; fulfill and
  * ship act on what remains. */
 #ifndef SHIPRELAY_FO_OPS_H
@@ -47,6 +50,9 @@ void fo_ops_new_id(const json_t *order, const char *nonce, char out[32]);
 /* OPS_REFUSED, saying the fulfillment order is cancelled or closed and so
  * nothing in it can be `what`. */
 enum ops_result fo_ops_refuse_final(const json_t *fo, const char *what, char *err, size_t errlen);
+/* Is fo on hold (fulfillment_event.h)? Then err says what cannot be done
+ * (`what`: "fulfilled") and names the resume call. */
+bool fo_ops_held(const json_t *order, const json_t *fo, const char *what, char *err, size_t errlen);
 /* Resolve a request's quantities against fo: 0 ("all") becomes the units in
  * mask; a line with none there, or asking for more, is OPS_REFUSED with
  * "line item … has N units <which> in fulfillment order … (M asked):

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "allocation.h"
+#include "fo_control.h"
 #include "fo_ops.h"
 #include "fo_regroup.h"
 #include "fo_updates.h"
@@ -25,6 +26,9 @@ static const struct order_op
                  fo_update_delivery_method},
     op_schedule = {"update-schedule", "FULFILLMENT_ORDER_UPDATE_SCHEDULE", "OPERATION", fo_update_schedule},
     op_allocate = {"allocate", "FULFILLMENT_ORDER_ALLOCATE", "OPERATION", allocation_allocate},
+    op_hold = {"hold", "FULFILLMENT_ORDER_HOLD", "OPERATION", fo_hold},
+    op_resume = {"resume", "FULFILLMENT_ORDER_RESUME", "OPERATION", fo_resume},
+    op_request = {"request-fulfillment", "FULFILLMENT_ORDER_REQUEST_FULFILLMENT", "OPERATION", fo_request_fulfillment},
     /* two triggers, each carried by the change it makes (fo_updates.h) */
     op_references = {"update-partner-references", NULL, "OPERATION", fo_update_partner_references};
 
@@ -107,4 +111,19 @@ void handle_fo_update_partner_references(struct http_ctx *ctx)
 void handle_fo_allocate(struct http_ctx *ctx)
 {
     submit(ctx, &op_allocate, true);
+}
+
+void handle_fo_hold(struct http_ctx *ctx)
+{
+    submit(ctx, &op_hold, false);
+}
+
+void handle_fo_resume(struct http_ctx *ctx)
+{
+    submit(ctx, &op_resume, true);
+}
+
+void handle_fo_request_fulfillment(struct http_ctx *ctx)
+{
+    submit(ctx, &op_request, true);
 }

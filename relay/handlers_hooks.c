@@ -19,6 +19,7 @@
 
 #include "access_log.h"
 #include "adapter.h"
+#include "health.h"
 #include "metrics.h"
 #include "pipeline.h"
 #include "ratelimit.h"
@@ -77,6 +78,18 @@ static void hide_token_header(struct http_ctx *ctx, const struct adapter_source 
     evhttp_add_header(h, name, SYSLOG_REDACTED);
 }
 
+/* The callback's outcome in the source's health record: accepted (200),
+ * or what was wrong with it. */
+static void note(const struct adapter_source *src, int status, const char *message)
+{
+    char name[160];
+    snprintf(name, sizeof name, "hook:%s/%s", src->tenant, src->name);
+    if (status == 200)
+        health_ok(name, time_now_ms());
+    else
+        health_failed(name, status, message, time_now_ms());
+}
+
 /* Bad credentials: logged with the peer (rate limited) and counted. */
 static void refused(struct http_ctx *ctx, const struct adapter_source *src, const char *why)
 {
@@ -108,10 +121,10 @@ static int hook_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     }
     json_decref(origin);
     http_job_reply(ctx, 200,
-                   json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "received", (int)json_array_size(j->events), "applied",
+                   json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "received", (int)json_array_size(j->events), "applied",
                              counts[PIPELINE_APPLIED], "history_only", counts[PIPELINE_HISTORY], "unchanged",
                              counts[PIPELINE_UNCHANGED], "duplicates", counts[PIPELINE_DUPLICATE], "parked",
-                             counts[PIPELINE_PARKED]));
+                             counts[PIPELINE_PARKED], "refused", counts[PIPELINE_REFUSED]));
     return STORE_OK;
 }
 
@@ -121,9 +134,11 @@ static void hook_job_free(void *arg)
     static const enum metrics_hook as[PIPELINE__COUNT] = {
         [PIPELINE_APPLIED] = METRICS_HOOK_APPLIED,     [PIPELINE_HISTORY] = METRICS_HOOK_HISTORY_ONLY,
         [PIPELINE_UNCHANGED] = METRICS_HOOK_UNCHANGED, [PIPELINE_DUPLICATE] = METRICS_HOOK_DUPLICATE,
-        [PIPELINE_PARKED] = METRICS_HOOK_PARKED};
+        [PIPELINE_PARKED] = METRICS_HOOK_PARKED,       [PIPELINE_REFUSED] = METRICS_HOOK_REFUSED};
     for (int o = 0; j->ctx->status == 200 && o < PIPELINE__COUNT; o++)
         metrics_hook(j->src->tenant, j->src->name, as[o], (unsigned)j->counts[o]);
+    note(j->src, j->ctx->status,
+         "the events could not be stored (store unavailable, or the spool full); nothing was applied");
     json_decref(j->events);
     free(j);
 }
@@ -141,6 +156,7 @@ void handle_hook(struct http_ctx *ctx)
     if (!http_rate_ok(ctx, "hook:", name, ratelimit_of_source(ctx->cfg, src), &retry)) {
         metrics_rate_limited(true);
         metrics_hook(src->tenant, src->name, METRICS_HOOK_RATE_LIMITED, 1);
+        note(src, 429, "over the source's rate limit");
         http_reply_rate_limited(ctx, retry, "source \"%s\" is over its rate limit", name);
         return;
     }
@@ -158,6 +174,7 @@ void handle_hook(struct http_ctx *ctx)
     hide_token_header(ctx, src, a);
     if (verified != ADAPTER_OK) {
         refused(ctx, src, err);
+        note(src, 401, err);
         http_reply_error(ctx, 401, "invalid_signature", "%s", err);
         return;
     }
@@ -165,8 +182,10 @@ void handle_hook(struct http_ctx *ctx)
     json_t *body = json_loadb(ctx->body, ctx->body_len, 0, &jerr);
     if (!body) {
         metrics_hook(src->tenant, src->name, METRICS_HOOK_REFUSED, 1);
-        http_reply_error(ctx, 400, "invalid_json", "the body is not valid JSON: %s (line %d, column %d)", jerr.text,
-                         jerr.line, jerr.column);
+        snprintf(err, sizeof err, "the body is not valid JSON: %s (line %d, column %d)", jerr.text, jerr.line,
+                 jerr.column);
+        note(src, 400, err);
+        http_reply_error(ctx, 400, "invalid_json", "%s", err);
         return;
     }
     json_t *events = json_array();
@@ -175,7 +194,10 @@ void handle_hook(struct http_ctx *ctx)
     if (rc != ADAPTER_OK) {
         metrics_hook(src->tenant, src->name, METRICS_HOOK_REFUSED, 1);
         json_decref(events);
-        http_reply_error(ctx, 400, "invalid_payload", "%s", err[0] ? err : "the body must be a JSON object");
+        if (!err[0])
+            snprintf(err, sizeof err, "the body must be a JSON object");
+        note(src, 400, err);
+        http_reply_error(ctx, 400, "invalid_payload", "%s", err);
         return;
     }
     struct hook_job *j = xcalloc(1, sizeof *j);

@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonutil.h"
 #include "metrics.h"
 #include "store.h"
+#include "stuck.h"
 #include "timeutil.h"
 
 #define PENDING_TOP 20
@@ -29,20 +31,14 @@ static void head(FILE *out, const char *name, const char *type, const char *help
     fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void stuck_orders(FILE *out, json_t *rows)
+static void stuck_orders(FILE *out, json_t *counts)
 {
-    static const char *statuses[] = {"open", "partially_allocated", "allocated", "processing", "fulfilled"};
     head(out, "shiprelay_stuck_orders", "gauge",
-         "Orders that have not progressed for longer than [orders] stuck_* allows, by status.");
-    for (size_t k = 0; k < sizeof statuses / sizeof statuses[0]; k++) {
-        int n = 0;
-        size_t i;
-        json_t *r;
-        json_array_foreach(rows, i, r)
-        {
-            n += !strcmp(json_string_value(json_object_get(r, "status")), statuses[k]);
-        }
-        metrics_write_sample(out, "shiprelay_stuck_orders", (const char *[]){"status", statuses[k], NULL}, n);
+         "Orders that have stayed in their status longer than [orders] stuck_* allows, by status.");
+    for (size_t k = 0; k < CONFIG_STUCK_STATUSES; k++) {
+        json_t *c = ju_find_by(counts, "status", config_stuck_statuses[k]);
+        metrics_write_sample(out, "shiprelay_stuck_orders", (const char *[]){"status", config_stuck_statuses[k], NULL},
+                             (double)json_integer_value(json_object_get(c, "n")));
     }
 }
 
@@ -111,12 +107,10 @@ static void store_counts(FILE *out, struct store *st)
 
 void handle_metrics(struct http_ctx *ctx)
 {
-    int64_t now = time_now_ms();
-    char now_iso[TIME_ISO_LEN], early[TIME_ISO_LEN], late[TIME_ISO_LEN];
-    time_format_iso(now, now_iso);
-    time_format_iso(now - ctx->cfg->stuck_early * 1000, early);
-    time_format_iso(now - ctx->cfg->stuck_late * 1000, late);
-    json_t *stuck = store_read_stuck(ctx->reader, NULL, now_iso, early, late);
+    struct store_stuck_rule rules[CONFIG_STUCK_STATUSES];
+    char cut[CONFIG_STUCK_STATUSES][TIME_ISO_LEN];
+    int n = stuck_rules(ctx->cfg, time_now_ms(), rules, cut);
+    json_t *stuck = store_count_stuck(ctx->reader, rules, n);
     json_t *counts = store_read_message_counts(ctx->reader);
     json_t *pending = store_read_pending_by_endpoint(ctx->reader);
     if (!stuck || !counts || !pending) {

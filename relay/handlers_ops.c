@@ -1,12 +1,15 @@
-/* handlers_ops: order cancellation and line cancellation, each one
- * order_job (load, apply the pure operation of order_ops.c, store or
- * refuse; see order_job.h), customer redaction, stuck orders and metrics.
+/* handlers_ops: order cancellation, line cancellation and the refund
+ * outcome, each one order_job (load, apply the pure operation of
+ * order_ops.c, store or refuse; see order_job.h); redaction of an order or
+ * of a customer's orders, with everything that holds their data; stuck
+ * orders.
  * A refused operation changes nothing but is itself written to the change
  * log (OPERATION_REFUSED), so a race between an operation and a carrier
  * event leaves both on record. */
 #include "handlers_ops.h"
 
 #include <event2/http.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +17,13 @@
 #include "order.h"
 #include "order_job.h"
 #include "order_ops.h"
+#include "order_ref.h"
+#include "order_shape.h"
 #include "pipeline.h"
+#include "redact.h"
+#include "returns_pipeline.h"
 #include "store.h"
+#include "stuck.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
@@ -38,6 +46,7 @@ static enum ops_result apply_cancel_lines(json_t *order, const struct ops_input 
 }
 
 static const struct order_op op_cancel = {"cancel", "ORDER_CANCEL", "OPERATION", apply_cancel};
+static const struct order_op op_refund = {"refund", "ORDER_UPDATE", "OPERATION", ops_record_refund};
 static const struct order_op op_cancel_lines = {"cancel_line_items", "FULFILLMENT_ORDER_CANCEL_LINE_ITEMS",
                                                 "OPERATION", apply_cancel_lines};
 
@@ -84,51 +93,93 @@ void handle_lines_cancel(struct http_ctx *ctx)
     submit_op(ctx, &op_cancel_lines, true);
 }
 
+void handle_order_refund(struct http_ctx *ctx)
+{
+    json_t *body = order_job_body(ctx, false);
+    if (body)
+        order_job_submit(ctx, &op_refund, body);
+}
+
 /* ---- redaction ---- */
 
 struct redact_job {
     json_t *body;
+    const char *who;    /* requested_by */
+    struct order_ref ref; /* the per-order call's order */
     char now[TIME_ISO_LEN];
 };
 
-static int redact_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
+/* Everything that holds the customer data of one order (before: as
+ * stored, shared): the document (with the webhook of the change: both
+ * images redacted), its change log, its outbox and attempts, its system-log
+ * bodies, its return requests and theirs. *out (when given) gets the
+ * redacted order; *already whether it was redacted before. */
+static int redact_one(struct store_txn *txn, struct http_ctx *ctx, const json_t *before, const char *who,
+                      const char *now, bool *already, json_t **out)
+{
+    json_t *order = json_deep_copy(before), *changes = json_array(), *origin = http_origin(ctx);
+    order_shape_defaults(order);
+    *already = json_is_true(json_object_get(before, "redacted"));
+    const char *tenant = ctx->tenant, *order_id = json_string_value(json_object_get(order, "order_id"));
+    struct pipeline_write w = {ctx->cfg, tenant, "REDACTION", ctx->correlation_id, now, origin, NULL, NULL};
+    int rc = STORE_OK;
+    if (ops_redact(order, who, now, changes) == OPS_CHANGED) /* the old image is the redacted one too */
+        rc = pipeline_store_order(txn, &w, order, order, changes);
+    if (rc == STORE_OK)
+        rc = store_changelog_redact(txn, tenant, order_id, redact_change_value);
+    if (rc == STORE_OK)
+        rc = store_outbox_redact(txn, tenant, order_id, redact_value);
+    if (rc == STORE_OK) /* system-log bodies are deleted, here and in the object store */
+        rc = store_syslog_redact(txn, tenant, order_id);
+    if (rc == STORE_OK)
+        rc = returns_redact(txn, &w, order);
+    json_decref(origin);
+    json_decref(changes);
+    if (out && rc == STORE_OK)
+        *out = order;
+    else
+        json_decref(order);
+    return rc;
+}
+
+static int redact_customer_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct redact_job *j = arg;
-    const char *tenant = ctx->tenant;
-    json_t *orders = store_orders_by_customer(txn, tenant, route_param(&ctx->params, "customer_key"));
+    json_t *orders = store_orders_by_customer(txn, ctx->tenant, route_param(&ctx->params, "customer_key"));
     if (!orders)
         return STORE_EIO;
-    const char *who = json_string_value(json_object_get(j->body, "requested_by"));
     int rc = STORE_OK, redacted = 0, already = 0;
     size_t i;
     json_t *order;
     json_array_foreach(orders, i, order)
     {
-        json_t *changes = json_array();
-        if (ops_redact(order, who, j->now, changes) == OPS_NOOP) {
-            already++;
-        } else {
-            /* The event's old image is the redacted one too: personal data
-             * leaves with no webhook. Queued messages are scrubbed. */
-            json_t *origin = http_origin(ctx);
-            struct pipeline_write w = {ctx->cfg, tenant, "REDACTION", ctx->correlation_id, j->now, origin, NULL};
-            rc = pipeline_store_order(txn, &w, order, order, changes);
-            json_decref(origin);
-            const char *order_id = json_string_value(json_object_get(order, "order_id"));
-            if (rc == STORE_OK)
-                rc = store_outbox_redact(txn, tenant, order_id, ops_personal_members);
-            if (rc == STORE_OK) /* system-log bodies are deleted, here and in the object store */
-                rc = store_syslog_redact(txn, tenant, order_id);
-            redacted++;
-        }
-        json_decref(changes);
+        bool was;
+        rc = redact_one(txn, ctx, order, j->who, j->now, &was, NULL);
         if (rc != STORE_OK)
             break;
+        was ? already++ : redacted++;
     }
     json_decref(orders);
     http_job_reply(ctx, 200,
                    json_pack("{s:s,s:i,s:i}", "customer_key", route_param(&ctx->params, "customer_key"), "redacted",
                              redacted, "already_redacted", already));
+    return rc;
+}
+
+static int redact_order_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
+{
+    struct redact_job *j = arg;
+    json_t *before = order_ref_load(txn, ctx, &j->ref);
+    if (!before)
+        return STORE_OK;
+    bool was;
+    json_t *order = NULL;
+    char who[300];
+    snprintf(who, sizeof who, "%s", j->who ? j->who : ctx->tenant);
+    int rc = redact_one(txn, ctx, before, who, j->now, &was, &order);
+    if (rc == STORE_OK)
+        http_job_reply(ctx, 200, order);
+    json_decref(before);
     return rc;
 }
 
@@ -139,38 +190,79 @@ static void redact_free(void *arg)
     free(j);
 }
 
+/* requested_by (required, or optional): false after replying 400. */
+static bool requested_by(struct http_ctx *ctx, const json_t *body, bool required, const char **who)
+{
+    json_t *v = json_object_get(body, "requested_by");
+    *who = json_string_value(v);
+    if ((!v || json_is_null(v)) && !required)
+        return true;
+    if (!json_is_string(v) || !**who || strlen(*who) > 255) {
+        http_reply_error(ctx, 400, "invalid_field", "requested_by %s (who asked, at most 255 bytes)",
+                         required ? "is required" : "must be a string");
+        return false;
+    }
+    return true;
+}
+
 void handle_customer_redact(struct http_ctx *ctx)
 {
     json_t *body = http_json_body(ctx);
-    if (!body)
+    struct redact_job *j = body ? xcalloc(1, sizeof *j) : NULL;
+    if (!j)
         return;
-    json_t *who = json_object_get(body, "requested_by");
-    if (!json_is_string(who) || !*json_string_value(who) || strlen(json_string_value(who)) > 255) {
-        json_decref(body);
-        http_reply_error(ctx, 400, "invalid_field", "requested_by is required (who asked, at most 255 bytes)");
+    j->body = body;
+    if (!requested_by(ctx, body, true, &j->who)) {
+        redact_free(j);
         return;
     }
-    struct redact_job *j = xcalloc(1, sizeof *j);
-    j->body = body;
     time_format_iso(time_now_ms(), j->now);
-    http_submit(ctx, redact_run, redact_free, j);
+    http_submit(ctx, redact_customer_run, redact_free, j);
+}
+
+void handle_order_redact(struct http_ctx *ctx)
+{
+    json_t *body = order_job_body(ctx, true); /* Carriyo's call has no body */
+    struct redact_job *j = body ? xcalloc(1, sizeof *j) : NULL;
+    if (!j)
+        return;
+    j->body = body;
+    if (!requested_by(ctx, body, false, &j->who) || !order_ref_parse(ctx, &j->ref)) {
+        redact_free(j);
+        return;
+    }
+    time_format_iso(time_now_ms(), j->now);
+    http_submit(ctx, redact_order_run, redact_free, j);
 }
 
 /* ---- stuck orders ---- */
 
-static json_t *stuck(struct http_ctx *ctx, const char *tenant)
-{
-    int64_t now = time_now_ms();
-    char now_iso[TIME_ISO_LEN], early[TIME_ISO_LEN], late[TIME_ISO_LEN];
-    time_format_iso(now, now_iso);
-    time_format_iso(now - ctx->cfg->stuck_early * 1000, early);
-    time_format_iso(now - ctx->cfg->stuck_late * 1000, late);
-    return store_read_stuck(ctx->reader, tenant, now_iso, early, late);
-}
-
 void handle_stuck(struct http_ctx *ctx)
 {
-    json_t *rows = stuck(ctx, ctx->tenant);
+    long limit;
+    long long after;
+    if (!http_page(ctx, &limit, &after))
+        return;
+    struct store_stuck_rule rules[CONFIG_STUCK_STATUSES];
+    char cut[CONFIG_STUCK_STATUSES][TIME_ISO_LEN], now_iso[TIME_ISO_LEN];
+    int64_t now = time_now_ms();
+    time_format_iso(now, now_iso);
+    int n = stuck_rules(ctx->cfg, now, rules, cut);
+    const char *status = http_query(ctx, "status");
+    if (status) { /* one status only */
+        int k = 0;
+        for (int i = 0; i < n; i++)
+            if (!strcmp(rules[i].status, status))
+                rules[k++] = rules[i];
+        if (!k) {
+            http_reply_error(ctx, 400, "invalid_parameter", "status must be open, partially_allocated, allocated, "
+                                                            "processing or fulfilled (closed and cancelled orders are "
+                                                            "never stuck)");
+            return;
+        }
+        n = k;
+    }
+    json_t *rows = store_read_stuck(ctx->reader, ctx->tenant, rules, n, now_iso, (int)limit);
     if (!rows) {
         http_reply_error(ctx, 503, "store_unavailable", "could not read orders; retry");
         return;

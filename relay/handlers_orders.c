@@ -14,10 +14,12 @@
 #include "carriyo.h"
 #include "jsonutil.h"
 #include "order.h"
+#include "order_limits.h"
 #include "order_ref.h"
 #include "order_shape.h"
 #include "rollup.h"
 #include "pipeline.h"
+#include "returns_pipeline.h"
 #include "shipment_update.h"
 #include "store.h"
 #include "timeutil.h"
@@ -86,12 +88,15 @@ static int create_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct write_job *j = arg;
     json_t *order = json_deep_copy(j->proto), *changes = json_deep_copy(j->changes);
+    char refusal[PIPELINE_REFUSAL_LEN] = "";
     struct pipeline_write w = {ctx->cfg, ctx->tenant, "API", ctx->correlation_id, j->now,
-                               json_object_get(order, "creation_source"), NULL};
+                               json_object_get(order, "creation_source"), NULL, refusal};
     int rc = pipeline_store_order(txn, &w, NULL, order, changes);
     snprintf(ctx->order_id, sizeof ctx->order_id, "%s", json_string_value(json_object_get(order, "order_id")));
     if (rc == STORE_OK)
         http_job_reply_text(ctx, 201, store_order_json(txn, order));
+    else if (rc == PIPELINE_TOO_LARGE)
+        http_job_error(ctx, 400, "order_too_large", "%s", refusal);
     else if (rc == STORE_EXISTS)
         http_job_error(ctx, 409, "order_exists", "an order with partner_order_reference \"%s\" already exists",
                        json_string_value(json_object_get(order, "partner_order_reference")));
@@ -105,8 +110,13 @@ void handle_order_create(struct http_ctx *ctx)
     json_t *body = http_json_body(ctx);
     if (!body)
         return;
-    struct write_job *j = job_new(body);
     char id[32], err[256];
+    if (!order_limits_request_ok(body, ctx->cfg, err, sizeof err)) { /* before any work on it */
+        json_decref(body);
+        http_reply_error(ctx, 400, "order_too_large", "%s", err);
+        return;
+    }
+    struct write_job *j = job_new(body);
     new_order_id(id);
     j->changes = json_array();
     json_t *origin = http_origin(ctx);
@@ -171,8 +181,14 @@ void handle_order_list(struct http_ctx *ctx)
                          "cancelled");
         return;
     }
+    f.sub_status = http_query(ctx, "sub_status"); /* any value: new ones may appear (sub_status.h) */
+    if (f.sub_status && (!*f.sub_status || strlen(f.sub_status) > 64)) {
+        http_reply_error(ctx, 400, "invalid_parameter", "sub_status must be a sub-status (at most 64 bytes)");
+        return;
+    }
     f.merchant = http_query(ctx, "merchant");
     f.customer_key = http_query(ctx, "customer_key");
+    f.sub_status = http_query(ctx, "sub_status");
     char dates[4][TIME_ISO_LEN];
     if (!date_param(ctx, "creation_date_from", dates[0], &f.created_from) ||
         !date_param(ctx, "creation_date_to", dates[1], &f.created_to) ||
@@ -245,11 +261,50 @@ void handle_order_change_logs(struct http_ctx *ctx)
 
 /* ---- POST /orders/shipment-status-update ---- */
 
+/* Does the order have the shipment the event names (by any of its keys)? */
+static bool has_shipment(const json_t *order, const json_t *ev)
+{
+    static const char *keys[] = {"partner_shipment_reference", "tracking_no", "shipment_id"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = ju_path_str(ev, keys[i]);
+        if (v && ju_find_by(json_object_get(order, "shipments"), keys[i], v))
+            return true;
+    }
+    return false;
+}
+
+/* A return request's REVERSE shipment (returns_pipeline.h): 1 handled (the
+ * reply is the order when the relay holds it, else empty), 0 not a
+ * return's, STORE_EIO. */
+static int ssu_return(struct store_txn *txn, struct http_ctx *ctx, struct write_job *j, const json_t *order)
+{
+    json_t *origin = http_origin(ctx);
+    struct pipeline_write w = {ctx->cfg, ctx->tenant, "SHIPMENT_STATUS_UPDATE", ctx->correlation_id, j->now, origin,
+                               NULL, NULL};
+    enum pipeline_outcome outcome;
+    int routed = returns_route_event(txn, &w, j->body, &outcome, ctx->order_id);
+    json_decref(origin);
+    if (routed == 1) {
+        if (order)
+            http_job_reply_text(ctx, 200, store_order_json(txn, order));
+        else
+            http_job_reply(ctx, 200, NULL);
+    }
+    return routed;
+}
+
 static int ssu_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
 {
     struct write_job *j = arg;
     json_t *before = store_order_peek(txn, ctx->tenant, STORE_KEY_PARTNER_REF,
                                      ju_path_str(j->body, "partner_order_reference"));
+    if (!before || !has_shipment(before, j->body)) {
+        int routed = ssu_return(txn, ctx, j, before);
+        if (routed != 0) {
+            json_decref(before);
+            return routed < 0 ? STORE_EIO : STORE_OK;
+        }
+    }
     if (!before) {
         http_job_reply(ctx, 200, NULL);
         return STORE_OK;
@@ -258,15 +313,20 @@ static int ssu_job(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     bool autoclose = !config_source_skips_autoclose(ctx->cfg, ju_path_str(before, "creation_source.source_type"));
     json_t *order = json_deep_copy(before), *changes = json_array(), *origin = http_origin(ctx);
     int rc = STORE_OK;
+    char refusal[PIPELINE_REFUSAL_LEN] = "";
     struct pipeline_write w = {ctx->cfg, ctx->tenant, "SHIPMENT_STATUS_UPDATE", ctx->correlation_id, j->now, origin,
-                               NULL};
+                               NULL, refusal};
     order_shape_defaults(order);
     shipment_update_apply(order, j->body, autoclose, j->now, changes);
     if (json_array_size(changes)) /* else a repeat: nothing to write */
         rc = pipeline_store_order(txn, &w, before, order, changes);
     json_decref(origin);
+    /* the stored text: of the new version, or (a repeat) of the order as it was, when nothing differs */
+    bool same = !json_array_size(changes) && json_equal(order, before);
     if (rc == STORE_OK)
-        http_job_reply_text(ctx, 200, store_order_json(txn, order)); /* the stored text when it was stored */
+        http_job_reply_text(ctx, 200, store_order_json(txn, same ? before : order));
+    else if (rc == PIPELINE_TOO_LARGE)
+        http_job_error(ctx, 400, "order_too_large", "%s", refusal);
     json_decref(changes);
     json_decref(before);
     json_decref(order);
@@ -286,4 +346,53 @@ void handle_shipment_status_update(struct http_ctx *ctx)
         return;
     }
     http_submit(ctx, ssu_job, job_free, job_new(event));
+}
+
+/* ---- GET /orders/{reference}/shipments/{shipment}/status-history ---- */
+
+void handle_shipment_history(struct http_ctx *ctx)
+{
+    long limit;
+    long long after;
+    if (!http_page(ctx, &limit, &after))
+        return;
+    json_t *order = order_ref_read(ctx);
+    if (!order)
+        return;
+    const char *want = route_param(&ctx->params, "shipment");
+    json_t *ship = NULL;
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(order, "shipments"), i, s)
+    {
+        const char *key = order_shipment_key(s);
+        if (!ship && key && !strcmp(key, want))
+            ship = s;
+    }
+    if (!ship) {
+        json_decref(order);
+        http_reply_error(ctx, 404, "shipment_not_found", "the order has no shipment \"%s\"", want);
+        return;
+    }
+    json_t *rows = store_read_history(ctx->reader, ctx->tenant, json_string_value(json_object_get(order, "order_id")),
+                                      want, after, (int)limit);
+    if (!rows) {
+        json_decref(order);
+        reply_store_failed(ctx);
+        return;
+    }
+    /* the archived entries, oldest first and paged, then (on the last page) those kept inline */
+    bool last = (long)json_array_size(rows) < limit;
+    json_t *next = last ? json_null() : json_incref(json_object_get(json_array_get(rows, json_array_size(rows) - 1), "seq"));
+    json_t *data = json_array();
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_array_append(data, json_object_get(r, "entry"));
+    }
+    if (last)
+        json_array_extend(data, json_object_get(ship, "status_history"));
+    json_decref(rows);
+    json_decref(order);
+    http_reply_json(ctx, 200, json_pack("{s:s,s:o,s:o}", "shipment", want, "data", data, "next_after", next));
 }

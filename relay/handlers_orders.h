@@ -15,6 +15,9 @@ void handle_order_create(struct http_ctx *ctx);
 void handle_order_get(struct http_ctx *ctx);
 void handle_order_list(struct http_ctx *ctx);
 void handle_order_change_logs(struct http_ctx *ctx);
+/* GET /orders/{reference}/shipments/{shipment}/status-history: a
+ * shipment's whole status history, the archived part paged (limit, after). */
+void handle_shipment_history(struct http_ctx *ctx);
 void handle_shipment_status_update(struct http_ctx *ctx);
 
 #endif

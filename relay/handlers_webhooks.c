@@ -279,6 +279,15 @@ static int ep_job_run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     }
     json_t *ep;
     if (j->op == EP_CREATE) {
+        int n = store_endpoint_count(txn, tenant);
+        if (n < 0)
+            return STORE_EIO;
+        if (n >= ctx->cfg->max_endpoints) {
+            http_job_error(ctx, 409, "too_many_endpoints",
+                           "tenant \"%s\" has %d webhook endpoints, the most [webhooks] max_endpoints allows; delete "
+                           "one first (DELETE /webhooks/endpoints/{id})", tenant, n);
+            return STORE_OK;
+        }
         ep = json_deep_copy(j->proto);
         json_object_set_new(ep, "created_at", json_integer(now));
     } else {

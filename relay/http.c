@@ -90,6 +90,8 @@ static const char *reason_for(int status)
     case 201: return "Created";
     case 202: return "Accepted";
     case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -555,6 +557,38 @@ static void new_log_identifier(char out[32])
     crypto_hex(raw, sizeof raw, out + 4);
 }
 
+/* The operator's key on a route that needs one: its key, then the tenant
+ * it names (see http.h). False after replying. */
+static bool operator_ok(struct http_ctx *ctx, const struct route *route, const char *key)
+{
+    bool read = strcmp(route->method, "GET") == 0;
+    if (!read && !(route->flags & HTTP_OPERATOR)) {
+        http_reply_error(ctx, 403, "forbidden",
+                         "the operator key (x-admin-key) reads, and retries and recovers dead letters; this call "
+                         "needs the tenant's own x-api-key");
+        return false;
+    }
+    if (!auth_admin_key_ok(ctx->cfg, key)) {
+        metrics_auth_failure(false);
+        access_log_auth_failure(ctx->cfg, ctx->peer, "console: x-admin-key", "not [console] admin_key, or none set");
+        http_reply_error(ctx, 401, "unauthorized", "the x-admin-key is not the operator key ([console] admin_key)");
+        return false;
+    }
+    const char *tenant = evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "tenant-id");
+    const struct config_tenant *t = tenant ? config_find_tenant(ctx->cfg, tenant) : NULL;
+    if (tenant && !t) {
+        http_reply_error(ctx, 404, "unknown_tenant", "no tenant \"%.64s\" is configured", tenant);
+        return false;
+    }
+    if (!t && !(route->flags & HTTP_ANY_TENANT)) {
+        http_reply_error(ctx, 400, "tenant_required", "the operator names the tenant it looks at in tenant-id");
+        return false;
+    }
+    ctx->tenant = t ? t->id : NULL;
+    ctx->operator_key = true;
+    return true;
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     struct worker *w = arg;
@@ -632,7 +666,11 @@ static void on_request(struct evhttp_request *req, void *arg)
     if (route->flags & HTTP_LOG)
         new_log_identifier(ctx->log_identifier);
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-    if (!(route->flags & HTTP_PUBLIC)) {
+    const char *admin = evhttp_find_header(in, "x-admin-key");
+    if (!(route->flags & HTTP_PUBLIC) && admin) {
+        if (!operator_ok(ctx, route, admin))
+            return;
+    } else if (!(route->flags & HTTP_PUBLIC)) {
         const char *tenant = evhttp_find_header(in, "tenant-id");
         if (!auth_request_ok(ctx->cfg, tenant, evhttp_find_header(in, "x-api-key"),
                              evhttp_find_header(in, "Authorization"), ctx->started_ms / 1000)) {

@@ -6,7 +6,8 @@
  * http_conn.h) and refused ambiguous framing (http_framing.h), matched the
  * route table (HEAD matches the GET routes; its reply leaves the body out),
  * checked the tenant API key (every route but those flagged HTTP_PUBLIC) and
- * the tenant's rate limit (ratelimit.h; 429 with Retry-After), and that a
+ * the tenant's rate limit (ratelimit.h; 429 with Retry-After), or the
+ * operator's key (below), and that a
  * body is JSON (no Content-Type counts as JSON; routes flagged HTTP_RAW_BODY
  * take any type). Every reply has an HTTP/1.1 status line, and, once sent,
  * its access-log line (access_log.h) and its place in the metrics
@@ -53,6 +54,13 @@ struct blobstore;
 #define HTTP_PUBLIC 0x1  /* no tenant API key needed */
 #define HTTP_RAW_BODY 0x2 /* any content type is accepted */
 #define HTTP_LOG 0x4      /* write an INBOUND system-log entry (syslog.h) before replying */
+/* The operator ([console] admin_key, sent as x-admin-key) acts for the
+ * tenant it names in tenant-id on every GET route that needs an API key,
+ * and on the other routes flagged HTTP_OPERATOR; anywhere else its key is
+ * 403. Its requests carry no rate limit (they are reads, and the operator
+ * must be able to look at a tenant that is over its own). */
+#define HTTP_OPERATOR 0x8   /* the operator may make this (non-GET) call */
+#define HTTP_ANY_TENANT 0x10 /* the operator may call it without naming a tenant (ctx->tenant NULL) */
 
 struct http_ctx {
     struct evhttp_request *req;
@@ -63,6 +71,8 @@ struct http_ctx {
     struct event_base *base;     /* this worker's loop, for store_submit */
     struct route_params params;
     const char *tenant;          /* the authenticated tenant (NULL on public routes) */
+    bool operator_key;           /* the operator's request (x-admin-key), for ctx->tenant or, on
+                                  * HTTP_ANY_TENANT routes, for every tenant when tenant is NULL */
     const char *body;            /* request body (not NUL-terminated) and its length */
     size_t body_len;
     /* System log of HTTP_LOG routes: written (with the request and the reply)

@@ -51,3 +51,17 @@ json_t *ju_find_by(const json_t *array, const char *key, const char *value)
     }
     return NULL;
 }
+
+json_t *ju_index(const json_t *array, const char *key)
+{
+    json_t *ix = json_object();
+    size_t i;
+    json_t *item;
+    json_array_foreach(array, i, item)
+    {
+        const char *v = json_string_value(json_object_get(item, key));
+        if (v && !json_object_get(ix, v))
+            json_object_set(ix, v, item);
+    }
+    return ix;
+}

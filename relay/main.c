@@ -10,7 +10,7 @@
  *
  * Start: config → bind the listening socket (a port in use stops it here,
  * before any state exists) → store (migrations) → body store → uploader →
- * webhook dispatcher → retention sweeper → HTTP workers → READY=1.
+ * webhook dispatcher → housekeeping (retention, stuck orders) → HTTP workers → READY=1.
  * SIGHUP: RELOADING=1 → read the config again (reload.h) → READY=1.
  * SIGTERM/SIGINT: STOPPING=1 → stop accepting, drain in-flight requests →
  * let in-flight deliveries finish and be recorded → close the store
@@ -35,7 +35,9 @@
 #include "metrics.h"
 #include "ratelimit.h"
 #include "reload.h"
+#include "housekeeping.h"
 #include "retention.h"
+#include "stuck.h"
 #include "store.h"
 #include "timeutil.h"
 #include "uploader.h"
@@ -115,7 +117,11 @@ static int serve(const struct config *cfg, int listen_fd, struct event_base *bas
         st && store_url_key(st, url_key, err, sizeof err) == 0 ? blobstore_open(cfg, url_key, err, sizeof err) : NULL;
     struct uploader *up = blobs ? uploader_start(cfg, st, blobs, err, sizeof err) : NULL;
     struct dispatcher *disp = up ? dispatch_start(cfg, st, err, sizeof err) : NULL;
-    struct retention *ret = disp ? retention_start(cfg, st, err, sizeof err) : NULL;
+    struct housekeeping_task tasks[] = {retention_task(cfg), stuck_task()};
+    struct housekeeping *ret = disp ? housekeeping_start(st, tasks, 2, err, sizeof err) : NULL;
+    if (!disp)
+        for (size_t i = 0; i < 2; i++)
+            tasks[i].free_state(tasks[i].state);
     struct http_server *srv = NULL;
     if (ret) {
         store_subscribe(st, dispatch_on_commit, disp);
@@ -144,10 +150,10 @@ static int serve(const struct config *cfg, int listen_fd, struct event_base *bas
     http_drain(srv, deadline);
     dispatch_stop(disp, deadline);
     uploader_stop(up, deadline);
-    retention_stop(ret);
+    housekeeping_stop(ret);
     store_close(st);
     uploader_free(up);
-    retention_free(ret);
+    housekeeping_free(ret);
     dispatch_free(disp);
     http_free(srv);
     blobstore_free(blobs);

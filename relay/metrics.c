@@ -101,6 +101,7 @@ static const char *const delivery_outcomes[METRICS_DELIVERY__COUNT] = {"delivere
 static counter deliveries[METRICS_DELIVERY__COUNT];
 static struct histo delivery_time;
 static counter uploads[2][2]; /* [deletion][ok] */
+static counter upload_bytes;  /* of the bodies uploaded */
 static struct histo commit_time, commit_jobs;
 static counter commit_failures;
 static counter auth_failures[2], rate_limited[2], reloads[2];
@@ -169,15 +170,32 @@ void metrics_hook(const char *tenant, const char *source, enum metrics_hook outc
         add(&sources[source_slot(tenant, source)].n[outcome], n);
 }
 
+bool metrics_hook_counts(const char *tenant, const char *source, uint64_t out[METRICS_HOOK__COUNT])
+{
+    char name[sizeof sources[0].name];
+    snprintf(name, sizeof name, "%s/%s", tenant, source);
+    int n = atomic_load_explicit(&n_sources, memory_order_acquire);
+    for (int i = 0; i < n; i++)
+        if (strcmp(sources[i].name, name) == 0) {
+            for (int o = 0; o < METRICS_HOOK__COUNT; o++)
+                out[o] = get(&sources[i].n[o]);
+            return true;
+        }
+    memset(out, 0, METRICS_HOOK__COUNT * sizeof *out);
+    return false;
+}
+
 void metrics_delivery(enum metrics_delivery outcome, int64_t duration_ns)
 {
     add(&deliveries[outcome], 1);
     observe(&delivery_shape, &delivery_time, duration_ns > 0 ? (uint64_t)duration_ns : 0);
 }
 
-void metrics_upload(bool deletion, bool ok)
+void metrics_upload(bool deletion, bool ok, size_t bytes)
 {
     add(&uploads[deletion][ok], 1);
+    if (!deletion && ok)
+        add(&upload_bytes, bytes);
 }
 
 void metrics_commit(unsigned jobs, int64_t duration_ns, bool ok)
@@ -362,6 +380,8 @@ void metrics_render(FILE *out)
             count(out, "shiprelay_body_uploads_total",
                   (const char *[]){"op", d ? "delete" : "upload", "outcome", ok ? "ok" : "failed", NULL},
                   get(&uploads[d][ok]));
+    head(out, "shiprelay_body_upload_bytes_total", "counter", "Bytes of the bodies moved to the object store.");
+    count(out, "shiprelay_body_upload_bytes_total", NULL, get(&upload_bytes));
     head(out, commit_shape.name, "histogram", commit_shape.help);
     histogram(out, &commit_shape, &commit_time, NULL);
     head(out, jobs_shape.name, "histogram", jobs_shape.help);

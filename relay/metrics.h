@@ -47,11 +47,14 @@ enum metrics_hook {
     METRICS_HOOK_UNCHANGED,
     METRICS_HOOK_DUPLICATE,
     METRICS_HOOK_PARKED,
-    METRICS_HOOK_REFUSED,      /* bad credentials or payload */
+    METRICS_HOOK_REFUSED,      /* bad credentials or payload, or an event over an order's bounds */
     METRICS_HOOK_RATE_LIMITED, /* 429 */
     METRICS_HOOK__COUNT
 };
 void metrics_hook(const char *tenant, const char *source, enum metrics_hook outcome, unsigned n);
+/* The source's counts so far, by outcome; false (out zeroed) when it has
+ * none (nothing counted yet, or it is summed under source="other"). */
+bool metrics_hook_counts(const char *tenant, const char *source, uint64_t out[METRICS_HOOK__COUNT]);
 
 /* A webhook delivery attempt recorded: delivered, failed (a retry is
  * scheduled) or dead (it was the last), and how long the exchange took. */
@@ -59,7 +62,7 @@ enum metrics_delivery { METRICS_DELIVERED, METRICS_DELIVERY_FAILED, METRICS_DELI
 void metrics_delivery(enum metrics_delivery outcome, int64_t duration_ns);
 
 /* A body upload (or a deletion from the object store) finished. */
-void metrics_upload(bool deletion, bool ok);
+void metrics_upload(bool deletion, bool ok, size_t bytes);
 /* A store transaction: the jobs it held and how long it took, commit
  * (fsync) included; ok false when it failed and was rolled back. */
 void metrics_commit(unsigned jobs, int64_t duration_ns, bool ok);

@@ -5,10 +5,12 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonutil.h"
 #include "rollup.h"
+#include "xmalloc.h"
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -55,6 +57,29 @@ json_t *order_line_entries(const json_t *order, const char *line_item_id)
     return out;
 }
 
+json_t *order_entries_by_line(const json_t *order)
+{
+    json_t *by = json_object();
+    size_t i, k;
+    json_t *fo, *e;
+    json_array_foreach(json_object_get(order, "fulfillment_orders"), i, fo)
+    {
+        json_array_foreach(json_object_get(fo, "line_items"), k, e)
+        {
+            const char *id = str(e, "line_item_id");
+            if (!id)
+                continue;
+            json_t *list = json_object_get(by, id);
+            if (!list) {
+                list = json_array();
+                json_object_set_new(by, id, list);
+            }
+            json_array_append(list, e);
+        }
+    }
+    return by;
+}
+
 int order_set_entry_status(json_t *entry, const char *status)
 {
     const char *old = str(entry, "status");
@@ -64,17 +89,15 @@ int order_set_entry_status(json_t *entry, const char *status)
     return 1;
 }
 
-int order_set_line_status(json_t *order, json_t *line, const char *status, json_t *changes)
+int order_set_line_status(const json_t *by_line, json_t *line, const char *status, json_t *changes)
 {
-    json_t *entries = order_line_entries(order, str(line, "line_item_id"));
     int moved = 0;
     size_t i;
     json_t *e;
-    json_array_foreach(entries, i, e)
+    json_array_foreach(json_object_get(by_line, str(line, "line_item_id")), i, e)
     {
         moved |= order_set_entry_status(e, status);
     }
-    json_decref(entries);
     const char *old = str(line, "status");
     if (!old || strcmp(old, status) != 0) {
         json_t *nv = json_string(status);
@@ -105,27 +128,35 @@ static enum line_status status_of(const json_t *o, enum line_status fallback)
     return s;
 }
 
-/* A line's status over its FO lines (see order.h). */
-static enum line_status derive(const enum line_status *s, size_t n)
+/* The FO lines of one order line, counted as they go by (order.h says
+ * how they decide the line's status). */
+struct tally {
+    size_t n, live, closed, done;
+    enum line_status least;
+};
+
+static void tally_add(struct tally *t, enum line_status s)
 {
-    size_t live = 0, closed = 0, done = 0;
-    enum line_status least = LINE_CLOSED;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == LINE_CANCELLED)
-            continue;
-        live++;
-        closed += s[i] == LINE_CLOSED;
-        done += s[i] == LINE_FULFILLED || s[i] == LINE_CLOSED;
-        if (s[i] < least)
-            least = s[i];
-    }
-    if (!live)
+    if (!t->n++)
+        t->least = LINE_CLOSED;
+    if (s == LINE_CANCELLED)
+        return;
+    t->live++;
+    t->closed += s == LINE_CLOSED;
+    t->done += s == LINE_FULFILLED || s == LINE_CLOSED;
+    if (s < t->least)
+        t->least = s;
+}
+
+static enum line_status derive(const struct tally *t)
+{
+    if (!t->live)
         return LINE_CANCELLED;
-    if (closed == live)
+    if (t->closed == t->live)
         return LINE_CLOSED;
-    if (done == live)
+    if (t->done == t->live)
         return LINE_FULFILLED;
-    return least;
+    return t->least;
 }
 
 /* Set entity[field] to the status name, logging a change; returns 1 if it moved. */
@@ -140,43 +171,54 @@ static int set_status(json_t *entity, const char *entity_type, const char *id_ke
     return 1;
 }
 
+/* Linear in the order's size: one pass over the FO lines, each counted for
+ * its order line, found through an index of the lines' positions. */
 int order_recompute(json_t *order, json_t *changes)
 {
     json_t *lines = json_object_get(order, "line_items");
     json_t *fos = json_object_get(order, "fulfillment_orders");
-    size_t nfo = json_array_size(fos), nlines = json_array_size(lines), nentries = 0;
+    size_t nfo = json_array_size(fos), nlines = json_array_size(lines), most = nlines;
+    json_t *pos = json_object(); /* line_item_id -> position in lines */
     size_t i, k;
     json_t *fo, *e, *line;
-    json_array_foreach(fos, i, fo)
-    {
-        json_array_foreach(json_object_get(fo, "line_items"), k, e)
-        {
-            nentries++;
-            if (!json_object_get(e, "status")) /* stored before FO lines had statuses: the line's */
-                json_object_set(e, "status", json_object_get(order_line(order, str(e, "line_item_id")), "status"));
-            if (!json_object_get(e, "status"))
-                json_object_set_new(e, "status", json_string("open"));
-        }
-    }
-    enum rollup_status fo_status[nfo + 1];
-    enum line_status buf[(nentries > nlines ? nentries : nlines) + 1];
-    int moved = 0;
-    size_t n_unassigned = 0;
-    enum line_status unassigned[nlines + 1];
     json_array_foreach(lines, i, line)
     {
-        json_t *entries = order_line_entries(order, str(line, "line_item_id"));
-        size_t n = 0;
+        const char *id = str(line, "line_item_id");
+        if (id && !json_object_get(pos, id))
+            json_object_set_new(pos, id, json_integer((json_int_t)i));
+    }
+    struct tally *per_line = xcalloc(nlines + 1, sizeof *per_line);
+    json_array_foreach(fos, i, fo)
+    {
+        json_t *entries = json_object_get(fo, "line_items");
+        most = json_array_size(entries) > most ? json_array_size(entries) : most;
         json_array_foreach(entries, k, e)
         {
-            buf[n++] = status_of(e, LINE_OPEN);
+            const char *id = str(e, "line_item_id");
+            json_t *at = id ? json_object_get(pos, id) : NULL;
+            if (at && !json_object_get(e, "status")) /* stored before FO lines had statuses: the line's */
+                json_object_set(e, "status", json_object_get(json_array_get(lines, (size_t)json_integer_value(at)),
+                                                             "status"));
+            if (!json_object_get(e, "status"))
+                json_object_set_new(e, "status", json_string("open"));
+            if (at)
+                tally_add(&per_line[json_integer_value(at)], status_of(e, LINE_OPEN));
         }
-        json_decref(entries);
-        enum line_status s = n ? derive(buf, n) : status_of(line, LINE_OPEN);
-        if (!n)
-            unassigned[n_unassigned++] = s;
+    }
+    json_decref(pos);
+    enum rollup_status *fo_status = xcalloc(nfo + 1, sizeof *fo_status);
+    enum line_status *buf = xcalloc(most + 1, sizeof *buf);
+    int moved = 0;
+    size_t n_unassigned = 0;
+    json_array_foreach(lines, i, line)
+    {
+        enum line_status s = per_line[i].n ? derive(&per_line[i]) : status_of(line, LINE_OPEN);
+        if (!per_line[i].n)
+            buf[n_unassigned++] = s; /* the lines in no fulfillment order roll up as one more */
         moved += set_status(line, "line_item", "line_item_id", rollup_line_status_name(s), changes);
     }
+    free(per_line);
+    enum rollup_status loose = n_unassigned ? rollup_fulfillment_order(buf, n_unassigned) : 0;
     json_array_foreach(fos, i, fo)
     {
         size_t n = 0;
@@ -188,8 +230,10 @@ int order_recompute(json_t *order, json_t *changes)
         moved += set_status(fo, "fulfillment_order", "fulfillment_order_id", rollup_status_name(fo_status[i]),
                             changes);
     }
+    free(buf);
     if (n_unassigned)
-        fo_status[nfo++] = rollup_fulfillment_order(unassigned, n_unassigned);
+        fo_status[nfo++] = loose;
     moved += set_status(order, "order", "order_id", rollup_status_name(rollup_order(fo_status, nfo)), changes);
+    free(fo_status);
     return moved;
 }

@@ -8,11 +8,13 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonutil.h"
 #include "order_shape.h"
 #include "rollup.h"
+#include "xmalloc.h"
 
 #define MAX_ID_LEN 255
 #define MAX_LINES 1000
@@ -133,11 +135,18 @@ static int validate_lines(json_t *order, char *err, size_t errlen)
     return i == json_array_size(lines) ? 0 : -1;
 }
 
+/* What creation looks things up in, built once so that checking an order
+ * is linear in its size: the lines by id, the fulfillment order ids and
+ * the shipments' keys ("psr:" / "trk:" + value) seen so far. */
+struct building {
+    json_t *lines, *fo_ids, *ship_keys;
+};
+
 /* Normalise a list of line references (strings, or objects with
  * line_item_id or id) into [{id, line_item_id[, quantity]}], each naming a
  * line of the order. `taken` (may be NULL) is an object used to refuse a
  * line listed twice. */
-static json_t *line_refs(json_t *order, json_t *list, const char *where, json_t *taken, int with_qty, char *err,
+static json_t *line_refs(const struct building *b, json_t *list, const char *where, json_t *taken, int with_qty, char *err,
                          size_t errlen)
 {
     if (!json_is_array(list)) {
@@ -152,7 +161,7 @@ static json_t *line_refs(json_t *order, json_t *list, const char *where, json_t 
         const char *id = json_is_string(ref)                         ? json_string_value(ref)
                          : json_is_string(json_object_get(ref, "line_item_id")) ? str(ref, "line_item_id")
                                                                                 : str(ref, "id");
-        json_t *line = id ? order_line(order, id) : NULL;
+        json_t *line = id ? json_object_get(b->lines, id) : NULL;
         if (!line) {
             fail(err, errlen, "%s[%zu] must name a line item of this order", where, i);
             goto bad;
@@ -189,8 +198,20 @@ bad:
     return NULL;
 }
 
-static int take_shipment(json_t *order, json_t *fo, const char *fo_id, json_t *s, const char *where, char *err,
-                         size_t errlen)
+static bool seen_key(json_t *keys, const char *kind, const char *value)
+{
+    if (!value)
+        return false;
+    char *k = xasprintf("%s:%s", kind, value);
+    bool seen = json_object_get(keys, k) != NULL;
+    json_object_set_new(keys, k, json_true());
+    free(k);
+    return seen;
+}
+
+/* fo_lines: the fulfillment order's lines (line_item_id -> its FO line). */
+static int take_shipment(json_t *order, const struct building *b, const json_t *fo_lines, const char *fo_id, json_t *s,
+                         const char *where, char *err, size_t errlen)
 {
     if (!json_is_object(s)) {
         fail(err, errlen, "%s must be an object", where);
@@ -208,8 +229,8 @@ static int take_shipment(json_t *order, json_t *fo, const char *fo_id, json_t *s
         return -1;
     }
     json_t *shipments = json_object_get(order, "shipments");
-    if ((psr && ju_find_by(shipments, "partner_shipment_reference", psr)) ||
-        (trk && ju_find_by(shipments, "tracking_no", trk))) {
+    bool again = seen_key(b->ship_keys, "psr", psr);
+    if (seen_key(b->ship_keys, "trk", trk) || again) {
         fail(err, errlen, "%s repeats a shipment already given", where);
         return -1;
     }
@@ -220,7 +241,7 @@ static int take_shipment(json_t *order, json_t *fo, const char *fo_id, json_t *s
         char lw[112];
         snprintf(lw, sizeof lw, "%s.line_items", where);
         json_decref(refs);
-        refs = line_refs(order, list, lw, NULL, 0, err, errlen);
+        refs = line_refs(b, list, lw, NULL, 0, err, errlen);
         if (!refs)
             return -1;
         size_t i;
@@ -229,7 +250,7 @@ static int take_shipment(json_t *order, json_t *fo, const char *fo_id, json_t *s
         {
             const char *lid = str(r, "line_item_id");
             json_object_del(r, "id");
-            if (!ju_find_by(json_object_get(fo, "line_items"), "line_item_id", lid)) {
+            if (!json_object_get(fo_lines, lid)) {
                 fail(err, errlen, "%s[%zu]: line item \"%s\" is not in fulfillment order \"%s\"", lw, i, lid,
                      fo_id);
                 json_decref(refs);
@@ -264,8 +285,8 @@ int order_fo_location(json_t *fo, const char *where, char *err, size_t errlen)
     return 0;
 }
 
-static int validate_fulfillment_orders(json_t *order, const json_t *delivery, const char *nonce, char *err,
-                                       size_t errlen)
+static int validate_fulfillment_orders(json_t *order, const struct building *b, const json_t *delivery,
+                                       const char *nonce, char *err, size_t errlen)
 {
     json_t *fos = json_object_get(order, "fulfillment_orders");
     if (!fos || json_is_null(fos)) {
@@ -299,11 +320,11 @@ static int validate_fulfillment_orders(json_t *order, const json_t *delivery, co
             json_object_set_new(fo, "fulfillment_order_id", json_string(made));
             id = made;
         }
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(str(json_array_get(fos, j), "fulfillment_order_id"), id) == 0) {
-                fail(err, errlen, "%sfulfillment_order_id \"%s\" is used twice", where, id);
-                goto out;
-            }
+        if (json_object_get(b->fo_ids, id)) {
+            fail(err, errlen, "%sfulfillment_order_id \"%s\" is used twice", where, id);
+            goto out;
+        }
+        json_object_set_new(b->fo_ids, id, json_true());
         if (order_fo_location(fo, where, err, errlen) != 0 || order_shape_delivery(fo, where, err, errlen) != 0)
             goto out;
         if (!json_is_string(json_object_get(fo, "delivery_method"))) {
@@ -317,7 +338,7 @@ static int validate_fulfillment_orders(json_t *order, const json_t *delivery, co
         char lw[80];
         snprintf(lw, sizeof lw, "fulfillment_orders[%zu].line_items", i);
         json_t *list = json_object_get(fo, "line_items");
-        json_t *refs = list ? line_refs(order, list, lw, taken, 1, err, errlen) : json_array();
+        json_t *refs = list ? line_refs(b, list, lw, taken, 1, err, errlen) : json_array();
         if (!refs)
             goto out;
         /* A line's status, when given, is its FO lines'; else a located FO's lines are allocated. */
@@ -326,7 +347,7 @@ static int validate_fulfillment_orders(json_t *order, const json_t *delivery, co
         json_t *ref;
         json_array_foreach(refs, k, ref)
         {
-            const char *given = str(order_line(order, str(ref, "line_item_id")), "status");
+            const char *given = str(json_object_get(b->lines, str(ref, "line_item_id")), "status");
             json_object_set_new(ref, "status", json_string(given ? given : located ? "allocated" : "open"));
         }
         json_object_set_new(fo, "line_items", refs);
@@ -335,14 +356,17 @@ static int validate_fulfillment_orders(json_t *order, const json_t *delivery, co
             fail(err, errlen, "%sshipments must be an array", where);
             goto out;
         }
-        json_t *s;
+        json_t *s, *fo_lines = ju_index(refs, "line_item_id");
         json_array_foreach(ships, k, s)
         {
             char sw[96];
             snprintf(sw, sizeof sw, "fulfillment_orders[%zu].shipments[%zu]", i, k);
-            if (take_shipment(order, fo, id, s, sw, err, errlen) != 0)
+            if (take_shipment(order, b, fo_lines, id, s, sw, err, errlen) != 0) {
+                json_decref(fo_lines);
                 goto out;
+            }
         }
+        json_decref(fo_lines);
         json_object_del(fo, "shipments");
         json_object_del(fo, "status");
     }
@@ -440,17 +464,21 @@ json_t *order_create(const json_t *body, const char *tenant, const char *order_i
         goto bad;
     json_object_set_new(order, "shipments", json_array());
     const char *nonce = strchr(order_id, '_') ? strchr(order_id, '_') + 1 : order_id;
-    if (validate_fulfillment_orders(order, delivery, nonce, err, errlen) != 0)
+    struct building b = {ju_index(json_object_get(order, "line_items"), "line_item_id"), json_object(), json_object()};
+    int fos_ok = validate_fulfillment_orders(order, &b, delivery, nonce, err, errlen);
+    json_decref(b.lines);
+    json_decref(b.fo_ids);
+    json_decref(b.ship_keys);
+    if (fos_ok != 0)
         goto bad;
-    size_t i;
-    json_t *line;
-    bool unplaced = false;
-    json_array_foreach(json_object_get(order, "line_items"), i, line)
+    /* some line in no fulfillment order? (each line is in at most one: `taken`) */
+    size_t placed = 0, i;
+    json_t *fo;
+    json_array_foreach(json_object_get(order, "fulfillment_orders"), i, fo)
     {
-        json_t *entries = order_line_entries(order, str(line, "line_item_id"));
-        unplaced = unplaced || json_array_size(entries) == 0;
-        json_decref(entries);
+        placed += json_array_size(json_object_get(fo, "line_items"));
     }
+    bool unplaced = placed < json_array_size(json_object_get(order, "line_items"));
     if (unplaced && json_object_size(delivery))
         json_object_set(order, "pending_delivery", delivery);
     json_object_set_new(order, "tenant", json_string(tenant));

@@ -36,10 +36,13 @@ static int run(struct store_txn *txn, struct http_ctx *ctx, void *arg)
     const char *order_id = json_string_value(json_object_get(before, "order_id"));
     int rc = STORE_OK;
     if (result == OPS_CHANGED) {
+        char refusal[PIPELINE_REFUSAL_LEN] = "";
         struct pipeline_write w = {ctx->cfg, ctx->tenant, j->op->source, ctx->correlation_id, j->now, origin,
-                                   j->op->trigger};
+                                   j->op->trigger, refusal};
         rc = pipeline_store_order(txn, &w, before, order, changes);
-        if (rc == STORE_EXISTS)
+        if (rc == PIPELINE_TOO_LARGE)
+            http_job_error(ctx, 400, "order_too_large", "%s", refusal);
+        else if (rc == STORE_EXISTS)
             http_job_error(ctx, 409, "order_exists", "another order has partner_order_reference \"%s\"",
                            json_string_value(json_object_get(order, "partner_order_reference")));
         else if (rc == STORE_OK)

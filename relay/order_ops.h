@@ -18,8 +18,16 @@
  *   cancel lines       the named lines → cancelled (in every fulfillment
  *                      order), refused for lines that are fulfilled or
  *                      closed.
- *   redact             the customer's personal data is replaced, the order
- *                      marked `redacted`, with who asked and when.
+ *   refund outcome     of a cancelled order (seed 003 "Refunds &
+ *                      Reversals"): REFUNDED or NOT_REFUNDED with its
+ *                      amount, currency, reference and reason, kept in
+ *                      `refund`; the sub-status follows (sub_status.h).
+ *                      Refused unless the order is cancelled.
+ *   redact             the customer's personal data is taken out of the
+ *                      whole document (redact.h lists it), the order marked
+ *                      `redacted`, with who asked and when (the first time).
+ *                      A repeat that finds nothing more to take out is a
+ *                      NOOP.
  *
  * Every operation is idempotent: repeating it returns OPS_NOOP and changes
  * nothing. */
@@ -54,9 +62,11 @@ enum ops_result ops_cancel_order(json_t *order, const char *reason, bool force, 
                                  char *err, size_t errlen);
 enum ops_result ops_cancel_lines(json_t *order, const json_t *line_ids, const char *reason, const char *now_iso,
                                  json_t *changes, char *err, size_t errlen);
+/* in->body: {outcome (REFUNDED or NOT_REFUNDED), amount, currency,
+ * reference, reason}. */
+enum ops_result ops_record_refund(json_t *order, const struct ops_input *in, json_t *changes, char *err,
+                                  size_t errlen);
 enum ops_result ops_redact(json_t *order, const char *requested_by, const char *now_iso, json_t *changes);
 
-/* The members of an order that hold a customer's personal data. */
-extern const char *const ops_personal_members[];
 
 #endif

@@ -58,12 +58,12 @@ static int replace_lines(json_t *order, const json_t *list, json_t *changes, cha
         json_array_append_new(lines, line);
     }
     if (rc == 0) {
-        json_t *old, *line;
+        json_t *old, *line, *olds = ju_index(json_object_get(order, "line_items"), "line_item_id");
         size_t k;
         json_array_foreach(lines, i, line)
         {
             const char *id = str(line, "line_item_id");
-            old = order_line(order, id);
+            old = json_object_get(olds, id);
             json_object_del(line, "status");
             if (!old) {
                 order_change(changes, "LINE_ITEM_ADDED", "line_item", id, NULL, NULL, line);
@@ -91,6 +91,7 @@ static int replace_lines(json_t *order, const json_t *list, json_t *changes, cha
             if (!json_object_get(seen, str(old, "line_item_id")))
                 order_change(changes, "LINE_ITEM_REMOVED", "line_item", str(old, "line_item_id"), NULL, old, NULL);
         }
+        json_decref(olds);
         json_object_set(order, "line_items", lines);
     }
     json_decref(lines);
@@ -295,7 +296,7 @@ bad:
 /* Every FO line names a line item; no line item is held beyond its quantity. */
 static int consistent(const json_t *order, char *err, size_t errlen)
 {
-    json_t *held = json_object();
+    json_t *held = json_object(), *lines = ju_index(json_object_get(order, "line_items"), "line_item_id");
     size_t i, k;
     json_t *fo, *e;
     int rc = 0;
@@ -304,7 +305,8 @@ static int consistent(const json_t *order, char *err, size_t errlen)
         json_array_foreach(json_object_get(fo, "line_items"), k, e)
         {
             const char *id = str(e, "line_item_id");
-            if (!order_line(order, id)) {
+            json_t *line = json_object_get(lines, id);
+            if (!line) {
                 snprintf(err, errlen, "line_items: line item \"%s\" is still in fulfillment order \"%s\"", id,
                          str(fo, "fulfillment_order_id"));
                 rc = -1;
@@ -312,7 +314,7 @@ static int consistent(const json_t *order, char *err, size_t errlen)
             }
             json_int_t n = json_integer_value(json_object_get(held, id)) + json_integer_value(json_object_get(e, "quantity"));
             json_object_set_new(held, id, json_integer(n));
-            json_int_t q = json_integer_value(json_object_get(order_line(order, id), "quantity"));
+            json_int_t q = json_integer_value(json_object_get(line, "quantity"));
             if (n > q) {
                 snprintf(err, errlen, "fulfillment orders hold %lld units of line item \"%s\", more than its quantity "
                                       "%lld", (long long)n, id, (long long)q);
@@ -323,6 +325,7 @@ static int consistent(const json_t *order, char *err, size_t errlen)
     }
 out:
     json_decref(held);
+    json_decref(lines);
     return rc;
 }
 

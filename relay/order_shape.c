@@ -85,6 +85,7 @@ void order_shape_defaults(json_t *order)
     ensure(order, "auto_allocation_failed", json_false());
     ensure(order, "cancellation_reason", json_null());
     ensure(order, "redacted", json_false());
+    ensure(order, "sub_status", json_null()); /* sub_status.h */
     ensure(order, "error_details", json_array());
     ensure_source(order, "creation_source");
     ensure_source(order, "update_source");
@@ -104,9 +105,14 @@ void order_shape_defaults(json_t *order)
         for (size_t m = 1; order_shape_delivery_members[m]; m++)
             ensure(fo, order_shape_delivery_members[m], json_null());
         ensure(fo, "carriyo_metadata", json_array());
+        ensure(fo, "on_hold", json_false()); /* fulfillment control (fulfillment_event.h) */
+        ensure(fo, "hold", json_null());
+        ensure(fo, "fulfillment_state", json_null());
         json_array_foreach(json_object_get(fo, "line_items"), k, line)
         {
             ensure(line, "id", json_incref(json_object_get(line, "line_item_id")));
+            if (json_object_get(line, "status"))
+                continue;
             /* stored before FO lines had statuses: the order line's was theirs */
             json_t *own = json_object_get(ju_find_by(json_object_get(order, "line_items"), "line_item_id",
                                                      json_string_value(json_object_get(line, "line_item_id"))),

@@ -11,7 +11,7 @@
  *   billing_address, customer, payment      object or null
  *   discount_applications, shipping_lines   array
  *   carriyo_metadata         [{key, value}]
- * Server-set members: status, auto_allocation_failed, cancellation_reason
+ * Server-set members: status, sub_status (sub_status.h), auto_allocation_failed, cancellation_reason
  * (one of ORDER_SHAPE_CANCELLATION_REASONS), redacted, error_details,
  * creation_source and update_source ({source_type, source_id, api_pattern,
  * request_type, system_log_identifier}), creation_date, update_date.

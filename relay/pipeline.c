@@ -9,8 +9,12 @@
 #include "event_key.h"
 #include "fulfillment_event.h"
 #include "jsonutil.h"
+#include "log.h"
+#include "order_limits.h"
 #include "order_shape.h"
+#include "returns_pipeline.h"
 #include "shipment_update.h"
+#include "sub_status.h"
 #include "store.h"
 #include "syslog.h"
 #include "timeutil.h"
@@ -71,11 +75,27 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
         order = store_order_by_tracking(txn, tenant, key);
         free(key);
     }
+    if (!order && strcmp(str(event, "kind"), "shipment") == 0) {
+        /* a return's REVERSE shipment (returns_pipeline.h)? */
+        char *label = xasprintf("hook:%s", source);
+        struct pipeline_write w = {cfg, tenant, label, correlation_id, now_iso, update_source, NULL, NULL};
+        int routed = returns_route_event(txn, &w, event, outcome, order_id);
+        free(label);
+        if (routed != 0)
+            return routed < 0 ? STORE_EIO : STORE_OK;
+    }
     if (!order && ref)
         order = store_order_peek(txn, tenant, STORE_KEY_PARTNER_REF, ref);
     if (!order) {
         *outcome = PIPELINE_PARKED;
-        return store_park(txn, tenant, source, event, now_iso);
+        /* the callback's system-log entry names no order yet: the one that takes the event adopts it */
+        const char *log_id = json_string_value(json_object_get(update_source, "system_log_identifier"));
+        json_t *kept = json_deep_copy(event);
+        if (log_id)
+            json_object_set_new(kept, "origin_log", json_string(log_id));
+        int rc = store_park(txn, tenant, source, kept, now_iso);
+        json_decref(kept);
+        return rc;
     }
     if (order_id)
         snprintf(order_id, 64, "%s", str(order, "order_id"));
@@ -87,8 +107,15 @@ int pipeline_ingest(struct store_txn *txn, const struct config *cfg, const char 
     *outcome = pipeline_apply(cfg, order, event, now_iso, changes);
     if (json_array_size(changes)) {
         char *label = xasprintf("hook:%s", source);
-        struct pipeline_write w = {cfg, tenant, label, correlation_id, now_iso, update_source, NULL};
+        char refusal[PIPELINE_REFUSAL_LEN] = "";
+        struct pipeline_write w = {cfg, tenant, label, correlation_id, now_iso, update_source, NULL, refusal};
         rc = pipeline_store_order(txn, &w, before, order, changes);
+        if (rc == PIPELINE_TOO_LARGE) { /* the event is on record (its system-log entry), not applied */
+            log_warn("hook %s/%s: an event for order %s was not applied: %s", tenant, source, str(before, "order_id"),
+                     refusal);
+            *outcome = PIPELINE_REFUSED;
+            rc = STORE_OK;
+        }
         free(label);
     }
     json_decref(changes);
@@ -122,6 +149,11 @@ static int unpark(struct store_txn *txn, const struct config *cfg, const char *t
     json_t *p;
     json_array_foreach(parked, i, p)
     {
+        const char *origin = str(json_object_get(p, "event"), "origin_log");
+        if (*origin && store_syslog_adopt(txn, tenant, origin, str(order, "order_id")) != STORE_OK) {
+            json_decref(parked);
+            return STORE_EIO;
+        }
         json_t *own = json_array();
         pipeline_apply(cfg, order, json_object_get(p, "event"), now_iso, own);
         /* Say where each change came from: parked events keep their source. */
@@ -138,6 +170,14 @@ static int unpark(struct store_txn *txn, const struct config *cfg, const char *t
     }
     json_decref(parked);
     return STORE_OK;
+}
+
+void pipeline_new_event_id(char out[32])
+{
+    unsigned char raw[12];
+    crypto_random(raw, sizeof raw);
+    memcpy(out, "evt_", 4);
+    crypto_hex(raw, sizeof raw, out + 4);
 }
 
 /* One outbox row per matching endpoint and event; each endpoint gets the
@@ -158,13 +198,12 @@ static int emit_webhooks(struct store_txn *txn, const struct pipeline_write *w, 
     json_t *e;
     json_array_foreach(events, i, e)
     {
-        unsigned char raw[12];
-        char id[4 + 2 * sizeof raw + 1];
-        crypto_random(raw, sizeof raw);
-        memcpy(id, "evt_", 4);
-        crypto_hex(raw, sizeof raw, id + 4);
+        char id[32];
+        pipeline_new_event_id(id);
         const char *type = str(e, "type"), *trigger = str(e, "trigger");
-        char *text = webhook_event_text(type, trigger, id, w->now_iso, w->tenant, images[0], images[1]);
+        json_t *extra = json_object_get(e, "level") ? json_pack("{s:O}", "level", json_object_get(e, "level")) : NULL;
+        char *text = webhook_event_text(type, trigger, id, w->now_iso, w->tenant, extra, images[0], images[1]);
+        json_decref(extra);
         char *ctext = webhook_event_carriyo_text(trigger, images[0], images[1]);
         struct store_outbox_event ev = {str(order, "order_id"), id, type, trigger, text, ctext, w->correlation_id};
         rc = store_outbox_add(txn, w->tenant, &ev, now_ms);
@@ -179,6 +218,24 @@ static int emit_webhooks(struct store_txn *txn, const struct pipeline_write *w, 
     return rc;
 }
 
+int pipeline_notify(struct store_txn *txn, const struct pipeline_write *w, const json_t *order, const json_t *extra)
+{
+    const char *type = webhook_event_type_of(w->trigger);
+    if (!type)
+        return STORE_EIO;
+    char id[32];
+    pipeline_new_event_id(id);
+    char *image = store_order_json(txn, order);
+    char *text = webhook_event_text(type, w->trigger, id, w->now_iso, w->tenant, extra, image, image);
+    char *ctext = webhook_event_carriyo_text(w->trigger, image, image);
+    struct store_outbox_event ev = {str(order, "order_id"), id, type, w->trigger, text, ctext, w->correlation_id};
+    int rc = store_outbox_add(txn, w->tenant, &ev, time_now_ms());
+    free(image);
+    free(text);
+    free(ctext);
+    return rc;
+}
+
 int pipeline_store_order(struct store_txn *txn, const struct pipeline_write *w, const json_t *before, json_t *order,
                          json_t *changes)
 {
@@ -188,6 +245,16 @@ int pipeline_store_order(struct store_txn *txn, const struct pipeline_write *w, 
     if (rc != STORE_OK)
         return rc;
     order_shape_defaults(order);
+    sub_status_update(order, changes);
+    /* Bounded work: older status history leaves the document; an order over a bound is not stored. */
+    json_t *archived = order_limits_trim_history(order, w->cfg);
+    char why[PIPELINE_REFUSAL_LEN];
+    if (!order_limits_ok(order, before, w->cfg, why, sizeof why)) {
+        json_decref(archived);
+        if (w->refusal)
+            snprintf(w->refusal, PIPELINE_REFUSAL_LEN, "%s", why);
+        return PIPELINE_TOO_LARGE;
+    }
     json_object_set_new(order, "update_date", json_string(w->now_iso));
     if (w->update_source) {
         json_object_set_new(order, "update_source", json_deep_copy(w->update_source));
@@ -201,6 +268,11 @@ int pipeline_store_order(struct store_txn *txn, const struct pipeline_write *w, 
     }
     const char *tenant = w->tenant;
     rc = before ? store_order_update(txn, tenant, order) : store_order_insert(txn, tenant, order);
+    if (rc == STORE_OK && json_array_size(archived))
+        rc = store_history_archive(txn, tenant, str(order, "order_id"), archived, w->now_iso);
+    json_decref(archived);
+    if (rc == STORE_OK && !before) /* return requests that came before it */
+        rc = returns_link_order(txn, w, order);
     if (rc == STORE_OK)
         rc = store_changelog_add(txn, tenant, str(order, "order_id"), w->now_iso, w->source, changes);
     if (rc == STORE_OK)

@@ -5,18 +5,22 @@
  *            there is one, else everything naming the target and the
  *            event; a repeat changes nothing and still succeeds;
  *   find     the order by the shipment's tracking number, else its
- *            partner_shipment_reference, else the partner_order_reference
- *            the event carries;
+ *            partner_shipment_reference; else a return request's REVERSE
+ *            shipment (returns_pipeline.h); else the order by the
+ *            partner_order_reference the event carries;
  *   park     an event no order matches yet is kept, and applied when an
- *            order with that tracking number or reference is stored;
+ *            order with that tracking number or reference is stored
+ *            (whose system log then holds the callback's entry too);
  *   apply    shipment events via shipment_update, warehouse events via
  *            fulfillment_event; then pipeline_store_order.
  *
  * pipeline_store_order is the one way an order reaches the store, for every
  * caller (order creation, shipment-status-update, hooks): in the caller's
- * transaction it claims parked events, stamps update_date, writes the
+ * transaction it claims parked events, recomputes the sub-status
+ * (sub_status.h), stamps update_date, writes the
  * order, its change-log rows, and one outbox row per matching webhook
- * endpoint for each order.* event the change fires (webhook_events.h).
+ * endpoint for each order.* event the change fires (webhook_events.h);
+ * a new order also links the return requests that came before it.
  */
 #ifndef SHIPRELAY_PIPELINE_H
 #define SHIPRELAY_PIPELINE_H
@@ -37,6 +41,7 @@ enum pipeline_outcome {
     PIPELINE_UNCHANGED,
     PIPELINE_DUPLICATE,
     PIPELINE_PARKED,
+    PIPELINE_REFUSED, /* applying it would take the order over a bound (order_limits.h): not applied */
     PIPELINE__COUNT
 };
 
@@ -62,7 +67,13 @@ struct pipeline_write {
     const char *now_iso;
     const json_t *update_source; /* who made the change (http_origin); NULL: update_source is left */
     const char *trigger;         /* the operation's Carriyo trigger (webhook_events.h); NULL: none */
+    char *refusal;               /* PIPELINE_TOO_LARGE's reason (PIPELINE_REFUSAL_LEN bytes); may be NULL */
 };
+
+/* pipeline_store_order's answer when the order would exceed a bound of
+ * order_limits.h: nothing was stored, the reason is in w->refusal. */
+#define PIPELINE_TOO_LARGE 3
+#define PIPELINE_REFUSAL_LEN 256
 
 /* Store a created (before == NULL) or changed order with everything that
  * goes with it (see above): every Carriyo member present
@@ -71,5 +82,12 @@ struct pipeline_write {
  * another order's), or STORE_EIO. */
 int pipeline_store_order(struct store_txn *txn, const struct pipeline_write *w, const json_t *before, json_t *order,
                          json_t *changes);
+
+/* A fresh event id ("evt_" and 24 hex digits) into out. */
+void pipeline_new_event_id(char out[32]);
+/* Queue the webhooks of w->trigger about an order that did not change
+ * (ORDER_STUCK): both images are the order as stored, extra's members (an
+ * object, or NULL) go into shiprelay's body. STORE_OK or STORE_EIO. */
+int pipeline_notify(struct store_txn *txn, const struct pipeline_write *w, const json_t *order, const json_t *extra);
 
 #endif

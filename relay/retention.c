@@ -1,14 +1,8 @@
-/* retention: see retention.h.
- *
- * In a fleet one node sweeps: at each interval a node sweeps only while it
- * holds the "retention sweeps" role (store_singleton: a PostgreSQL session
- * lock on its own reader's connection). The node that holds it keeps it;
- * when that node dies its lock goes with its connection, and the next node
- * whose timer comes round takes the role over. */
+/* retention: see retention.h. In a fleet one node sweeps: the task has
+ * the "retention sweeps" role (housekeeping.h). */
 #include "retention.h"
 
-#include <event2/event.h>
-#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -18,27 +12,18 @@
 
 #define BATCH 500
 
-struct retention {
-    const struct config *cfg;
-    struct store *store;
-    struct store_reader *reader; /* for the singleton role */
-    struct event_base *base;
-    struct event *timer;
-    pthread_t thread;
-    struct sweep *running; /* the batch in the store, if any */
-    long removed;          /* by this pass so far */
-};
-
-/* One batch: the cutoffs are fixed when it is made, so a rerun of the job
- * removes the same things. */
+/* The task's state. One batch's cutoffs are fixed by begin, so a rerun of
+ * the job removes the same things. */
 struct sweep {
-    struct retention *r;
+    const struct config *cfg;
     int64_t now;
-    int counts[8];
+    int counts[10];
+    long removed; /* by this pass so far */
 };
 
-static const char *const names[8] = {"system logs", "delivered messages", "cancelled messages", "dead messages",
-                                     "change logs", "event keys", "parked events", "orders"};
+static const char *const names[10] = {"system logs",  "delivered messages", "cancelled messages", "dead messages",
+                                      "change logs",  "event keys",         "parked events",      "orders",
+                                      "archived history", "return requests"};
 
 static void iso_before(int64_t now, long keep_s, char out[TIME_ISO_LEN])
 {
@@ -48,9 +33,9 @@ static void iso_before(int64_t now, long keep_s, char out[TIME_ISO_LEN])
 static int sweep_job(struct store_txn *txn, void *arg)
 {
     struct sweep *w = arg;
-    const struct config *cfg = w->r->cfg;
+    const struct config *cfg = w->cfg;
     char cut[TIME_ISO_LEN];
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 10; i++)
         w->counts[i] = 0;
     int n = 0;
     if (cfg->keep_syslogs) {
@@ -66,6 +51,8 @@ static int sweep_job(struct store_txn *txn, void *arg)
     if (n >= 0 && cfg->keep_changelogs) {
         iso_before(w->now, cfg->keep_changelogs, cut);
         n = w->counts[4] = store_sweep_changelogs(txn, cut, BATCH);
+        if (n >= 0)
+            n = w->counts[8] = store_sweep_history(txn, cut, BATCH);
     }
     if (n >= 0 && cfg->keep_seen) {
         iso_before(w->now, cfg->keep_seen, cut);
@@ -79,116 +66,46 @@ static int sweep_job(struct store_txn *txn, void *arg)
         iso_before(w->now, cfg->keep_orders, cut);
         n = w->counts[7] = store_sweep_orders(txn, cut, BATCH);
     }
+    if (n >= 0 && cfg->keep_returns) {
+        iso_before(w->now, cfg->keep_returns, cut);
+        n = w->counts[9] = store_sweep_returns(txn, cut, BATCH);
+    }
     return n < 0 ? STORE_EIO : STORE_OK;
 }
 
-static void schedule(struct retention *r, long seconds)
-{
-    struct timeval tv = {seconds, 0};
-    evtimer_add(r->timer, &tv);
-}
-
-static void start_batch(struct retention *r);
-
-static void sweep_done(int rc, void *arg)
+static void begin(void *arg, bool first)
 {
     struct sweep *w = arg;
-    struct retention *r = w->r;
-    r->running = NULL;
-    bool more = false;
-    if (rc != STORE_OK) {
-        log_error("retention: a sweep failed; trying again at the next interval");
-    } else {
-        for (int i = 0; i < 8; i++) {
-            more |= w->counts[i] >= BATCH;
-            r->removed += w->counts[i];
-            if (w->counts[i] > 0)
-                log_debug("retention: removed %d %s", w->counts[i], names[i]);
-        }
-    }
-    free(w);
-    if (more) {
-        start_batch(r); /* back to back until nothing expired is left */
-        return;
-    }
-    if (r->removed)
-        log_info("retention: removed %ld expired rows", r->removed);
-    r->removed = 0;
-    schedule(r, r->cfg->sweep_interval);
+    w->now = time_now_ms();
+    if (first)
+        w->removed = 0;
 }
 
-static void start_batch(struct retention *r)
+static bool end(void *arg, int rc)
+{
+    struct sweep *w = arg;
+    if (rc != STORE_OK)
+        return false;
+    bool more = false;
+    for (int i = 0; i < 10; i++) {
+        more |= w->counts[i] >= BATCH;
+        w->removed += w->counts[i];
+        if (w->counts[i] > 0)
+            log_debug("retention: removed %d %s", w->counts[i], names[i]);
+    }
+    if (!more && w->removed)
+        log_info("retention: removed %ld expired rows", w->removed);
+    return more; /* back to back until nothing expired is left */
+}
+
+static long interval(void *arg)
+{
+    return ((struct sweep *)arg)->cfg->sweep_interval;
+}
+
+struct housekeeping_task retention_task(const struct config *cfg)
 {
     struct sweep *w = xcalloc(1, sizeof *w);
-    w->r = r;
-    w->now = time_now_ms();
-    r->running = w;
-    store_submit(r->store, r->base, sweep_job, sweep_done, w);
-}
-
-static void on_timer(evutil_socket_t fd, short what, void *arg)
-{
-    struct retention *r = arg;
-    if (!store_singleton(r->reader, "retention sweeps")) { /* another node sweeps */
-        schedule(r, r->cfg->sweep_interval);
-        return;
-    }
-    start_batch(r);
-}
-
-static void *retention_main(void *arg)
-{
-    pthread_setname_np(pthread_self(), "sr-retention");
-    struct retention *r = arg;
-    event_base_loop(r->base, EVLOOP_NO_EXIT_ON_EMPTY);
-    return NULL;
-}
-
-struct retention *retention_start(const struct config *cfg, struct store *st, char *err, size_t errlen)
-{
-    struct retention *r = xcalloc(1, sizeof *r);
-    r->cfg = cfg;
-    r->store = st;
-    r->reader = store_reader_open(st, err, errlen);
-    r->base = r->reader ? event_base_new() : NULL;
-    r->timer = r->base ? evtimer_new(r->base, on_timer, r) : NULL;
-    if (!r->timer || pthread_create(&r->thread, NULL, retention_main, r) != 0) {
-        if (!err[0])
-            snprintf(err, errlen, "cannot start the retention sweeper");
-        retention_free(r);
-        return NULL;
-    }
-    static const struct timeval soon = {1, 0};
-    evtimer_add(r->timer, &soon);
-    return r;
-}
-
-static void on_stop(evutil_socket_t fd, short what, void *arg)
-{
-    struct retention *r = arg;
-    evtimer_del(r->timer);
-    event_base_loopexit(r->base, NULL);
-}
-
-void retention_stop(struct retention *r)
-{
-    if (!r || !r->thread)
-        return;
-    static const struct timeval now = {0, 0};
-    event_base_once(r->base, -1, EV_TIMEOUT, on_stop, r, &now);
-    pthread_join(r->thread, NULL);
-    r->thread = 0;
-}
-
-void retention_free(struct retention *r)
-{
-    if (!r)
-        return;
-    free(r->running); /* run by store_close; its done callback never comes */
-    if (r->timer)
-        event_free(r->timer);
-    if (r->base)
-        event_base_free(r->base);
-    store_reader_close(r->reader);
-    free(r);
+    w->cfg = cfg;
+    return (struct housekeeping_task){"retention", interval, begin, sweep_job, end, w, free, "retention sweeps"};
 }

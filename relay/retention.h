@@ -4,22 +4,20 @@
  * outlived its [retention] setting: system-log entries and their bodies,
  * delivered / cancelled and dead webhook messages with their attempts,
  * change-log entries, remembered inbound event keys, parked events, and
- * (when asked) closed or cancelled orders. It works in small batches, one
+ * (when asked) closed or cancelled orders and finished return requests. It works in small batches, one
  * store job each, back to back until nothing expired is left, so the
- * writer is never held for long. Its own thread and event loop. */
+ * writer is never held for long: a task of the housekeeping thread
+ * (housekeeping.h). */
 #ifndef SHIPRELAY_RETENTION_H
 #define SHIPRELAY_RETENTION_H
 #include <stddef.h>
 
 #include "config.h"
 
-struct store;
-struct retention;
+#include "housekeeping.h"
 
-struct retention *retention_start(const struct config *cfg, struct store *st, char *err, size_t errlen);
-/* Stop after the batch in progress (if any) is handed to the store. Call
- * before store_close, and retention_free after it. */
-void retention_stop(struct retention *r);
-void retention_free(struct retention *r);
+/* The retention task. cfg must outlive it (the startup snapshot: the
+ * [retention] keys take a restart). */
+struct housekeeping_task retention_task(const struct config *cfg);
 
 #endif

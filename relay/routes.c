@@ -61,8 +61,9 @@ static int split_path(char *path, char **seg)
         *slash = '\0';
         p = slash + 1;
     }
+    /* an empty segment only at the end: a trailing slash, matched by a pattern that has one */
     for (int i = 0; i < n; i++)
-        if (seg[i][0] == '\0' || decode_segment(seg[i]) != 0)
+        if ((seg[i][0] == '\0' && i < n - 1) || decode_segment(seg[i]) != 0)
             return -1;
     return n;
 }
@@ -72,11 +73,13 @@ static int pattern_matches(const char *pattern, char **seg, int nseg, struct rou
     params->n = 0;
     const char *p = pattern + 1;
     int i = 0;
-    while (*p) {
+    for (;;) {
         size_t len = strcspn(p, "/");
         if (i >= nseg)
             return 0;
-        if (p[0] == '{' && p[len - 1] == '}') {
+        if (len > 2 && p[0] == '{' && p[len - 1] == '}') {
+            if (seg[i][0] == '\0') /* a capture is never empty */
+                return 0;
             if (params->n < ROUTE_MAX_PARAMS) {
                 params->name[params->n] = p + 1;
                 params->value[params->n] = seg[i];
@@ -87,8 +90,9 @@ static int pattern_matches(const char *pattern, char **seg, int nseg, struct rou
         }
         i++;
         p += len;
-        if (*p == '/')
-            p++;
+        if (*p != '/')
+            break;
+        p++;
     }
     return i == nseg;
 }

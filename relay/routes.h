@@ -1,7 +1,8 @@
 /* routes: the route table's matcher (method + path pattern), pure.
  *
  * A pattern is a path whose segments are literal or `{name}` (one segment,
- * captured). route_match walks a table and reports the first route whose
+ * captured, never empty). A trailing slash is significant: "/console/"
+ * matches only a pattern that ends with one. route_match walks a table and reports the first route whose
  * pattern and method both match, or that the path exists under other methods
  * (405), or that nothing matches (404). The path is split at '/' first,
  * then each segment is percent-decoded, so any character but NUL reaches a

@@ -43,25 +43,33 @@ static json_t *find_unidentified(const json_t *ships, const char *fo_id)
     return NULL;
 }
 
-/* Is this line already carried by some shipment other than `self`? */
-static bool line_linked_elsewhere(const json_t *order, const json_t *self, const char *line_id)
+/* The lines carried by shipments other than `self`: line_item_id -> true. */
+static json_t *linked_elsewhere(const json_t *order, const json_t *self)
 {
-    size_t i;
-    json_t *s;
+    json_t *set = json_object();
+    size_t i, k;
+    json_t *s, *ref;
     json_array_foreach(json_object_get(order, "shipments"), i, s)
     {
-        if (s != self && ju_find_by(json_object_get(s, "line_items"), "line_item_id", line_id))
-            return true;
+        if (s == self)
+            continue;
+        json_array_foreach(json_object_get(s, "line_items"), k, ref)
+        {
+            const char *lid = json_string_value(json_object_get(ref, "line_item_id"));
+            if (lid)
+                json_object_set_new(set, lid, json_true());
+        }
     }
-    return false;
+    return set;
 }
 
-static bool line_open_to_shipment(const json_t *order, const json_t *self, const json_t *line)
+static bool line_open_to_shipment(const json_t *line, const json_t *elsewhere)
 {
     const char *st = json_string_value(json_object_get(line, "status"));
     if (st && (strcmp(st, "closed") == 0 || strcmp(st, "cancelled") == 0))
         return false;
-    return !line_linked_elsewhere(order, self, json_string_value(json_object_get(line, "line_item_id")));
+    const char *lid = json_string_value(json_object_get(line, "line_item_id"));
+    return lid && !json_object_get(elsewhere, lid);
 }
 
 static const char *fo_of_line(const json_t *order, const char *line_id)
@@ -76,6 +84,9 @@ static const char *fo_of_line(const json_t *order, const char *line_id)
     return NULL;
 }
 
+/* A new shipment carries the open lines no other shipment carries: those
+ * of the fulfillment order the event names, else the first such line of
+ * each item's SKU. Linear in the order's size (indexes built once). */
 static void link_lines(json_t *order, json_t *ship, const json_t *ev, json_t *changes)
 {
     json_t *links = json_object_get(ship, "line_items");
@@ -83,41 +94,63 @@ static void link_lines(json_t *order, json_t *ship, const json_t *ev, json_t *ch
     const char *fo_ref = ev_str(ev, "fulfillment_order_id");
     json_t *fo = fo_ref ? ju_find_by(json_object_get(order, "fulfillment_orders"), "fulfillment_order_id", fo_ref)
                         : NULL;
+    json_t *elsewhere = linked_elsewhere(order, ship), *mine = json_object();
+    json_t *lines = json_object_get(order, "line_items");
     if (fo) {
+        json_t *by_id = ju_index(lines, "line_item_id");
         size_t i;
         json_t *ref;
         json_array_foreach(json_object_get(fo, "line_items"), i, ref)
         {
-            json_t *line = order_line(order, json_string_value(json_object_get(ref, "line_item_id")));
-            if (line && line_open_to_shipment(order, ship, line))
-                json_array_append_new(links, json_pack("{s:O}", "line_item_id", json_object_get(ref, "line_item_id")));
+            const char *lid = json_string_value(json_object_get(ref, "line_item_id"));
+            json_t *line = lid ? json_object_get(by_id, lid) : NULL;
+            if (line && !json_object_get(mine, lid) && line_open_to_shipment(line, elsewhere)) {
+                json_array_append_new(links, json_pack("{s:s}", "line_item_id", lid));
+                json_object_set_new(mine, lid, json_true());
+            }
         }
+        json_decref(by_id);
         source = "fulfillment_order";
         json_object_set_new(ship, "fulfillment_order_id", json_string(fo_ref));
     } else {
-        size_t i, j;
+        /* SKU -> its lines, in order */
+        json_t *by_sku = json_object();
+        size_t i;
         json_t *item, *line;
+        json_array_foreach(lines, i, line)
+        {
+            const char *sku = json_string_value(json_object_get(line, "sku"));
+            if (!sku)
+                continue;
+            json_t *list = json_object_get(by_sku, sku);
+            if (!list)
+                json_object_set_new(by_sku, sku, list = json_array());
+            json_array_append(list, line);
+        }
         json_array_foreach(json_object_get(ev, "items"), i, item)
         {
             const char *sku = json_string_value(json_object_get(item, "sku"));
-            if (!sku)
-                continue;
-            json_array_foreach(json_object_get(order, "line_items"), j, line)
+            json_t *list = sku ? json_object_get(by_sku, sku) : NULL;
+            size_t j;
+            json_array_foreach(list, j, line)
             {
                 const char *lid = json_string_value(json_object_get(line, "line_item_id"));
-                if (strcmp(sku, json_string_value(json_object_get(line, "sku"))) == 0 &&
-                    !ju_find_by(links, "line_item_id", lid) && line_open_to_shipment(order, ship, line)) {
+                if (lid && !json_object_get(mine, lid) && line_open_to_shipment(line, elsewhere)) {
                     json_array_append_new(links, json_pack("{s:s}", "line_item_id", lid));
+                    json_object_set_new(mine, lid, json_true());
                     break;
                 }
             }
         }
+        json_decref(by_sku);
         source = "sku";
         if (json_array_size(links)) {
             const char *fo_id = fo_of_line(order, json_string_value(json_object_get(json_array_get(links, 0), "line_item_id")));
             json_object_set_new(ship, "fulfillment_order_id", fo_id ? json_string(fo_id) : json_null());
         }
     }
+    json_decref(elsewhere);
+    json_decref(mine);
     if (json_array_size(links) == 0)
         return;
     json_object_set_new(ship, "link_source", json_string(source));
@@ -190,6 +223,18 @@ static bool carried_by(const json_t *entry, const char *shipment_id)
     return false;
 }
 
+/* A line in no fulfillment order has no FO lines: its own status closes. */
+static void close_loose_line(json_t *line, json_t *changes)
+{
+    const char *old = json_string_value(json_object_get(line, "status"));
+    if (old && strcmp(old, "closed") == 0)
+        return;
+    json_t *nv = json_string("closed");
+    order_change(changes, "STATUS_CHANGE", "line_item", json_string_value(json_object_get(line, "line_item_id")),
+                 "status", json_object_get(line, "status"), nv);
+    json_object_set_new(line, "status", nv);
+}
+
 /* A delivered shipment closes the FO lines it carries, line by line: those
  * that name it (shipments made by fulfill/ship), else the line's FO lines
  * in the shipment's fulfillment order, else all of the line's FO lines,
@@ -230,13 +275,19 @@ static void close_lines(json_t *order, const json_t *ship, json_t *changes)
                     order_set_entry_status(e, "closed");
             }
         }
+    json_t *by_id = NULL; /* built when some line is in no fulfillment order */
     json_array_foreach(json_object_get(ship, "line_items"), i, ref)
     {
         const char *lid = json_string_value(json_object_get(ref, "line_item_id"));
-        json_t *line = lid && !json_object_get(placed, lid) ? order_line(order, lid) : NULL;
+        if (!lid || json_object_get(placed, lid))
+            continue;
+        if (!by_id)
+            by_id = ju_index(json_object_get(order, "line_items"), "line_item_id");
+        json_t *line = json_object_get(by_id, lid);
         if (line && !is_cancelled(line))
-            order_set_line_status(order, line, "closed", changes);
+            close_loose_line(line, changes);
     }
+    json_decref(by_id);
     json_decref(carried);
     json_decref(named);
     json_decref(placed);

@@ -327,6 +327,11 @@ int store_outbox_add(struct store_txn *txn, const char *tenant, const struct sto
     return txn->be->outbox_add(txn, tenant, ev, now_ms);
 }
 
+int store_endpoint_count(struct store_txn *txn, const char *tenant)
+{
+    return txn->be->endpoint_count(txn, tenant);
+}
+
 json_t *store_endpoint_get(struct store_txn *txn, const char *tenant, const char *id)
 {
     return txn->be->endpoint_get(txn, tenant, id);
@@ -367,9 +372,19 @@ json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, cons
     return txn->be->orders_by_customer(txn, tenant, customer_key);
 }
 
-int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members)
+int store_changelog_redact(struct store_txn *txn, const char *tenant, const char *order_id, json_t *(*scrub)(const char *field, const json_t *value))
 {
-    return txn->be->outbox_redact(txn, tenant, order_id, members);
+    return txn->be->changelog_redact(txn, tenant, order_id, scrub);
+}
+
+int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, bool (*scrub)(json_t *payload))
+{
+    return txn->be->outbox_redact(txn, tenant, order_id, scrub);
+}
+
+int store_history_archive(struct store_txn *txn, const char *tenant, const char *order_id, const json_t *moved, const char *now_iso)
+{
+    return txn->be->history_archive(txn, tenant, order_id, moved, now_iso);
 }
 
 int store_sweep_messages(struct store_txn *txn, const char *status, int64_t before_ms, int limit)
@@ -380,6 +395,11 @@ int store_sweep_messages(struct store_txn *txn, const char *status, int64_t befo
 int store_sweep_changelogs(struct store_txn *txn, const char *before_iso, int limit)
 {
     return txn->be->sweep_changelogs(txn, before_iso, limit);
+}
+
+int store_sweep_history(struct store_txn *txn, const char *before_iso, int limit)
+{
+    return txn->be->sweep_history(txn, before_iso, limit);
 }
 
 int store_sweep_seen(struct store_txn *txn, const char *before_iso, int limit)
@@ -395,6 +415,56 @@ int store_sweep_parked(struct store_txn *txn, const char *before_iso, int limit)
 int store_sweep_orders(struct store_txn *txn, const char *before_iso, int limit)
 {
     return txn->be->sweep_orders(txn, before_iso, limit);
+}
+
+json_t *store_stuck_scan(struct store_txn *txn, const struct store_stuck_rule *rule, const char *after_since, long long after_seq, int limit)
+{
+    return txn->be->stuck_scan(txn, rule, after_since, after_seq, limit);
+}
+
+int store_stuck_mark(struct store_txn *txn, const char *tenant, const char *order_id, const char *status_since)
+{
+    return txn->be->stuck_mark(txn, tenant, order_id, status_since);
+}
+
+json_t *store_order_last_event(struct store_txn *txn, const char *tenant, const char *order_id)
+{
+    return txn->be->order_last_event(txn, tenant, order_id);
+}
+
+json_t *store_return_get(struct store_txn *txn, const char *tenant, const char *id)
+{
+    return txn->be->return_get(txn, tenant, id);
+}
+
+int store_return_put(struct store_txn *txn, const char *tenant, const json_t *ret, bool created)
+{
+    return txn->be->return_put(txn, tenant, ret, created);
+}
+
+json_t *store_returns_by_reference(struct store_txn *txn, const char *tenant, const char *partner_order_reference)
+{
+    return txn->be->returns_by_reference(txn, tenant, partner_order_reference);
+}
+
+json_t *store_returns_by_order(struct store_txn *txn, const char *tenant, const char *order_id)
+{
+    return txn->be->returns_by_order(txn, tenant, order_id);
+}
+
+int store_return_key_put(struct store_txn *txn, const char *tenant, const char *key, const char *id)
+{
+    return txn->be->return_key_put(txn, tenant, key, id);
+}
+
+char *store_return_by_key(struct store_txn *txn, const char *tenant, const char *key)
+{
+    return txn->be->return_by_key(txn, tenant, key);
+}
+
+int store_sweep_returns(struct store_txn *txn, const char *before_iso, int limit)
+{
+    return txn->be->sweep_returns(txn, before_iso, limit);
 }
 
 int store_syslog_insert(struct store_txn *txn, const json_t *entry, const struct store_body bodies[2])
@@ -425,6 +495,11 @@ int store_syslog_sweep(struct store_txn *txn, const char *cutoff_iso, int limit)
 int store_syslog_redact(struct store_txn *txn, const char *tenant, const char *order_id)
 {
     return txn->be->syslog_redact(txn, tenant, order_id);
+}
+
+int store_syslog_adopt(struct store_txn *txn, const char *tenant, const char *identifier, const char *order_id)
+{
+    return txn->be->syslog_adopt(txn, tenant, identifier, order_id);
 }
 
 int store_syslog_forget_order(struct store_txn *txn, const char *tenant, const char *order_id)
@@ -497,9 +572,29 @@ char *store_read_body_ref(struct store_reader *rd, const char *tenant, const cha
     return rd->be->read_body_ref(rd, tenant, key, len);
 }
 
-json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff, const char *late_cutoff)
+json_t *store_read_history(struct store_reader *rd, const char *tenant, const char *order_id, const char *shipment, long long after, int limit)
 {
-    return rd->be->read_stuck(rd, tenant, now_iso, early_cutoff, late_cutoff);
+    return rd->be->read_history(rd, tenant, order_id, shipment, after, limit);
+}
+
+json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const struct store_stuck_rule *rules, int n_rules, const char *now_iso, int limit)
+{
+    return rd->be->read_stuck(rd, tenant, rules, n_rules, now_iso, limit);
+}
+
+json_t *store_count_stuck(struct store_reader *rd, const struct store_stuck_rule *rules, int n_rules)
+{
+    return rd->be->count_stuck(rd, rules, n_rules);
+}
+
+json_t *store_read_return(struct store_reader *rd, const char *tenant, const char *id, bool *failed)
+{
+    return rd->be->read_return(rd, tenant, id, failed);
+}
+
+json_t *store_read_returns(struct store_reader *rd, const char *tenant, const struct store_return_filter *f)
+{
+    return rd->be->read_returns(rd, tenant, f);
 }
 
 json_t *store_read_message_counts(struct store_reader *rd)

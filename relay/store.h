@@ -128,9 +128,10 @@ json_t *store_order_peek(struct store_txn *txn, const char *tenant, enum store_k
 char *store_order_json(struct store_txn *txn, const json_t *doc);
 /* STORE_OK, STORE_EXISTS (another order of the tenant has its
  * partner_order_reference), or STORE_EIO. The order's merchant,
- * customer_key, status and dates are kept beside it for the list. The store
- * keeps a reference to order (its cache): do not change order after storing
- * it (build the next version on a copy). Debug builds check this. */
+ * customer_key, status, sub_status and dates are kept beside it for the
+ * list. The store keeps a reference to order (its cache): do not change
+ * order after storing it (build the next version on a copy). Debug builds
+ * check this. */
 int store_order_insert(struct store_txn *txn, const char *tenant, const json_t *order);
 int store_order_update(struct store_txn *txn, const char *tenant, const json_t *order);
 /* Store each entry of changes (see order.h) stamped with log_date and source
@@ -169,6 +170,8 @@ struct store_outbox_event {
  * format: pending for an enabled endpoint, held for a disabled one (never
  * sent until released). STORE_OK or STORE_EIO. */
 int store_outbox_add(struct store_txn *txn, const char *tenant, const struct store_outbox_event *ev, int64_t now_ms);
+/* How many endpoints the tenant has, or STORE_EIO. */
+int store_endpoint_count(struct store_txn *txn, const char *tenant);
 /* The endpoint as stored (secrets included), or NULL. */
 json_t *store_endpoint_get(struct store_txn *txn, const char *tenant, const char *id);
 /* Insert or replace an endpoint from its stored form. */
@@ -202,10 +205,36 @@ int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int ou
 /* The tenant's orders of a customer (customer_key, at the top or in
  * customer), as documents. NULL on failure. */
 json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key);
-/* Replace the given members of the order images (of either payload format)
- * in every outbox message of the order with {"redacted": true}. members
- * ends with NULL. */
-int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members);
+
+/* ---- redaction (store_redact.c), inside a job ----
+ * What holds a customer's data beside the order document (rewritten with
+ * store_order_update) and the return requests (store_return_put): the
+ * change log, the outbox and its attempts (here), the system log
+ * (store_syslog_redact). The scrub functions are redact.h's. After a
+ * commit that ran any of these, the backend leaves no copy of what they
+ * removed in its files before the jobs' replies go out: SQLite overwrites
+ * what writes free (secure_delete, on from the start) and checkpoints and
+ * truncates its WAL; a PostgreSQL backend would VACUUM what they touched. */
+/* Every change-log entry of the order: its old and new value are replaced
+ * by scrub(field, value) when that gives a new value (NULL: kept). */
+int store_changelog_redact(struct store_txn *txn, const char *tenant, const char *order_id,
+                           json_t *(*scrub)(const char *field, const json_t *value));
+/* Every outbox message of the order (messages kept under order_id: an
+ * order's, or a return request's before it was linked): scrub(payload)
+ * changes it in place (true when it did) and it is rewritten; the response
+ * bodies its attempts recorded are dropped; and it is marked redacted, so
+ * an attempt recorded later (one in flight now included) keeps none. */
+int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, bool (*scrub)(json_t *payload));
+
+/* ---- shipment status history beyond what the order keeps inline (store_history.c) ---- */
+/* Inside a job: keep the entries order_limits_trim_history moved out of an
+ * order ([{shipment, entries}]), dated now. STORE_OK or STORE_EIO. */
+int store_history_archive(struct store_txn *txn, const char *tenant, const char *order_id, const json_t *moved,
+                          const char *now_iso);
+/* A shipment's archived entries, oldest first, after a seq, at most limit:
+ * [{seq, entry}]. NULL on error. */
+json_t *store_read_history(struct store_reader *rd, const char *tenant, const char *order_id, const char *shipment,
+                           long long after, int limit);
 
 /* ---- retention (store_retention.c), inside jobs ----
  * Each removes at most limit expired rows, with what belongs to them, and
@@ -217,6 +246,7 @@ int store_outbox_redact(struct store_txn *txn, const char *tenant, const char *o
  * keys. */
 int store_sweep_messages(struct store_txn *txn, const char *status, int64_t before_ms, int limit);
 int store_sweep_changelogs(struct store_txn *txn, const char *before_iso, int limit);
+int store_sweep_history(struct store_txn *txn, const char *before_iso, int limit);
 int store_sweep_seen(struct store_txn *txn, const char *before_iso, int limit);
 int store_sweep_parked(struct store_txn *txn, const char *before_iso, int limit);
 int store_sweep_orders(struct store_txn *txn, const char *before_iso, int limit);
@@ -236,12 +266,14 @@ bool store_singleton(struct store_reader *rd, const char *role);
 json_t *store_read_order(struct store_reader *rd, const char *tenant, enum store_key key, const char *ref,
                          bool *failed);
 /* GET /orders (store_orders.c): the tenant's orders matching every filter
- * given (NULL: any), in the order they were created (newest first when
+ * given (NULL: any; sub_status is the order's own member, when a string), in the order they were created (newest first when
  * newest_first), after the row `after` (0: from the start), at most limit:
  * [{seq, doc}] (doc parsed). Each filter is served by an index. NULL on
- * error. Dates are ISO strings as the store keeps them. */
+ * error. Dates are ISO strings as the store keeps them. The store keeps
+ * status, sub_status, merchant, customer_key and the dates beside each
+ * order (store_order_insert / _update) for this. */
 struct store_order_filter {
-    const char *status, *merchant, *customer_key;
+    const char *status, *sub_status, *merchant, *customer_key;
     const char *created_from, *created_to, *updated_from, *updated_to; /* inclusive */
     bool newest_first;
     long long after;
@@ -287,17 +319,81 @@ int64_t store_read_next_due(struct store_reader *rd, int64_t now_ms);
  * "db:attempt:ID:N" the response to its attempt N), of the tenant's
  * messages; malloc'd, NULL when there is none. */
 char *store_read_body_ref(struct store_reader *rd, const char *tenant, const char *key, size_t *len);
-/* Orders (of one tenant, or all when tenant is NULL) that have not moved
- * since early_cutoff while open/partially_allocated/allocated, or since
- * late_cutoff while processing/fulfilled: {tenant, order_id,
- * partner_order_reference, status, since, age_seconds}, oldest first. */
-json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff,
-                         const char *late_cutoff);
 /* [{status, n}] for the outbox messages that wait: pending, held, dead. */
 json_t *store_read_message_counts(struct store_reader *rd);
 /* [{endpoint, tenant, pending}] for every endpoint with pending messages,
  * most pending first (store_metrics.c). */
 json_t *store_read_pending_by_endpoint(struct store_reader *rd);
+
+/* ---- stuck orders (store_stuck.c) ----
+ * Beside each order the store keeps status_since, when it entered its
+ * status (store_order_insert sets it, store_order_update only when the
+ * status changes: other writes leave it, and its index entry, alone), and
+ * whether order.stuck fired for that episode. An order is stuck in a
+ * status once its status_since is before the rule's cutoff. Every read is
+ * an index range per rule, so it costs the stuck orders, not all orders. */
+struct store_stuck_rule {
+    const char *status;
+    const char *before_iso; /* stuck when status_since < this */
+};
+/* The stuck orders of a tenant (all tenants when NULL), the longest in
+ * their status first, at most limit: {tenant, order_id,
+ * partner_order_reference, merchant, status, sub_status, status_since,
+ * time_in_status_seconds (to now_iso), notified (order.stuck fired for this
+ * episode), last_event (the latest change-log entry but a STUCK one:
+ * {log_date, change_type, entity_type, entity_id, field, new_value,
+ * source}, or null)}. NULL on error. */
+json_t *store_read_stuck(struct store_reader *rd, const char *tenant, const struct store_stuck_rule *rules,
+                         int n_rules, const char *now_iso, int limit);
+/* How many orders each rule finds (all tenants): [{status, n}]. NULL on error. */
+json_t *store_count_stuck(struct store_reader *rd, const struct store_stuck_rule *rules, int n_rules);
+/* Inside a job: the orders rule finds after the position (after_since,
+ * after_seq) in (status_since, seq) order ("", 0: from the start), at
+ * most limit: [{seq, tenant, order_id, status_since, notified}]. NULL on
+ * error. */
+json_t *store_stuck_scan(struct store_txn *txn, const struct store_stuck_rule *rule, const char *after_since,
+                         long long after_seq, int limit);
+/* Inside a job: note that order.stuck fired for the order's episode that
+ * began at status_since. 1 noted, 0 when the order is no longer in that
+ * episode (its status changed since) or it was noted already, STORE_EIO. */
+int store_stuck_mark(struct store_txn *txn, const char *tenant, const char *order_id, const char *status_since);
+/* Inside a job: the order's latest change-log entry but a STUCK one (as in
+ * store_read_stuck's last_event), json null when there is none; NULL on
+ * error. */
+json_t *store_order_last_event(struct store_txn *txn, const char *tenant, const char *order_id);
+
+/* ---- return requests (store_returns.c; returns.h is the document) ----
+ * The store keeps each request's partner_order_reference, order_id,
+ * merchant and status beside it for the lookups below, and the keys of its
+ * REVERSE shipments (tracking numbers, "psr:REF", "sid:ID") so a carrier's
+ * event finds it. Inside a job: */
+/* The request (the caller's own copy), or NULL. */
+json_t *store_return_get(struct store_txn *txn, const char *tenant, const char *id);
+/* Insert a new request (created) or replace it: STORE_OK or STORE_EIO. */
+int store_return_put(struct store_txn *txn, const char *tenant, const json_t *ret, bool created);
+/* The requests naming this partner_order_reference, or linked to this
+ * order_id (documents, oldest first). NULL on error. */
+json_t *store_returns_by_reference(struct store_txn *txn, const char *tenant, const char *partner_order_reference);
+json_t *store_returns_by_order(struct store_txn *txn, const char *tenant, const char *order_id);
+/* Remember that a REVERSE shipment key belongs to request id; the request
+ * a key belongs to (malloc'd id), or NULL. */
+int store_return_key_put(struct store_txn *txn, const char *tenant, const char *key, const char *id);
+char *store_return_by_key(struct store_txn *txn, const char *tenant, const char *key);
+/* Reads: one request (NULL when there is none, or on error with *failed
+ * set); a list [{seq, doc}] of the tenant's filtered by any of
+ * partner_order_reference, status and merchant (NULL: any), after a seq,
+ * at most limit, served by an index. */
+struct store_return_filter {
+    const char *partner_order_reference, *status, *merchant;
+    long long after;
+    int limit;
+};
+json_t *store_read_return(struct store_reader *rd, const char *tenant, const char *id, bool *failed);
+json_t *store_read_returns(struct store_reader *rd, const char *tenant, const struct store_return_filter *f);
+/* Retention: requests completed, rejected or cancelled that last changed
+ * before before_iso go, with their shipment keys; at most limit. How many,
+ * or STORE_EIO. */
+int store_sweep_returns(struct store_txn *txn, const char *before_iso, int limit);
 
 /* ---- system logs (store_syslog.c; entries are made with syslog_add) ---- */
 struct store_body {
@@ -347,8 +443,12 @@ int store_body_deleted(struct store_txn *txn, const char *key);
 /* Retention: entries with request_time before cutoff go, bodies with them,
  * at most limit entries per call. The number removed, or STORE_EIO. */
 int store_syslog_sweep(struct store_txn *txn, const char *cutoff_iso, int limit);
-/* Redaction: an order's entries lose their bodies and query strings. */
+/* Redaction: an order's entries lose their bodies and query strings
+ * (a scrub: see "redaction" above). */
 int store_syslog_redact(struct store_txn *txn, const char *tenant, const char *order_id);
+/* The entry of an exchange that named no order yet (a callback that was
+ * parked) becomes the order's, when it has none. */
+int store_syslog_adopt(struct store_txn *txn, const char *tenant, const char *identifier, const char *order_id);
 /* An order's entries go, bodies with them (the order is being removed). */
 int store_syslog_forget_order(struct store_txn *txn, const char *tenant, const char *order_id);
 

@@ -91,6 +91,7 @@ struct store_backend {
                 const char *now_iso);
     json_t *(*unpark)(struct store_txn *txn, const char *tenant, const json_t *order);
     int (*outbox_add)(struct store_txn *txn, const char *tenant, const struct store_outbox_event *ev, int64_t now_ms);
+    int (*endpoint_count)(struct store_txn *txn, const char *tenant);
     json_t *(*endpoint_get)(struct store_txn *txn, const char *tenant, const char *id);
     int (*endpoint_put)(struct store_txn *txn, const json_t *endpoint);
     int (*endpoint_delete)(struct store_txn *txn, const char *tenant, const char *id, int64_t now_ms);
@@ -102,19 +103,36 @@ struct store_backend {
     int (*endpoint_health)(struct store_txn *txn, const char *endpoint_id, int outcome, int64_t now_ms,
                            int64_t disable_after_ms);
     json_t *(*orders_by_customer)(struct store_txn *txn, const char *tenant, const char *customer_key);
+    int (*changelog_redact)(struct store_txn *txn, const char *tenant, const char *order_id,
+                            json_t *(*scrub)(const char *field, const json_t *value));
     int (*outbox_redact)(struct store_txn *txn, const char *tenant, const char *order_id,
-                         const char *const *members);
+                         bool (*scrub)(json_t *payload));
+    int (*history_archive)(struct store_txn *txn, const char *tenant, const char *order_id, const json_t *moved,
+                           const char *now_iso);
     int (*sweep_messages)(struct store_txn *txn, const char *status, int64_t before_ms, int limit);
     int (*sweep_changelogs)(struct store_txn *txn, const char *before_iso, int limit);
+    int (*sweep_history)(struct store_txn *txn, const char *before_iso, int limit);
     int (*sweep_seen)(struct store_txn *txn, const char *before_iso, int limit);
     int (*sweep_parked)(struct store_txn *txn, const char *before_iso, int limit);
     int (*sweep_orders)(struct store_txn *txn, const char *before_iso, int limit);
+    json_t *(*stuck_scan)(struct store_txn *txn, const struct store_stuck_rule *rule, const char *after_since,
+                          long long after_seq, int limit);
+    int (*stuck_mark)(struct store_txn *txn, const char *tenant, const char *order_id, const char *status_since);
+    json_t *(*order_last_event)(struct store_txn *txn, const char *tenant, const char *order_id);
+    json_t *(*return_get)(struct store_txn *txn, const char *tenant, const char *id);
+    int (*return_put)(struct store_txn *txn, const char *tenant, const json_t *ret, bool created);
+    json_t *(*returns_by_reference)(struct store_txn *txn, const char *tenant, const char *partner_order_reference);
+    json_t *(*returns_by_order)(struct store_txn *txn, const char *tenant, const char *order_id);
+    int (*return_key_put)(struct store_txn *txn, const char *tenant, const char *key, const char *id);
+    char *(*return_by_key)(struct store_txn *txn, const char *tenant, const char *key);
+    int (*sweep_returns)(struct store_txn *txn, const char *before_iso, int limit);
     int (*syslog_insert)(struct store_txn *txn, const json_t *entry, const struct store_body bodies[2]);
     int (*spool_moved)(struct store_txn *txn, int64_t spool_id, const char *key);
     int (*spool_retry)(struct store_txn *txn, int64_t spool_id, int64_t next_try_at);
     int (*body_deleted)(struct store_txn *txn, const char *key);
     int (*syslog_sweep)(struct store_txn *txn, const char *cutoff_iso, int limit);
     int (*syslog_redact)(struct store_txn *txn, const char *tenant, const char *order_id);
+    int (*syslog_adopt)(struct store_txn *txn, const char *tenant, const char *identifier, const char *order_id);
     int (*syslog_forget_order)(struct store_txn *txn, const char *tenant, const char *order_id);
 
     /* ---- reads ---- */
@@ -135,8 +153,13 @@ struct store_backend {
                          const char *const *skip, int n_skip, int64_t *wait_ms);
     int64_t (*read_next_due)(struct store_reader *rd, int64_t now_ms);
     char *(*read_body_ref)(struct store_reader *rd, const char *tenant, const char *key, size_t *len);
-    json_t *(*read_stuck)(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff,
-                          const char *late_cutoff);
+    json_t *(*read_history)(struct store_reader *rd, const char *tenant, const char *order_id, const char *shipment,
+                            long long after, int limit);
+    json_t *(*read_stuck)(struct store_reader *rd, const char *tenant, const struct store_stuck_rule *rules,
+                          int n_rules, const char *now_iso, int limit);
+    json_t *(*count_stuck)(struct store_reader *rd, const struct store_stuck_rule *rules, int n_rules);
+    json_t *(*read_return)(struct store_reader *rd, const char *tenant, const char *id, bool *failed);
+    json_t *(*read_returns)(struct store_reader *rd, const char *tenant, const struct store_return_filter *f);
     json_t *(*read_message_counts)(struct store_reader *rd);
     json_t *(*read_pending_by_endpoint)(struct store_reader *rd);
     json_t *(*read_syslogs)(struct store_reader *rd, const char *tenant, const char *order_id,

@@ -209,5 +209,65 @@ const char *const store_migrations[] = {
     "CREATE INDEX orders_list_by_updated ON orders (tenant, update_date);"
     "ALTER TABLE change_logs ADD COLUMN update_source TEXT;"
     "ALTER TABLE webhook_endpoints ADD COLUMN payload_format TEXT NOT NULL DEFAULT 'standard';",
+
+    /* 12: bounded orders (issue 9): status-history entries beyond what a shipment keeps
+     * inline live here, readable through the API, swept with the change logs. */
+    "CREATE TABLE shipment_history ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  tenant TEXT NOT NULL,"
+    "  order_id TEXT NOT NULL,"
+    "  shipment TEXT NOT NULL,"
+    "  entry TEXT NOT NULL,"
+    "  archived_date TEXT NOT NULL);"
+    "CREATE INDEX shipment_history_by_shipment ON shipment_history (tenant, order_id, shipment, seq);"
+    "CREATE INDEX shipment_history_by_date ON shipment_history (archived_date);",
+
+    /* 13 (issue 12, second half: sub-status, seed 003): orders carry their sub_status as a
+     * column, so GET /orders?sub_status= is served by an index. */
+    "ALTER TABLE orders ADD COLUMN sub_status TEXT;"
+    "UPDATE orders SET sub_status = json_extract(doc, '$.sub_status');"
+    "CREATE INDEX orders_list_by_sub_status ON orders (tenant, sub_status);",
+
+    /* 14 (issue 12, second half: stuck orders, seed 003): an order's status_since is when it
+     * entered its status (set only when the status changes, so other writes leave the index
+     * alone), and stuck_since the status_since of the stuck episode order.stuck fired for.
+     * (status, status_since) replaces (status, update_date), which every write touched. */
+    "ALTER TABLE orders ADD COLUMN status_since TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE orders ADD COLUMN stuck_since TEXT;"
+    "UPDATE orders SET status_since = update_date;"
+    "DROP INDEX orders_by_status;"
+    "CREATE INDEX orders_by_status_since ON orders (status, status_since);",
+
+    /* 15 (issue 12, second half: returns, fact sheet §12): return requests as documents with
+     * their lookup columns, and the keys of their REVERSE shipments (tracking numbers,
+     * "psr:REF", "sid:ID") for carrier events. */
+    "CREATE TABLE return_requests ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  tenant TEXT NOT NULL,"
+    "  return_request_id TEXT NOT NULL,"
+    "  partner_order_reference TEXT NOT NULL,"
+    "  order_id TEXT,"
+    "  merchant TEXT,"
+    "  status TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  creation_date TEXT NOT NULL,"
+    "  update_date TEXT NOT NULL,"
+    "  UNIQUE (tenant, return_request_id));"
+    "CREATE INDEX returns_by_tenant ON return_requests (tenant);"
+    "CREATE INDEX returns_by_reference ON return_requests (tenant, partner_order_reference);"
+    "CREATE INDEX returns_by_order ON return_requests (tenant, order_id);"
+    "CREATE INDEX returns_by_status ON return_requests (tenant, status);"
+    "CREATE INDEX returns_closed ON return_requests (status, update_date);"
+    "CREATE TABLE return_shipment_keys ("
+    "  tenant TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  return_request_id TEXT NOT NULL,"
+    "  PRIMARY KEY (tenant, key)) WITHOUT ROWID;"
+    "CREATE INDEX return_keys_by_request ON return_shipment_keys (tenant, return_request_id);",
+
+    /* 16 (issue 12, second half: redaction): a redacted message keeps no response body from its
+     * attempts, one in flight during the redaction included. From this version on the writer
+     * runs with secure_delete (store_sqlite.c rewrites an older database once). */
+    "ALTER TABLE webhook_messages ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0;",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -1,7 +1,7 @@
 /* store_orders: the order list of GET /orders (store.h).
  *
  * The WHERE clause holds only the filters given, so SQLite can serve each
- * with its index (migration 8: orders_list_by_*), and pages by rowid, which
+ * with its index (migrations 11, 12: orders_list_by_*), and pages by rowid, which
  * every index ends with: a page costs its own rows, not the table's. The
  * SQL is assembled from fixed fragments, never from input. */
 #include <stdbool.h>
@@ -12,13 +12,14 @@
 #include "log.h"
 #include "store_sqlite_int.h"
 
-int store_orders_list_sql(const struct store_order_filter *f, char sql[1024], const char *values[8], bool *bound)
+int store_orders_list_sql(const struct store_order_filter *f, char sql[1024], const char *values[9], bool *bound)
 {
     static const struct {
         size_t offset;
         const char *sql;
     } filters[] = {
         {offsetof(struct store_order_filter, status), " AND status = ?"},
+        {offsetof(struct store_order_filter, sub_status), " AND sub_status = ?"},
         {offsetof(struct store_order_filter, merchant), " AND merchant = ?"},
         {offsetof(struct store_order_filter, customer_key), " AND customer_key = ?"},
         {offsetof(struct store_order_filter, created_from), " AND creation_date >= ?"},
@@ -46,7 +47,7 @@ json_t *sq_read_orders(struct store_reader *base_rd, const char *tenant, const s
 {
     struct sq_reader *rd = sq_reader(base_rd);
     char sql[1024];
-    const char *values[8];
+    const char *values[9];
     bool bound;
     int n = store_orders_list_sql(f, sql, values, &bound);
     sqlite3_stmt *s = NULL;

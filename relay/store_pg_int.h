@@ -192,7 +192,6 @@ int pg_attempt_record(struct store_txn *txn, const json_t *attempt, const char *
 int pg_endpoint_health(struct store_txn *txn, const char *endpoint_id, int outcome, int64_t now_ms,
                        int64_t disable_after_ms);
 json_t *pg_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key);
-int pg_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members);
 int pg_sweep_messages(struct store_txn *txn, const char *status, int64_t before_ms, int limit);
 int pg_sweep_changelogs(struct store_txn *txn, const char *before_iso, int limit);
 int pg_sweep_seen(struct store_txn *txn, const char *before_iso, int limit);
@@ -221,8 +220,6 @@ json_t *pg_claim_due(struct store_reader *rd, const char *endpoint_id, int64_t n
                      const char *const *skip, int n_skip, int64_t *wait_ms);
 int64_t pg_read_next_due(struct store_reader *rd, int64_t now_ms);
 char *pg_read_body_ref(struct store_reader *rd, const char *tenant, const char *key, size_t *len);
-json_t *pg_read_stuck(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff,
-                      const char *late_cutoff);
 json_t *pg_read_message_counts(struct store_reader *rd);
 json_t *pg_read_pending_by_endpoint(struct store_reader *rd);
 json_t *pg_read_syslogs(struct store_reader *rd, const char *tenant, const char *order_id, const char *correlation_id,

@@ -534,20 +534,3 @@ json_t *pg_read_changelogs(struct store_reader *base_rd, const char *tenant, con
     pa_text(&a, order_id);
     return pgr_rows(&pg_reader(base_rd)->c, newest_first ? desc : asc, &a);
 }
-
-json_t *pg_read_stuck(struct store_reader *base_rd, const char *tenant, const char *now_iso, const char *early_cutoff,
-                      const char *late_cutoff)
-{
-    static const char sql[] =
-        "SELECT tenant, order_id, partner_order_reference, status, update_date AS since, "
-        "trunc(extract(epoch FROM ($2::timestamptz - update_date::timestamptz)))::bigint AS age_seconds "
-        "FROM orders WHERE ($1::text IS NULL OR tenant = $1) AND ("
-        "(status IN ('open', 'partially_allocated', 'allocated') AND update_date < $3) OR "
-        "(status IN ('processing', 'fulfilled') AND update_date < $4)) ORDER BY update_date";
-    struct pg_args a = {0};
-    pa_text(&a, tenant);
-    pa_text(&a, now_iso);
-    pa_text(&a, early_cutoff);
-    pa_text(&a, late_cutoff);
-    return pgr_rows(&pg_reader(base_rd)->c, sql, &a);
-}

@@ -304,63 +304,6 @@ int pg_endpoint_health(struct store_txn *txn, const char *endpoint_id, int outco
     return 1;
 }
 
-/* Replace members of the order images a payload carries (the default
- * body's data.oldImage / data.newImage, and images at the top level). True
- * when something changed. */
-static bool redact_images(json_t *payload, const char *const *members)
-{
-    json_t *holders[2] = {json_object_get(payload, "data"), payload};
-    static const char *images[] = {"oldImage", "newImage"};
-    bool any = false;
-    for (int h = 0; h < 2; h++)
-        for (int k = 0; k < 2; k++) {
-            json_t *img = json_object_get(holders[h], images[k]);
-            for (size_t i = 0; json_is_object(img) && members[i]; i++) {
-                json_t *v = json_object_get(img, members[i]);
-                if (v && !(json_is_object(v) && json_is_true(json_object_get(v, "redacted")))) {
-                    json_object_set_new(img, members[i], json_pack("{s:b}", "redacted", 1));
-                    any = true;
-                }
-            }
-        }
-    return any;
-}
-
-int pg_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members)
-{
-    static const char sel[] = "SELECT seq, payload FROM webhook_messages WHERE tenant = $1 AND order_id = $2 "
-                              "FOR UPDATE";
-    static const char upd[] = "UPDATE webhook_messages SET payload = $2 WHERE seq = $1";
-    struct pg_txn *t = pg_txn(txn);
-    struct pg_args a = {0};
-    pa_text(&a, tenant);
-    pa_text(&a, order_id);
-    json_t *rows = pgt_rows(t, sel, &a);
-    if (!rows)
-        return STORE_EIO;
-    int rc = STORE_OK;
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-    {
-        json_t *payload = json_loads(str(row, "payload"), 0, NULL);
-        if (payload && redact_images(payload, members)) {
-            char *text = ju_dump(payload);
-            pa_int(&a, json_integer_value(json_object_get(row, "seq")));
-            pa_text(&a, text);
-            PGresult *r = pgt_run(t, upd, &a);
-            rc = r ? STORE_OK : STORE_EIO;
-            PQclear(r);
-            free(text);
-        }
-        json_decref(payload);
-        if (rc != STORE_OK)
-            break;
-    }
-    json_decref(rows);
-    return rc;
-}
-
 /* ---- reads ---- */
 
 json_t *pg_read_endpoints(struct store_reader *base_rd, const char *tenant, const char *id)

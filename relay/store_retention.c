@@ -81,6 +81,14 @@ int sq_sweep_changelogs(struct store_txn *base_txn, const char *before_iso, int 
     return sweep_dated(txn, sql, del, before_iso, limit);
 }
 
+int sq_sweep_history(struct store_txn *base_txn, const char *before_iso, int limit)
+{
+    struct sq_txn *txn = sq_txn(base_txn);
+    static const char sql[] = "SELECT seq FROM shipment_history WHERE archived_date < ?1 LIMIT ?2";
+    static const char del[] = "DELETE FROM shipment_history WHERE seq = ?1";
+    return sweep_dated(txn, sql, del, before_iso, limit);
+}
+
 int sq_sweep_seen(struct store_txn *base_txn, const char *before_iso, int limit)
 {
     struct sq_txn *txn = sq_txn(base_txn);
@@ -103,9 +111,12 @@ int sq_sweep_parked(struct store_txn *base_txn, const char *before_iso, int limi
 int sq_sweep_orders(struct store_txn *base_txn, const char *before_iso, int limit)
 {
     struct sq_txn *txn = sq_txn(base_txn);
+    /* last changed before the cutoff; since update_date >= status_since, the index range on
+     * status_since holds them all */
     static const char sql[] = "SELECT tenant, order_id FROM orders WHERE status IN ('closed', 'cancelled') "
-                              "AND update_date < ?1 LIMIT ?2";
+                              "AND status_since < ?1 AND update_date < ?1 LIMIT ?2";
     static const char *const dels[] = {"DELETE FROM change_logs WHERE tenant = ?1 AND order_id = ?2",
+                                       "DELETE FROM shipment_history WHERE tenant = ?1 AND order_id = ?2",
                                        "DELETE FROM shipment_keys WHERE tenant = ?1 AND order_id = ?2",
                                        "DELETE FROM orders WHERE tenant = ?1 AND order_id = ?2"};
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
@@ -124,7 +135,7 @@ int sq_sweep_orders(struct store_txn *base_txn, const char *before_iso, int limi
         const char *tenant = json_string_value(json_object_get(r, "tenant"));
         const char *order_id = json_string_value(json_object_get(r, "order_id"));
         rc = sq_syslog_forget_order(&txn->base, tenant, order_id);
-        for (int k = 0; k < 3 && rc == STORE_OK; k++) {
+        for (size_t k = 0; k < sizeof dels / sizeof dels[0] && rc == STORE_OK; k++) {
             sqlite3_stmt *d = sq_stmt(txn->db, &txn->cache, dels[k]);
             if (!d) {
                 rc = STORE_EIO;

@@ -71,9 +71,15 @@ static sqlite3 *open_db(const char *path, bool readonly, char *err, size_t errle
     return db;
 }
 
+/* The schema version (migration count) from which databases were written with secure_delete. */
+#define SECURE_DELETE_SINCE 15
+
 static int migrate(sqlite3 *db, char *err, size_t errlen)
 {
-    if (exec(db, "PRAGMA journal_mode=WAL") || exec(db, "PRAGMA synchronous=FULL"))
+    /* secure_delete: what a write removes or replaces is overwritten with zeros, in its page and in
+     * the pages it frees, so a redaction leaves no copy in free space (issue 12, redaction) */
+    if (exec(db, "PRAGMA journal_mode=WAL") || exec(db, "PRAGMA synchronous=FULL") ||
+        exec(db, "PRAGMA secure_delete=ON"))
         goto fail;
     sqlite3_stmt *s = prep(db, "PRAGMA user_version");
     if (!s)
@@ -93,6 +99,13 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
             goto fail;
         }
         log_info("store: migrated schema to version %d", v + 1);
+    }
+    /* A database from before secure_delete (migration 15) may keep deleted data in free pages: once,
+     * rewrite it (VACUUM runs outside a transaction; it takes a while on a big database). */
+    if (version > 0 && version < SECURE_DELETE_SINCE && store_migrations_count >= SECURE_DELETE_SINCE) {
+        log_info("store: rewriting the database once so no deleted data stays in its free pages");
+        if (exec(db, "VACUUM") || exec(db, "PRAGMA wal_checkpoint(TRUNCATE)"))
+            goto fail;
     }
     return 0;
 fail:
@@ -197,13 +210,27 @@ int sq_spool_account(struct sq_txn *txn, long long len)
 
 /* ---- the writer (store.c runs the thread; run_batch is one transaction) ---- */
 
+/* A transaction-control statement, prepared once (sqlite3_exec would parse
+ * it again for every job). 0 or -1. */
+static int run_control(struct sq_txn *t, const char *sql)
+{
+    sqlite3_stmt *s = sq_stmt(t->db, &t->cache, sql);
+    if (!s)
+        return -1;
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE)
+        log_error("store: %s: %s", sql, sqlite3_errmsg(t->db));
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int sq_job_undo(struct store_txn *base_txn)
 {
     struct sq_txn *txn = sq_txn(base_txn);
     txn->job = (struct txn_effects){0};
     order_cache_clear(txn->orders); /* it may hold what is being undone */
     sq_forget_known(txn);
-    return exec(txn->db, "ROLLBACK TO job") == 0 ? STORE_OK : STORE_EIO;
+    return run_control(txn, "ROLLBACK TO job") == 0 ? STORE_OK : STORE_EIO;
 }
 
 static void add_effects(struct txn_effects *into, const struct txn_effects *e)
@@ -214,6 +241,23 @@ static void add_effects(struct txn_effects *into, const struct txn_effects *e)
     into->spooled |= e->spooled;
     into->deletes |= e->deletes;
     into->endpoints_changed |= e->endpoints_changed;
+    into->scrubbed |= e->scrubbed;
+}
+
+/* After a commit that took personal data out: its old versions are in WAL
+ * frames (and, until a checkpoint, the pages they replace in the database
+ * file). Copy everything into the database (whose freed content
+ * secure_delete has zeroed) and truncate the WAL to nothing. Readers in the
+ * middle of a read can make it wait (the busy timeout) or fail: then it is
+ * owed, and tried again after the next commit. */
+static void checkpoint_truncate(struct sq_txn *t)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(t->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+    t->checkpoint_owed = rc != SQLITE_OK;
+    if (rc != SQLITE_OK)
+        log_warn("store: the WAL could not be truncated after a redaction (%s); trying again after the next commit",
+                 sqlite3_errmsg(t->db));
 }
 
 /* Run one job in its savepoint. False when the transaction is lost: SQLite
@@ -223,7 +267,7 @@ static bool run_job(struct sq_txn *t, struct store_job *j)
 {
     sqlite3 *db = t->db;
     t->job = (struct txn_effects){0};
-    if (exec(db, "SAVEPOINT job") != 0)
+    if (run_control(t, "SAVEPOINT job") != 0)
         return false;
     j->rc = j->fn(&t->base, j->arg);
     sq_forget_known(t); /* what the job handed out may be freed now */
@@ -231,7 +275,7 @@ static bool run_job(struct sq_txn *t, struct store_job *j)
         return false;
     if (j->rc != STORE_OK && sq_job_undo(&t->base) != STORE_OK)
         return false;
-    if (exec(db, "RELEASE job") != 0)
+    if (run_control(t, "RELEASE job") != 0)
         return false;
     add_effects(&t->batch, &t->job);
     return true;
@@ -256,14 +300,14 @@ static bool sq_run_batch(void *db_, struct store_job *batch, struct store_commit
     struct sq_txn *t = &sdb->txn;
     sqlite3 *db = t->db;
     t->batch = (struct txn_effects){0};
-    bool ok = exec(db, "BEGIN IMMEDIATE") == 0;
+    bool ok = run_control(t, "BEGIN IMMEDIATE") == 0;
     for (struct store_job *j = batch; j && ok; j = j->next)
         ok = run_job(t, j);
     if (ok && t->batch.spool_delta)
         ok = save_counter(t, "spool_bytes", t->spool_committed + t->batch.spool_delta) == STORE_OK;
     if (ok && t->batch.parked_delta)
         ok = save_counter(t, "parked_events", t->parked_committed + t->batch.parked_delta) == STORE_OK;
-    if (ok && exec(db, "COMMIT") != 0)
+    if (ok && run_control(t, "COMMIT") != 0)
         ok = false;
     if (!ok && !sqlite3_get_autocommit(db))
         exec(db, "ROLLBACK");
@@ -273,6 +317,8 @@ static bool sq_run_batch(void *db_, struct store_job *batch, struct store_commit
     }
     t->spool_committed += t->batch.spool_delta;
     t->parked_committed += t->batch.parked_delta;
+    if (t->batch.scrubbed || t->checkpoint_owed) /* before the replies: a redaction's 200 means gone */
+        checkpoint_truncate(t);
     *c = (struct store_commit){.messages = t->batch.messages,
                                .spooled = t->batch.spooled,
                                .deletes = t->batch.deletes,
@@ -286,12 +332,8 @@ static int prepare_writer(struct sq_txn *t)
     t->get_by_id = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND order_id=?2");
     t->get_by_ref = prep(t->db, "SELECT doc FROM orders WHERE tenant=?1 AND partner_order_reference=?2");
     t->insert = prep(t->db, "INSERT INTO orders (tenant, order_id, partner_order_reference, doc, update_date, status, "
-                            "merchant, customer_key, creation_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-    t->update = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5, partner_order_reference=?6, "
-                            "merchant=?7, customer_key=?8 WHERE tenant=?1 AND order_id=?2");
-    /* the same when the reference, merchant and customer did not change: their index entries are left alone */
-    t->update_same_keys = prep(t->db, "UPDATE orders SET doc=?3, update_date=?4, status=?5 "
-                                      "WHERE tenant=?1 AND order_id=?2");
+                            "merchant, customer_key, creation_date, sub_status, status_since) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?5)");
     t->log = prep(t->db, "INSERT INTO change_logs (tenant, order_id, log_date, change_type, source, entity_type, "
                          "entity_id, field, old_value, new_value, update_source) "
                          "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
@@ -307,7 +349,7 @@ static int prepare_writer(struct sq_txn *t)
                                 "SELECT id, source, event FROM parked_events WHERE tenant=?1 AND "
                                 "partner_shipment_reference IN (SELECT value FROM json_each(?4)) ORDER BY id");
     t->unpark = prep(t->db, "DELETE FROM parked_events WHERE id=?1");
-    sqlite3_stmt *all[] = {t->get_by_id, t->get_by_ref, t->insert, t->update, t->update_same_keys, t->log,
+    sqlite3_stmt *all[] = {t->get_by_id, t->get_by_ref, t->insert, t->log,
                            t->key_put,   t->get_by_tracking, t->seen, t->park,   t->parked_for, t->unpark};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!all[i])
@@ -358,7 +400,7 @@ static void sq_close(void *db_)
 {
     struct sq_db *db = db_;
     struct sq_txn *t = &db->txn;
-    sqlite3_stmt *stmts[] = {t->get_by_id, t->get_by_ref, t->insert, t->update, t->update_same_keys, t->log,
+    sqlite3_stmt *stmts[] = {t->get_by_id, t->get_by_ref, t->insert, t->log,
                              t->key_put,   t->get_by_tracking, t->seen, t->park,   t->parked_for, t->unpark};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         sqlite3_finalize(stmts[i]);
@@ -562,13 +604,60 @@ static void written(struct sq_txn *txn, const char *tenant, const json_t *order,
     remember(txn, order, text);
 }
 
-/* The columns beside the document that the list filters use. */
+/* The columns beside the document that the list filters use (at merchant, then the next two). */
 static void bind_columns(sqlite3_stmt *s, int merchant, int customer_key, const json_t *order)
 {
+    sq_text(s, customer_key + 1, json_string_value(json_object_get(order, "sub_status")));
     const char *m = json_string_value(json_object_get(order, "merchant"));
     sq_text(s, merchant, m ? m : "");
     const char *ck = json_string_value(json_object_get(order, "customer_key"));
     sq_text(s, customer_key, ck ? ck : json_string_value(json_object_get(json_object_get(order, "customer"), "customer_key")));
+}
+
+/* An order's columns beside its document: the list filters' and the stuck
+ * scan's. Each is rewritten only when its value changed, so a write that
+ * changes neither status nor references leaves their index entries alone:
+ * one statement per combination of the three groups that changed. */
+#define UPD_HEAD "UPDATE orders SET doc=?3, update_date=?4"
+#define UPD_KEYS ", partner_order_reference=?6, merchant=?7, customer_key=?8"
+/* a status that changed starts a new episode: status_since is now, and no order.stuck fired for it yet
+ * (compared with the stored status, so it holds when the caller could not tell) */
+#define UPD_STATUS ", status_since = CASE WHEN status = ?5 THEN status_since ELSE ?4 END, " \
+                   "stuck_since = CASE WHEN status = ?5 THEN stuck_since ELSE NULL END, status=?5"
+#define UPD_SUB ", sub_status=?9"
+#define UPD_TAIL " WHERE tenant=?1 AND order_id=?2"
+enum { UPD_K = 1, UPD_S = 2, UPD_U = 4 };
+static const char *const update_sql[8] = {
+    UPD_HEAD UPD_TAIL,
+    UPD_HEAD UPD_KEYS UPD_TAIL,
+    UPD_HEAD UPD_STATUS UPD_TAIL,
+    UPD_HEAD UPD_KEYS UPD_STATUS UPD_TAIL,
+    UPD_HEAD UPD_SUB UPD_TAIL,
+    UPD_HEAD UPD_KEYS UPD_SUB UPD_TAIL,
+    UPD_HEAD UPD_STATUS UPD_SUB UPD_TAIL,
+    UPD_HEAD UPD_KEYS UPD_STATUS UPD_SUB UPD_TAIL,
+};
+
+/* Which column groups differ between order and prev (all when prev is unknown). */
+static int changed_columns(const json_t *order, const json_t *prev)
+{
+    if (!prev)
+        return UPD_K | UPD_S | UPD_U;
+    static const char *keyed[] = {"partner_order_reference", "merchant", "customer_key"};
+    int what = 0;
+    for (size_t k = 0; k < sizeof keyed / sizeof keyed[0]; k++)
+        if (!same_value(json_object_get(order, keyed[k]), json_object_get(prev, keyed[k])))
+            what |= UPD_K;
+    if (!same_value(json_object_get(json_object_get(order, "customer"), "customer_key"),
+                    json_object_get(json_object_get(prev, "customer"), "customer_key")))
+        what |= UPD_K;
+    if (strcmp(order_status(order), order_status(prev)) != 0)
+        what |= UPD_S;
+    const char *a = json_string_value(json_object_get(order, "sub_status"));
+    const char *b = json_string_value(json_object_get(prev, "sub_status"));
+    if ((a || b) && !(a && b && !strcmp(a, b)))
+        what |= UPD_U;
+    return what;
 }
 
 int sq_order_insert(struct store_txn *base_txn, const char *tenant, const json_t *order)
@@ -585,6 +674,7 @@ int sq_order_insert(struct store_txn *base_txn, const char *tenant, const json_t
     bind_columns(s, 7, 8, order);
     const char *created = json_string_value(json_object_get(order, "creation_date"));
     sq_text(s, 9, created ? created : json_string_value(json_object_get(order, "update_date")));
+    sq_text(s, 10, json_string_value(json_object_get(order, "sub_status")));
     int rc = step_done(s);
     if (rc == STORE_OK)
         rc = index_shipments(txn, tenant, order, NULL);
@@ -602,24 +692,23 @@ int sq_order_update(struct store_txn *base_txn, const char *tenant, const json_t
     const char *prev_text;
     if (!order_cache_get(txn->orders, tenant, false, order_id, &prev, &prev_text, NULL))
         prev = NULL;
+    int what = changed_columns(order, prev);
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, update_sql[what]);
+    if (!s)
+        return STORE_EIO;
     char *doc = ju_dump(order);
-    /* the list columns (reference, merchant, customer) as they were? */
-    static const char *keyed[] = {"partner_order_reference", "merchant", "customer_key"};
-    bool same = prev != NULL;
-    for (size_t k = 0; same && k < sizeof keyed / sizeof keyed[0]; k++)
-        same = same_value(json_object_get(order, keyed[k]), json_object_get(prev, keyed[k]));
-    same = same && same_value(json_object_get(json_object_get(order, "customer"), "customer_key"),
-                              json_object_get(json_object_get(prev, "customer"), "customer_key"));
-    sqlite3_stmt *s = same ? txn->update_same_keys : txn->update;
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, order_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, doc, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, json_string_value(json_object_get(order, "update_date")), -1, SQLITE_STATIC);
-    sq_text(s, 5, order_status(order));
-    if (!same) {
+    if (what & UPD_S)
+        sq_text(s, 5, order_status(order));
+    if (what & UPD_K) {
         sq_text(s, 6, json_string_value(json_object_get(order, "partner_order_reference")));
         bind_columns(s, 7, 8, order);
     }
+    if (what & UPD_U)
+        sq_text(s, 9, json_string_value(json_object_get(order, "sub_status")));
     int rc = step_done(s);
     if (rc == STORE_EXISTS) {
         free(doc);
@@ -903,6 +992,7 @@ const struct store_backend store_sqlite_backend = {
     .park = sq_park,
     .unpark = sq_unpark,
     .outbox_add = sq_outbox_add,
+    .endpoint_count = sq_endpoint_count,
     .endpoint_get = sq_endpoint_get,
     .endpoint_put = sq_endpoint_put,
     .endpoint_delete = sq_endpoint_delete,
@@ -911,18 +1001,32 @@ const struct store_backend store_sqlite_backend = {
     .attempt_record = sq_attempt_record,
     .endpoint_health = sq_endpoint_health,
     .orders_by_customer = sq_orders_by_customer,
+    .changelog_redact = sq_changelog_redact,
     .outbox_redact = sq_outbox_redact,
+    .history_archive = sq_history_archive,
     .sweep_messages = sq_sweep_messages,
     .sweep_changelogs = sq_sweep_changelogs,
+    .sweep_history = sq_sweep_history,
     .sweep_seen = sq_sweep_seen,
     .sweep_parked = sq_sweep_parked,
     .sweep_orders = sq_sweep_orders,
+    .stuck_scan = sq_stuck_scan,
+    .stuck_mark = sq_stuck_mark,
+    .order_last_event = sq_order_last_event,
+    .return_get = sq_return_get,
+    .return_put = sq_return_put,
+    .returns_by_reference = sq_returns_by_reference,
+    .returns_by_order = sq_returns_by_order,
+    .return_key_put = sq_return_key_put,
+    .return_by_key = sq_return_by_key,
+    .sweep_returns = sq_sweep_returns,
     .syslog_insert = sq_syslog_insert,
     .spool_moved = sq_spool_moved,
     .spool_retry = sq_spool_retry,
     .body_deleted = sq_body_deleted,
     .syslog_sweep = sq_syslog_sweep,
     .syslog_redact = sq_syslog_redact,
+    .syslog_adopt = sq_syslog_adopt,
     .syslog_forget_order = sq_syslog_forget_order,
     .reader_close = sq_reader_close,
     .read_health = sq_read_health,
@@ -938,7 +1042,11 @@ const struct store_backend store_sqlite_backend = {
     .claim_due = sq_claim_due,
     .read_next_due = sq_read_next_due,
     .read_body_ref = sq_read_body_ref,
+    .read_history = sq_read_history,
     .read_stuck = sq_read_stuck,
+    .count_stuck = sq_count_stuck,
+    .read_return = sq_read_return,
+    .read_returns = sq_read_returns,
     .read_message_counts = sq_read_message_counts,
     .read_pending_by_endpoint = sq_read_pending_by_endpoint,
     .read_syslogs = sq_read_syslogs,

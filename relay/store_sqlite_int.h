@@ -1,6 +1,7 @@
 /* store_sqlite_int: what the SQLite backend's files share (private to
  * store_sqlite.c, store_webhooks.c, store_syslog.c, store_orders.c,
- * store_retention.c and store_metrics.c; nothing else includes it but the
+ * store_retention.c, store_metrics.c, store_history.c, store_redact.c,
+ * store_returns.c and store_stuck.c; nothing else includes it but the
  * SQLite unit test). Each sq_NAME below is store.h's store_NAME for SQLite
  * (store_backend.h); the table that names them is in store_sqlite.c.
  *
@@ -16,7 +17,7 @@
 #include "store.h"
 #include "store_backend.h"
 
-#define STMT_CACHE_MAX 64
+#define STMT_CACHE_MAX 256
 
 /* store_migrations.c */
 extern const char *const store_migrations[];
@@ -37,6 +38,7 @@ struct txn_effects {
     bool spooled;           /* bodies were added */
     bool deletes;           /* bodies were queued for deletion from the object store */
     bool endpoints_changed; /* an endpoint was created, changed or deleted */
+    bool scrubbed;          /* personal data was taken out (store_redact.c): no copy may stay in the files */
 };
 
 #define ORDER_KNOWN_MAX 16
@@ -53,8 +55,9 @@ struct sq_txn {
     long long spool_committed; /* the spool's size as of the last commit */
     long long parked_committed; /* parked events as of the last commit (none: no lookup needed) */
     long long spool_max;       /* its cap (0: none) */
+    bool checkpoint_owed;      /* a redaction committed but the WAL could not be truncated yet */
     struct txn_effects batch, job;
-    sqlite3_stmt *get_by_id, *get_by_ref, *insert, *update, *update_same_keys, *log;
+    sqlite3_stmt *get_by_id, *get_by_ref, *insert, *log;
     sqlite3_stmt *key_put, *get_by_tracking, *seen, *park, *parked_for, *unpark;
     struct stmt_cache cache;
 };
@@ -94,7 +97,7 @@ void sq_forget_known(struct sq_txn *t);
  * each filter is served by an index): its SQL, the filter values in bind
  * order after the tenant (the count is returned), and whether the rowid
  * bound is bound after them. */
-int store_orders_list_sql(const struct store_order_filter *f, char sql[1024], const char *values[8], bool *bound);
+int store_orders_list_sql(const struct store_order_filter *f, char sql[1024], const char *values[9], bool *bound);
 /* Account for bytes entering (len > 0) or leaving (len < 0) the body spool in
  * this job; STORE_SPOOL_FULL when adding them would cross the cap. */
 int sq_spool_account(struct sq_txn *txn, long long len);
@@ -113,6 +116,7 @@ int sq_event_seen(struct store_txn *txn, const char *tenant, const char *source,
 int sq_park(struct store_txn *txn, const char *tenant, const char *source, const json_t *event, const char *now_iso);
 json_t *sq_unpark(struct store_txn *txn, const char *tenant, const json_t *order);
 int sq_outbox_add(struct store_txn *txn, const char *tenant, const struct store_outbox_event *ev, int64_t now_ms);
+int sq_endpoint_count(struct store_txn *txn, const char *tenant);
 json_t *sq_endpoint_get(struct store_txn *txn, const char *tenant, const char *id);
 int sq_endpoint_put(struct store_txn *txn, const json_t *endpoint);
 int sq_endpoint_delete(struct store_txn *txn, const char *tenant, const char *id, int64_t now_ms);
@@ -123,18 +127,35 @@ int sq_attempt_record(struct store_txn *txn, const json_t *attempt, const char *
 int sq_endpoint_health(struct store_txn *txn, const char *endpoint_id, int outcome, int64_t now_ms,
                        int64_t disable_after_ms);
 json_t *sq_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key);
-int sq_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, const char *const *members);
+int sq_changelog_redact(struct store_txn *txn, const char *tenant, const char *order_id,
+                        json_t *(*scrub)(const char *field, const json_t *value));
+int sq_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, bool (*scrub)(json_t *payload));
+int sq_history_archive(struct store_txn *txn, const char *tenant, const char *order_id, const json_t *moved,
+                       const char *now_iso);
 int sq_sweep_messages(struct store_txn *txn, const char *status, int64_t before_ms, int limit);
 int sq_sweep_changelogs(struct store_txn *txn, const char *before_iso, int limit);
+int sq_sweep_history(struct store_txn *txn, const char *before_iso, int limit);
 int sq_sweep_seen(struct store_txn *txn, const char *before_iso, int limit);
 int sq_sweep_parked(struct store_txn *txn, const char *before_iso, int limit);
 int sq_sweep_orders(struct store_txn *txn, const char *before_iso, int limit);
+json_t *sq_stuck_scan(struct store_txn *txn, const struct store_stuck_rule *rule, const char *after_since,
+                      long long after_seq, int limit);
+int sq_stuck_mark(struct store_txn *txn, const char *tenant, const char *order_id, const char *status_since);
+json_t *sq_order_last_event(struct store_txn *txn, const char *tenant, const char *order_id);
+json_t *sq_return_get(struct store_txn *txn, const char *tenant, const char *id);
+int sq_return_put(struct store_txn *txn, const char *tenant, const json_t *ret, bool created);
+json_t *sq_returns_by_reference(struct store_txn *txn, const char *tenant, const char *partner_order_reference);
+json_t *sq_returns_by_order(struct store_txn *txn, const char *tenant, const char *order_id);
+int sq_return_key_put(struct store_txn *txn, const char *tenant, const char *key, const char *id);
+char *sq_return_by_key(struct store_txn *txn, const char *tenant, const char *key);
+int sq_sweep_returns(struct store_txn *txn, const char *before_iso, int limit);
 int sq_syslog_insert(struct store_txn *txn, const json_t *entry, const struct store_body bodies[2]);
 int sq_spool_moved(struct store_txn *txn, int64_t spool_id, const char *key);
 int sq_spool_retry(struct store_txn *txn, int64_t spool_id, int64_t next_try_at);
 int sq_body_deleted(struct store_txn *txn, const char *key);
 int sq_syslog_sweep(struct store_txn *txn, const char *cutoff_iso, int limit);
 int sq_syslog_redact(struct store_txn *txn, const char *tenant, const char *order_id);
+int sq_syslog_adopt(struct store_txn *txn, const char *tenant, const char *identifier, const char *order_id);
 int sq_syslog_forget_order(struct store_txn *txn, const char *tenant, const char *order_id);
 void sq_reader_close(struct store_reader *rd);
 int sq_read_health(struct store_reader *rd, char *detail, size_t len);
@@ -152,8 +173,13 @@ json_t *sq_claim_due(struct store_reader *rd, const char *endpoint_id, int64_t n
                      const char *const *skip, int n_skip, int64_t *wait_ms);
 int64_t sq_read_next_due(struct store_reader *rd, int64_t now_ms);
 char *sq_read_body_ref(struct store_reader *rd, const char *tenant, const char *key, size_t *len);
-json_t *sq_read_stuck(struct store_reader *rd, const char *tenant, const char *now_iso, const char *early_cutoff,
-                      const char *late_cutoff);
+json_t *sq_read_history(struct store_reader *rd, const char *tenant, const char *order_id, const char *shipment,
+                        long long after, int limit);
+json_t *sq_read_stuck(struct store_reader *rd, const char *tenant, const struct store_stuck_rule *rules, int n_rules,
+                      const char *now_iso, int limit);
+json_t *sq_count_stuck(struct store_reader *rd, const struct store_stuck_rule *rules, int n_rules);
+json_t *sq_read_return(struct store_reader *rd, const char *tenant, const char *id, bool *failed);
+json_t *sq_read_returns(struct store_reader *rd, const char *tenant, const struct store_return_filter *f);
 json_t *sq_read_message_counts(struct store_reader *rd);
 json_t *sq_read_pending_by_endpoint(struct store_reader *rd);
 json_t *sq_read_syslogs(struct store_reader *rd, const char *tenant, const char *order_id, const char *correlation_id,

@@ -377,6 +377,7 @@ static int order_entries(struct sq_txn *txn, const char *tenant, const char *ord
 int sq_syslog_redact(struct store_txn *base_txn, const char *tenant, const char *order_id)
 {
     struct sq_txn *txn = sq_txn(base_txn);
+    txn->job.scrubbed = true;
     /* Bodies are deleted (from the spool now, from the object store by the
      * uploader); headers and URLs are kept only as far as they carry no
      * personal data: the request URL loses its query string. */
@@ -392,4 +393,18 @@ int sq_syslog_forget_order(struct store_txn *base_txn, const char *tenant, const
 {
     struct sq_txn *txn = sq_txn(base_txn);
     return order_entries(txn, tenant, order_id, "DELETE FROM system_logs WHERE seq = ?1");
+}
+
+int sq_syslog_adopt(struct store_txn *base_txn, const char *tenant, const char *identifier, const char *order_id)
+{
+    struct sq_txn *txn = sq_txn(base_txn);
+    static const char sql[] = "UPDATE system_logs SET order_id = ?3 WHERE identifier = ?2 AND tenant = ?1 AND "
+                              "(order_id IS NULL OR order_id = '')";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, tenant);
+    sq_text(s, 2, identifier);
+    sq_text(s, 3, order_id);
+    return sq_done(s) == STORE_OK ? STORE_OK : STORE_EIO;
 }

@@ -55,6 +55,20 @@ int sq_outbox_add(struct store_txn *base_txn, const char *tenant, const struct s
     "rate_limit, max_concurrency, fifo, secret, old_secret, old_secret_until, failing_since, created_at, updated_at, " \
     "payload_format"
 
+int sq_endpoint_count(struct store_txn *base_txn, const char *tenant)
+{
+    struct sq_txn *txn = sq_txn(base_txn);
+    static const char sql[] = "SELECT COUNT(*) FROM webhook_endpoints WHERE tenant = ?1";
+    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
+    if (!s)
+        return STORE_EIO;
+    sq_text(s, 1, tenant);
+    int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : STORE_EIO;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return n;
+}
+
 json_t *sq_endpoint_get(struct store_txn *base_txn, const char *tenant, const char *id)
 {
     struct sq_txn *txn = sq_txn(base_txn);
@@ -194,10 +208,13 @@ int sq_endpoint_hold(struct store_txn *base_txn, const char *tenant, const char 
 int sq_attempt_record(struct store_txn *base_txn, const json_t *a, const char *status, int64_t next_attempt_at)
 {
     struct sq_txn *txn = sq_txn(base_txn);
+    /* the response of a message redacted meanwhile (a delivery in flight during a redaction: what it
+     * sent, and so what an echoing endpoint answers, may be the old payload) is not kept */
     static const char ins[] =
         "INSERT INTO webhook_attempts (message_id, attempt, at, status_code, error_class, error, dns_ms, connect_ms, "
         "tls_ms, first_byte_ms, total_ms, response_body, response_truncated) "
-        "VALUES (?1, (SELECT attempts + 1 FROM webhook_messages WHERE id = ?1), ?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)";
+        "SELECT ?1, attempts + 1, ?2,?3,?4,?5,?6,?7,?8,?9,?10, CASE WHEN redacted = 1 THEN NULL ELSE ?11 END, ?12 "
+        "FROM webhook_messages WHERE id = ?1";
     /* A message held while its attempt was in flight stays held unless the
      * attempt settled it (delivered, dead). */
     static const char upd[] =
@@ -297,6 +314,10 @@ json_t *sq_read_endpoints(struct store_reader *base_rd, const char *tenant, cons
     "seq, id, endpoint_id, event_id, event_type, trigger, order_id, correlation_id, status, attempts, "                               \
     "" ISO("next_attempt_at") " AS next_attempt_at, last_status_code, last_error, " ISO("created_at") " AS created_at"
 
+/* The messages that wait (pending, held, dead) are found through a status
+ * index, so a page of them (the console's dead letters) costs the backlog
+ * in that status, never the tenant's delivered history; other listings walk
+ * the tenant's messages in seq order. */
 json_t *sq_read_messages(struct store_reader *base_rd, const char *tenant, const char *endpoint_id,
                             const char *event_type, const char *status, int64_t after_seq, int limit)
 {
@@ -304,7 +325,14 @@ json_t *sq_read_messages(struct store_reader *base_rd, const char *tenant, const
     static const char sql[] = "SELECT " MESSAGE_COLUMNS " FROM webhook_messages WHERE tenant = ?1 "
                               "AND (?2 IS NULL OR endpoint_id = ?2) AND (?3 IS NULL OR event_type = ?3) "
                               "AND (?4 IS NULL OR status = ?4) AND seq > ?5 ORDER BY seq LIMIT ?6";
-    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
+    static const char waiting[] = "SELECT " MESSAGE_COLUMNS " FROM webhook_messages INDEXED BY messages_due "
+                                  "WHERE status = ?4 AND tenant = ?1 AND (?2 IS NULL OR endpoint_id = ?2) "
+                                  "AND (?3 IS NULL OR event_type = ?3) AND seq > ?5 ORDER BY seq LIMIT ?6";
+    static const char waiting_at[] = "SELECT " MESSAGE_COLUMNS " FROM webhook_messages INDEXED BY "
+                                     "messages_due_by_endpoint WHERE endpoint_id = ?2 AND status = ?4 AND tenant = ?1 "
+                                     "AND (?3 IS NULL OR event_type = ?3) AND seq > ?5 ORDER BY seq LIMIT ?6";
+    bool waits = status && (!strcmp(status, "pending") || !strcmp(status, "held") || !strcmp(status, "dead"));
+    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, !waits ? sql : endpoint_id ? waiting_at : waiting);
     if (!s)
         return NULL;
     sq_text(s, 1, tenant);
@@ -463,87 +491,6 @@ json_t *sq_orders_by_customer(struct store_txn *base_txn, const char *tenant, co
     }
     json_decref(rows);
     return docs;
-}
-
-/* Replace members of the order images a payload carries (the default
- * body's data.oldImage / data.newImage, and images at the top level). True
- * when something changed. */
-static bool redact_images(json_t *payload, const char *const *members)
-{
-    json_t *holders[2] = {json_object_get(payload, "data"), payload};
-    static const char *images[] = {"oldImage", "newImage"};
-    bool changed = false;
-    for (int h = 0; h < 2; h++)
-        for (int k = 0; k < 2; k++) {
-            json_t *img = json_object_get(holders[h], images[k]);
-            for (size_t i = 0; json_is_object(img) && members[i]; i++) {
-                json_t *v = json_object_get(img, members[i]);
-                if (v && !(json_is_object(v) && json_is_true(json_object_get(v, "redacted")))) {
-                    json_object_set_new(img, members[i], json_pack("{s:b}", "redacted", 1));
-                    changed = true;
-                }
-            }
-        }
-    return changed;
-}
-
-int sq_outbox_redact(struct store_txn *base_txn, const char *tenant, const char *order_id, const char *const *members)
-{
-    struct sq_txn *txn = sq_txn(base_txn);
-    static const char sel[] = "SELECT seq, payload FROM webhook_messages WHERE tenant = ?1 AND order_id = ?2";
-    static const char upd[] = "UPDATE webhook_messages SET payload = ?2 WHERE seq = ?1";
-    sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sel);
-    if (!s)
-        return STORE_EIO;
-    sq_text(s, 1, tenant);
-    sq_text(s, 2, order_id);
-    json_t *rows = sq_rows(s);
-    if (!rows)
-        return STORE_EIO;
-    int rc = STORE_OK;
-    size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r)
-    {
-        json_t *payload = json_loads(json_string_value(json_object_get(r, "payload")), 0, NULL);
-        if (payload && redact_images(payload, members)) {
-            char *text = ju_dump(payload);
-            sqlite3_stmt *u = sq_stmt(txn->db, &txn->cache, upd);
-            if (u) {
-                sqlite3_bind_int64(u, 1, json_integer_value(json_object_get(r, "seq")));
-                sq_text(u, 2, text);
-                rc = sq_done(u);
-            } else
-                rc = STORE_EIO;
-            free(text);
-        }
-        json_decref(payload);
-        if (rc != STORE_OK)
-            break;
-    }
-    json_decref(rows);
-    return rc;
-}
-
-json_t *sq_read_stuck(struct store_reader *base_rd, const char *tenant, const char *now_iso, const char *early_cutoff,
-                         const char *late_cutoff)
-{
-    struct sq_reader *rd = sq_reader(base_rd);
-    static const char sql[] =
-        "SELECT tenant, order_id, partner_order_reference, status, "
-        "update_date AS since, CAST((julianday(?2) - julianday(update_date)) * 86400 AS INTEGER) AS age_seconds "
-        "FROM orders WHERE (?1 IS NULL OR tenant = ?1) AND ("
-        "(status IN ('open', 'partially_allocated', 'allocated') AND update_date < ?3) OR "
-        "(status IN ('processing', 'fulfilled') AND update_date < ?4)) "
-        "ORDER BY update_date";
-    sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
-    if (!s)
-        return NULL;
-    sq_text(s, 1, tenant);
-    sq_text(s, 2, now_iso);
-    sq_text(s, 3, early_cutoff);
-    sq_text(s, 4, late_cutoff);
-    return sq_rows(s);
 }
 
 json_t *sq_read_message_counts(struct store_reader *base_rd)

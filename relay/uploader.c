@@ -14,6 +14,7 @@
 
 #include "blobstore.h"
 #include "curlev.h"
+#include "health.h"
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
@@ -129,7 +130,7 @@ static void flush_results(struct uploader *u)
 
 static void finished(struct uploader *u, struct item *it)
 {
-    metrics_upload(!it->body, it->ok);
+    metrics_upload(!it->body, it->ok, it->len);
     if (!it->ok)
         log_warn("uploader: %s (will retry)", it->err);
     if (!it->body) {
@@ -137,6 +138,10 @@ static void finished(struct uploader *u, struct item *it)
         if (!it->ok)
             u->deletes_paused_until = time_now_ms() + backoff_ms(u->delete_failures);
     }
+    if (it->ok)
+        health_ok(it->body ? "upload" : "delete", time_now_ms());
+    else
+        health_failed(it->body ? "upload" : "delete", 0, it->err, time_now_ms());
     if (u->results_tail)
         u->results_tail->next_result = it;
     else

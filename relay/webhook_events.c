@@ -13,6 +13,7 @@
 static const struct {
     const char *trigger, *type, *order_status;
 } events[] = {
+    /* Carriyo's 18 order triggers */
     {"ORDER_CREATE", "order.created", NULL},
     {"ORDER_UPDATE", "order.updated", NULL},
     {"ORDER_CANCEL", "order.cancelled", "cancelled"},
@@ -32,6 +33,16 @@ static const struct {
     {"FULFILLMENT_ORDER_UPDATE_PARTNER_FULFILLMENT_REFERENCES", "order.partner_fulfillment_references_updated", NULL},
     {"FULFILLMENT_ORDER_UPDATE_PARTNER_FULFILLMENT_ORDER_REFERENCE",
      "order.partner_fulfillment_order_reference_updated", NULL},
+    /* shiprelay's fulfillment control (seed 002): Carriyo has no such calls */
+    {"FULFILLMENT_ORDER_HOLD", "order.fulfillment_order_held", NULL},
+    {"FULFILLMENT_ORDER_RESUME", "order.fulfillment_order_resumed", NULL},
+    {"FULFILLMENT_ORDER_REQUEST_FULFILLMENT", "order.fulfillment_requested", NULL},
+    {"FULFILLMENT_ORDER_EVENT", "order.fulfillment_event", NULL},
+    /* shiprelay's stuck orders (seed 003), fired by the housekeeping scan (stuck.h) */
+    {"ORDER_STUCK", "order.stuck", NULL},
+    /* Carriyo's return request triggers (fact sheet §6), fired by returns_pipeline.h */
+    {"return_status_update", "return.status_updated", NULL},
+    {"return_received_update", "return.received", NULL},
 };
 #define N_EVENTS (sizeof events / sizeof events[0])
 
@@ -56,8 +67,15 @@ int webhook_event_trigger_known(const char *trigger)
     return find(trigger) >= 0;
 }
 
-/* Add the event of trigger unless it is there already. */
-static void add(json_t *out, const char *trigger)
+const char *webhook_event_type_of(const char *trigger)
+{
+    int k = find(trigger);
+    return k < 0 ? NULL : events[k].type;
+}
+
+/* Add the event of trigger unless it is there already (with the level a
+ * change entry gives it). */
+static void add_level(json_t *out, const char *trigger, const char *level)
 {
     int k = find(trigger);
     size_t i;
@@ -69,7 +87,12 @@ static void add(json_t *out, const char *trigger)
         if (!strcmp(json_string_value(json_object_get(e, "trigger")), trigger))
             return;
     }
-    json_array_append_new(out, json_pack("{s:s,s:s}", "type", events[k].type, "trigger", trigger));
+    json_array_append_new(out, json_pack("{s:s,s:s,s:s*}", "type", events[k].type, "trigger", trigger, "level", level));
+}
+
+static void add(json_t *out, const char *trigger)
+{
+    add_level(out, trigger, NULL);
 }
 
 json_t *webhook_events_for(const json_t *before, const json_t *after, const json_t *changes, const char *trigger)
@@ -86,7 +109,7 @@ json_t *webhook_events_for(const json_t *before, const json_t *after, const json
     json_t *c;
     json_array_foreach(changes, i, c)
     {
-        add(out, json_string_value(json_object_get(c, "trigger")));
+        add_level(out, json_string_value(json_object_get(c, "trigger")), json_string_value(json_object_get(c, "level")));
     }
     json_array_foreach(trigger ? NULL : changes, i, c)
     {
@@ -107,10 +130,12 @@ json_t *webhook_events_for(const json_t *before, const json_t *after, const json
 }
 
 char *webhook_event_text(const char *type, const char *trigger, const char *event_id, const char *timestamp,
-                         const char *tenant, const char *before_text, const char *after_text)
+                         const char *tenant, const json_t *extra, const char *before_text, const char *after_text)
 {
     json_t *head = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", type, "id", event_id, "timestamp", timestamp, "tenant",
                              tenant, "trigger", trigger);
+    if (json_is_object(extra))
+        json_object_update(head, (json_t *)extra);
     char *h = ju_dump(head);
     json_decref(head);
     h[strlen(h) - 1] = '\0'; /* drop the closing brace: the images follow */

@@ -7,12 +7,14 @@ jobs=$(nproc)
 
 # Test-only tools: Node.js for the webhook receiver (it verifies signatures
 # with the npm package standardwebhooks) and the S3 server; openssl makes the
-# TLS test's certificate.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null || ! command -v openssl >/dev/null; then
-  echo "tests: installing nodejs npm openssl"
+# TLS test's certificate; Chromium runs the web console's test (driven by the
+# npm package puppeteer-core).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null || ! command -v openssl >/dev/null ||
+   ! [ -x /usr/bin/chromium ]; then
+  echo "tests: installing nodejs npm openssl chromium"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends nodejs npm openssl >/dev/null
+  apt-get install -y -qq --no-install-recommends nodejs npm openssl chromium >/dev/null
 fi
 npm ci --prefix tests/integration --no-audit --no-fund --loglevel=error
 

@@ -9,7 +9,7 @@
 # Knobs (environment): DURATION=10 (s per wrk run), CONNS=64, ORDERS=1000,
 # DELIVERIES=2000, DELIVERY_CONC=16, LAT_RATE=500, LAT_DURATION=20,
 # SUS_RATE=500, SUSTAINED=300, SAMPLE=10, SKIP_SUSTAINED=1, SPOOL_MAX,
-# BENCH_OUT=FILE, BENCH_KEEP=1. A quick look: DURATION=3 LAT_DURATION=5 SKIP_SUSTAINED=1.
+# BENCH_OUT=FILE, BENCH_KEEP=1, SKIP_SCALE=1 (order_scale.py: SIZES, REPEAT). A quick look: DURATION=3 LAT_DURATION=5 SKIP_SUSTAINED=1.
 #
 # Tools (C, built with cc + pkg-config into build/bench/):
 #   bare_evhttp  the ingest baseline (read body, 202) and the webhook receiver
@@ -33,4 +33,9 @@ build bare_evhttp libevent libevent_pthreads
 build curl_client libevent libcurl openssl
 build loadgen libevent libcurl
 
-exec python3 tests/bench/bench.py "$BIN" "$OUT"
+python3 tests/bench/bench.py "$BIN" "$OUT"
+# how one request's cost grows with the order's size (SKIP_SCALE=1 skips it)
+if [ "${SKIP_SCALE:-0}" != 1 ]; then
+  echo
+  python3 tests/bench/order_scale.py "$BIN" | tee -a "${BENCH_OUT:-/dev/null}"
+fi

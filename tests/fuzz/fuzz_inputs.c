@@ -16,6 +16,7 @@
 
 #include "adapter.h"
 #include "allocation.h"
+#include "fo_control.h"
 #include "fo_ops.h"
 #include "fo_regroup.h"
 #include "fo_updates.h"
@@ -23,6 +24,7 @@
 #include "carriyo.h"
 #include "order.h"
 #include "pipeline.h"
+#include "returns.h"
 #include "routes.h"
 
 static const char *no_value(const void *ctx, const char *name)
@@ -85,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                      fo_split,            fo_merge,           fo_ship,
                                      fo_cancel,           fo_update_location, fo_update_address,
                                      fo_update_delivery_method, fo_update_schedule, fo_update_partner_references,
-                                     allocation_allocate};
+                                     allocation_allocate, fo_hold, fo_resume, fo_request_fulfillment};
         bool reason = json_is_string(json_object_get(body, "cancellation_reason"));
         for (size_t k = 0; json_is_object(body) && k < sizeof ops / sizeof ops[0]; k++) {
             if (ops[k] == fo_cancel && !reason)
@@ -98,6 +100,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             json_decref(ob2);
             json_decref(ch2);
         }
+    }
+    /* The body as a return request, and as every action's body on a known one. */
+    if (json_is_object(body)) {
+        json_t *ch = json_array();
+        json_t *r = returns_create(body, "t", "R1", NULL, "2026-01-01T00:00:00.000Z", ch, err, sizeof err);
+        json_decref(r);
+        static const returns_fn acts[] = {returns_approve, returns_reject, returns_cancel, returns_complete};
+        for (size_t k = 0; k < sizeof acts / sizeof acts[0]; k++) {
+            json_t *rb = json_pack("{s:s,s:[{s:s,s:i},{s:s,s:i}]}", "partner_order_reference", "P", "items", "sku", "A",
+                                   "quantity", 2, "sku", "B", "quantity", 1);
+            json_t *known = returns_create(rb, "t", "R2", NULL, "2026-01-01T00:00:00.000Z", ch, err, sizeof err);
+            if (k == 3)
+                returns_approve(known, rb, "2026-01-01T00:00:00.000Z", ch, err, sizeof err);
+            acts[k](known, body, "2026-01-01T00:00:00.000Z", ch, err, sizeof err);
+            returns_patch(known, body, ch, err, sizeof err);
+            json_decref(known);
+            json_decref(rb);
+        }
+        json_decref(ch);
     }
     /* Whatever events came out are applied to a known order. */
     json_t *ob = json_loads(order_json, 0, NULL), *changes = json_array();

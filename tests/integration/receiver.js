@@ -3,7 +3,8 @@
 // is independent of the relay's C signing code, then answered the way the
 // test configured its path:
 //   ok | status:<code> | retry:<code>:<retry-after seconds> | redirect |
-//   slow:<ms> | reset | flaky:<n failures first> | hang
+//   slow:<ms> | reset | flaky:<n failures first> | hang |
+//   echo (200 with the body it got back, as some endpoints answer) | slowecho:<ms>
 // Control (loopback only, like everything here):
 //   POST /_config {"/path": {"mode": "...", "secrets": ["whsec_..."]}}
 //   GET  /_log    every delivery received, in order
@@ -67,6 +68,8 @@ const handler = (req, res) => {
     else if (mode === "retry") res.writeHead(Number(a), { "Retry-After": b }).end("later");
     else if (mode === "redirect") res.writeHead(302, { Location: "/elsewhere" }).end();
     else if (mode === "slow") setTimeout(() => res.writeHead(200).end("slow"), Number(a));
+    else if (mode === "echo") res.writeHead(200, { "Content-Type": "application/json" }).end(body);
+    else if (mode === "slowecho") setTimeout(() => res.writeHead(200).end(body), Number(a));
     else if (mode === "reset") req.socket.destroy();
     else if (mode === "flaky") res.writeHead(seen[path] <= Number(a) ? 500 : 200).end("x".repeat(20000));
     else if (mode === "hang") {

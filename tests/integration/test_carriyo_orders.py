@@ -10,7 +10,7 @@ from carriyo import carriyo_order
 from relay import Relay, TENANTS, order_body, shipment_update
 
 MEMBERS = ["tenant", "order_id", "merchant", "partner_order_reference", "language", "order_date", "sales_channel",
-           "creation_source", "update_source", "carriyo_metadata", "status", "auto_allocation_failed",
+           "creation_source", "update_source", "carriyo_metadata", "status", "sub_status", "auto_allocation_failed",
            "cancellation_reason", "billing_address", "customer", "customer_key", "payment", "redacted",
            "taxes_included", "duties_included", "discount_applications", "line_items", "fulfillment_orders",
            "shipping_lines", "error_details", "creation_date", "update_date"]

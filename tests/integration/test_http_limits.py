@@ -126,8 +126,24 @@ class ConnectionCapTest(unittest.TestCase):
         try:
             for _ in range(3):
                 self.assertEqual(self.relay.get("/healthz", auth=False, conn=busy).status, 200)
-            idle = [socket.create_connection(("127.0.0.1", self.relay.port), timeout=10) for _ in range(4)]
-            time.sleep(1.0)  # accepted by now
+            # Four idle connections, each accepted and counted. A place the relay
+            # has not given back yet (a connection of an earlier request still
+            # closing) makes it refuse one of them: then open another.
+            deadline = time.monotonic() + 10
+            while len(idle) < 4:
+                self.assertLess(time.monotonic(), deadline, "the relay did not take four idle connections")
+                s = socket.create_connection(("127.0.0.1", self.relay.port), timeout=10)
+                time.sleep(0.2)
+                s.setblocking(False)
+                try:
+                    refused = s.recv(1, socket.MSG_PEEK) is not None  # data or EOF: it was answered 503
+                except BlockingIOError:
+                    refused = False  # silent: accepted and waiting for a request
+                s.setblocking(True)
+                if refused:
+                    s.close()
+                else:
+                    idle.append(s)
             for _ in range(3):
                 self.assertEqual(self.relay.get("/healthz", auth=False, conn=busy).status, 200)
             with socket.create_connection(("127.0.0.1", self.relay.port), timeout=10) as sixth:

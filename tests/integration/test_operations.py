@@ -179,7 +179,7 @@ class OperationsTest(unittest.TestCase):
         mine = [r for r in rows if r["partner_order_reference"] == "PO-STUCK"]
         self.assertEqual(len(mine), 1)
         self.assertEqual(mine[0]["status"], "allocated")
-        self.assertGreaterEqual(mine[0]["age_seconds"], 1)
+        self.assertGreaterEqual(mine[0]["time_in_status_seconds"], 1)
         self.assertNotIn("PO-STUCK", [r["partner_order_reference"] for r in self.relay.get("/ops/stuck", tenant="beta").json["data"]])
         metrics = self.relay.get("/metrics", auth=False)
         self.assertEqual(metrics.status, 200)

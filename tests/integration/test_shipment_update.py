@@ -61,6 +61,9 @@ class ShipmentStatusUpdateTest(unittest.TestCase):
             self.assertIn(expected, types)
         newest = change_logs(self.relay, "PO-CLOSE", desc=True)
         self.assertEqual(newest, list(reversed(change_logs(self.relay, "PO-CLOSE"))))
+        self.assertEqual((newest[0]["field"], newest[0]["old_value"], newest[0]["new_value"]),
+                         ("sub_status", "PARTIAL", None))  # one of two lines was delivered: it converged
+        newest = [e for e in newest if e["field"] == "status"]
         self.assertEqual(newest[0]["entity_type"], "order")
         self.assertEqual(newest[0]["old_value"], "fulfilled")
         self.assertEqual(newest[0]["source"], "SHIPMENT_STATUS_UPDATE")

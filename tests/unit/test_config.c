@@ -94,6 +94,30 @@ static void full_file(void **state)
     unlink(p);
 }
 
+/* [orders] stuck_STATUS: each status its own threshold, else its group's. */
+static void stuck_thresholds(void **state)
+{
+    struct config c;
+    config_defaults(&c);
+    assert_int_equal(config_stuck_after(&c, 0), 86400);
+    assert_int_equal(config_stuck_after(&c, 4), 604800);
+    assert_int_equal(c.stuck_scan_interval, 60);
+    config_free(&c);
+    config_defaults(&c);
+    char err[512];
+    const char *p = write_conf("[orders]\nstuck_before_fulfillment = 100\nstuck_allocated = 2h\n"
+                               "stuck_fulfilled = 3d\nstuck_scan_interval = 10s\n");
+    assert_int_equal(config_load(&c, p, err, sizeof err), 0);
+    assert_string_equal(config_stuck_statuses[2], "allocated");
+    assert_int_equal(config_stuck_after(&c, 0), 100);  /* open: the group's */
+    assert_int_equal(config_stuck_after(&c, 2), 7200); /* allocated: its own */
+    assert_int_equal(config_stuck_after(&c, 3), 604800);
+    assert_int_equal(config_stuck_after(&c, 4), 3 * 86400);
+    assert_int_equal(config_stuck_after(&c, 5), 0);
+    assert_int_equal(c.stuck_scan_interval, 10);
+    config_free(&c);
+}
+
 static void errors_name_file_and_line(void **state)
 {
     unsetenv("AWS_ACCESS_KEY_ID"); /* the [s3] case below counts on there being no credentials */
@@ -363,7 +387,7 @@ static void shipped_conf_lists_every_key(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(defaults),
+        cmocka_unit_test(defaults), cmocka_unit_test(stuck_thresholds),
         cmocka_unit_test(full_file),
         cmocka_unit_test(errors_name_file_and_line),
         cmocka_unit_test(every_error_is_reported),

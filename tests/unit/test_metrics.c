@@ -63,8 +63,11 @@ static void commits_and_deliveries(void **state)
     metrics_commit(40, 2000000, true);
     metrics_commit(7, 0, false);
     metrics_delivery(METRICS_DELIVERY_DEAD, 1000000);
-    metrics_upload(true, false);
+    metrics_upload(true, false, 0);
+    metrics_upload(false, true, 1234);
+    metrics_upload(false, false, 99);
     char *text = render();
+    has(text, "shiprelay_body_upload_bytes_total 1234\n");
     has(text, "shiprelay_store_jobs_per_commit_bucket{le=\"4\"} 1\n");
     has(text, "shiprelay_store_jobs_per_commit_bucket{le=\"32\"} 1\n");
     has(text, "shiprelay_store_jobs_per_commit_bucket{le=\"64\"} 2\n");
@@ -94,6 +97,14 @@ static void sources_are_bounded(void **state)
     snprintf(name, sizeof name, "source=\"t/s%d\"", METRICS_MAX_SOURCES);
     assert_null(strstr(text, name));
     free(text);
+    /* one source's counts, for GET /ops/hooks: none for a source summed under "other" */
+    uint64_t n[METRICS_HOOK__COUNT];
+    assert_true(metrics_hook_counts("t", "s0", n));
+    assert_int_equal(n[METRICS_HOOK_APPLIED], 1);
+    assert_int_equal(n[METRICS_HOOK_PARKED], 2);
+    snprintf(name, sizeof name, "s%d", METRICS_MAX_SOURCES);
+    assert_false(metrics_hook_counts("t", name, n));
+    assert_int_equal(n[METRICS_HOOK_PARKED], 0);
     /* label values are escaped */
     char *out = NULL;
     size_t len = 0;

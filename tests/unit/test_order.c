@@ -163,6 +163,14 @@ static void refusals_name_the_field(void **state)
     }
 }
 
+static int set_line(json_t *o, const char *id, const char *status, json_t *log)
+{
+    json_t *by_line = order_entries_by_line(o);
+    int moved = order_set_line_status(by_line, order_line(o, id), status, log);
+    json_decref(by_line);
+    return moved;
+}
+
 static void recompute_logs_each_move(void **state)
 {
     char err[256];
@@ -178,12 +186,12 @@ static void recompute_logs_each_move(void **state)
     json_t *log = json_array();
     assert_int_equal(order_recompute(o, log), 0);
     assert_int_equal(json_array_size(log), 0);
-    assert_int_equal(order_set_line_status(o, order_line(o, "L1"), "closed", log), 1);
-    assert_int_equal(order_set_line_status(o, order_line(o, "L1"), "closed", log), 0);
+    assert_int_equal(set_line(o, "L1", "closed", log), 1);
+    assert_int_equal(set_line(o, "L1", "closed", log), 0);
     assert_string_equal(ju_path_str(json_array_get(ju_path(o, "fulfillment_orders"), 0), "status"), "fulfilled");
     assert_int_equal(order_recompute(o, log), 1); /* F1 closed; the order stays fulfilled */
     assert_string_equal(ju_path_str(o, "status"), "fulfilled");
-    order_set_line_status(o, order_line(o, "L2"), "closed", log);
+    set_line(o, "L2", "closed", log);
     assert_int_equal(order_recompute(o, log), 2);
     assert_string_equal(ju_path_str(o, "status"), "closed");
     /* line L1, F1, line L2, F2, order */
@@ -268,9 +276,12 @@ static void line_status_derives_from_fo_lines(void **state)
     order_recompute(o, log);
     assert_string_equal(ju_path_str(order_line(o, "L1"), "status"), "allocated"); /* the least advanced */
     assert_string_equal(ju_path_str(o, "status"), "processing");
-    json_t *entries = order_line_entries(o, "L1");
+    json_t *entries = order_line_entries(o, "L1"), *by_line = order_entries_by_line(o);
     assert_int_equal(json_array_size(entries), 2);
+    assert_true(json_equal(entries, json_object_get(by_line, "L1")));
+    assert_int_equal(json_object_size(by_line), 1);
     json_decref(entries);
+    json_decref(by_line);
     order_set_entry_status(json_array_get(fo_lines, 0), "cancelled");
     order_recompute(o, log);
     assert_string_equal(ju_path_str(order_line(o, "L1"), "status"), "fulfilled");

@@ -14,6 +14,8 @@ static const struct route table[] = {
     {"POST", "/orders/shipment-status-update", &h2, 0, "B"},
     {"GET", "/orders/{reference}", &h3, 0, "C"},
     {"GET", "/orders/{reference}/change-logs", &h4, 0, "D"},
+    {"GET", "/console/", &h1, 0, "E"},
+    {"GET", "/console/{asset}", &h2, 0, "F"},
 };
 #define N (sizeof table / sizeof table[0])
 
@@ -57,6 +59,22 @@ static void not_found_and_not_allowed(void **state)
     assert_string_equal(allow, "POST, GET");
 }
 
+/* A trailing slash is a segment of its own: only a pattern with one matches it. */
+static void trailing_slash(void **state)
+{
+    const struct route *r;
+    struct route_params p;
+    char allow[64];
+    assert_int_equal(match("GET", "/console/", &r, &p, allow), ROUTE_FOUND);
+    assert_string_equal(r->name, "E");
+    assert_int_equal(match("GET", "/console/app.js", &r, &p, allow), ROUTE_FOUND);
+    assert_string_equal(r->name, "F");
+    assert_string_equal(route_param(&p, "asset"), "app.js");
+    assert_int_equal(match("GET", "/console", &r, &p, allow), ROUTE_NOT_FOUND);
+    assert_int_equal(match("GET", "/console/app.js/", &r, &p, allow), ROUTE_NOT_FOUND);
+    assert_int_equal(match("POST", "/console/", &r, &p, allow), ROUTE_METHOD_NOT_ALLOWED);
+}
+
 static void decoding_and_malformed(void **state)
 {
     const struct route *r;
@@ -77,6 +95,8 @@ static void decoding_and_malformed(void **state)
     assert_int_equal(match("GET", "/orders/a%00", &r, &p, allow), ROUTE_NOT_FOUND);
     assert_int_equal(match("GET", "/orders/%zz", &r, &p, allow), ROUTE_NOT_FOUND);
     assert_int_equal(match("GET", "/orders//change-logs", &r, &p, allow), ROUTE_NOT_FOUND);
+    assert_int_equal(match("GET", "/orders/", &r, &p, allow), ROUTE_NOT_FOUND); /* no empty capture */
+    assert_int_equal(match("GET", "/orders/a//", &r, &p, allow), ROUTE_NOT_FOUND);
     assert_int_equal(match("GET", "orders", &r, &p, allow), ROUTE_NOT_FOUND);
     assert_int_equal(match("GET", "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r", &r, &p, allow), ROUTE_NOT_FOUND);
 }
@@ -87,6 +107,7 @@ int main(void)
         cmocka_unit_test(literal_and_captures),
         cmocka_unit_test(not_found_and_not_allowed),
         cmocka_unit_test(decoding_and_malformed),
+        cmocka_unit_test(trailing_slash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

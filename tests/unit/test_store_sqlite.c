@@ -232,8 +232,10 @@ static void the_order_list_filters_pages_and_uses_indexes(void **state)
         {.limit = 1},
         {.limit = 1, .newest_first = true},
         {.limit = 1, .status = "x"},
+        {.limit = 1, .sub_status = "x"},
         {.limit = 1, .merchant = "x"},
         {.limit = 1, .customer_key = "x"},
+        {.limit = 1, .sub_status = "x"},
         {.limit = 1, .created_from = "x"},
         {.limit = 1, .created_to = "x"},
         {.limit = 1, .updated_from = "x"},
@@ -241,7 +243,7 @@ static void the_order_list_filters_pages_and_uses_indexes(void **state)
     };
     for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
         char sql[1024], plan[2048] = "", explain[1100];
-        const char *values[8];
+        const char *values[9];
         bool bound;
         store_orders_list_sql(&one[i], sql, values, &bound);
         snprintf(explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
@@ -440,9 +442,96 @@ static void a_body_redacted_during_its_upload_is_deleted(void **state)
     store_close(st);
 }
 
+/* status_since: set when an order enters its status, kept by writes that
+ * keep it. Such a write's statement does not name the status columns, so
+ * the (status, status_since) index entry is left alone. */
+static char traced[4096];
+
+static int trace(unsigned kind, void *ctx, void *p, void *x)
+{
+    const char *sql = sqlite3_sql((sqlite3_stmt *)p);
+    if (sql && !strncmp(sql, "UPDATE orders", 13))
+        snprintf(traced, sizeof traced, "%s", sql);
+    return 0;
+}
+
+static const char *next_status;
+static const char *next_date;
+
+static int write_status_job(struct store_txn *txn, void *arg)
+{
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "order_id", "os", "partner_order_reference", "OS", "status",
+                          next_status, "update_date", next_date, "note", next_date);
+    sqlite3_trace_v2(sq_txn(txn)->db, SQLITE_TRACE_STMT, trace, NULL);
+    int rc = ((struct item *)arg)->want_fail ? store_order_update(txn, "t1", o) : store_order_insert(txn, "t1", o);
+    sqlite3_trace_v2(sq_txn(txn)->db, 0, NULL, NULL);
+    json_decref(o);
+    return rc;
+}
+
+static int mark_job(struct store_txn *txn, void *arg)
+{
+    return store_stuck_mark(txn, "t1", "os", "2026-01-01T00:00:00.000Z") == 1 ? STORE_OK : STORE_EIO;
+}
+
+static const char *column(struct store_reader *rd, const char *col)
+{
+    static char out[64];
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT %s FROM orders WHERE order_id = 'os'", col);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(sq_reader(rd)->db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    const unsigned char *t = sqlite3_column_text(s, 0);
+    snprintf(out, sizeof out, "%s", t ? (const char *)t : "(null)");
+    sqlite3_finalize(s);
+    return out;
+}
+
+static void status_since_moves_with_the_status_only(void **state)
+{
+    char err[256] = "";
+    struct store_options opt = {.dir = dir, .batch_max = 8, .order_cache = 1 << 20};
+    struct store *st = store_open(&opt, err, sizeof err);
+    struct store_reader *rd = store_reader_open(st, err, sizeof err);
+    struct item it = {0}; /* want_fail: an update (else an insert) */
+    next_status = "allocated", next_date = "2026-01-01T00:00:00.000Z";
+    pending = 1;
+    store_submit(st, base, write_status_job, done, &it);
+    event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY);
+    assert_string_equal(column(rd, "status_since"), "2026-01-01T00:00:00.000Z");
+    pending = 1;
+    store_submit(st, base, mark_job, done, &it);
+    event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY);
+    assert_int_equal(it.rc, STORE_OK);
+    /* the same status: the statement leaves status, status_since and the mark alone */
+    it.want_fail = 1;
+    next_date = "2026-01-02T00:00:00.000Z";
+    pending = 1;
+    store_submit(st, base, write_status_job, done, &it);
+    event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY);
+    if (strstr(traced, "status"))
+        fail_msg("a write that keeps the status names it: %s", traced);
+    assert_string_equal(column(rd, "status_since"), "2026-01-01T00:00:00.000Z");
+    assert_string_equal(column(rd, "stuck_since"), "2026-01-01T00:00:00.000Z");
+    assert_string_equal(column(rd, "update_date"), "2026-01-02T00:00:00.000Z");
+    /* a new status: a new episode */
+    next_status = "processing", next_date = "2026-01-03T00:00:00.000Z";
+    pending = 1;
+    store_submit(st, base, write_status_job, done, &it);
+    event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY);
+    assert_non_null(strstr(traced, "status_since"));
+    assert_string_equal(column(rd, "status"), "processing");
+    assert_string_equal(column(rd, "status_since"), "2026-01-03T00:00:00.000Z");
+    assert_string_equal(column(rd, "stuck_since"), "(null)");
+    store_reader_close(rd);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(status_since_moves_with_the_status_only),
         cmocka_unit_test(a_body_redacted_during_its_upload_is_deleted),
         cmocka_unit_test(group_commit_and_isolation),
         cmocka_unit_test(the_order_list_filters_pages_and_uses_indexes),

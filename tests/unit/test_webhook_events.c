@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -140,8 +141,44 @@ static void carriyo_body(void **state)
     json_decref(after);
 }
 
+/* Fulfillment control (seed 002): shiprelay's triggers, a warehouse event's
+ * level carried to the event and into shiprelay's body. */
+static void fulfillment_control(void **state)
+{
+    json_t *b = json_pack("{s:s}", "status", "allocated");
+    json_t *c = json_loads("[{\"change_type\":\"FULFILLMENT_EVENT\",\"trigger\":\"FULFILLMENT_ORDER_EVENT\","
+                           "\"level\":\"ERROR\"},{\"change_type\":\"FIELD_UPDATE\",\"trigger\":"
+                           "\"FULFILLMENT_ORDER_HOLD\"}]",
+                           0, NULL);
+    json_t *ev = webhook_events_for(b, b, c, NULL);
+    assert_int_equal(json_array_size(ev), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "type")), "order.fulfillment_event");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "level")), "ERROR");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 1), "type")),
+                        "order.fulfillment_order_held");
+    assert_null(json_object_get(json_array_get(ev, 1), "level"));
+    json_decref(ev);
+    const char *mine[] = {"FULFILLMENT_ORDER_HOLD", "FULFILLMENT_ORDER_RESUME", "FULFILLMENT_ORDER_REQUEST_FULFILLMENT",
+                          "FULFILLMENT_ORDER_EVENT"};
+    for (size_t i = 0; i < 4; i++)
+        assert_true(webhook_event_trigger_known(mine[i]));
+    json_t *extra = json_pack("{s:s}", "level", "ERROR");
+    char *text = webhook_event_text("order.fulfillment_event", "FULFILLMENT_ORDER_EVENT", "evt_1", "t", "acme", extra,
+                                    "{\"a\":1}", "{\"a\":2}");
+    json_t *got = json_loads(text, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(got, "level")), "ERROR");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(got, "data"), "newImage"), "a")),
+                     2);
+    json_decref(got);
+    free(text);
+    json_decref(extra);
+    json_decref(c);
+    json_decref(b);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(rules), cmocka_unit_test(body), cmocka_unit_test(carriyo_body)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(rules), cmocka_unit_test(body), cmocka_unit_test(carriyo_body),
+                                       cmocka_unit_test(fulfillment_control)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
