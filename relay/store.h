@@ -206,15 +206,17 @@ int store_endpoint_health(struct store_txn *txn, const char *endpoint_id, int ou
  * customer), as documents. NULL on failure. */
 json_t *store_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key);
 
-/* ---- redaction (store_redact.c), inside a job ----
+/* ---- redaction (store_redact.c, store_pg_redact.c), inside a job ----
  * What holds a customer's data beside the order document (rewritten with
  * store_order_update) and the return requests (store_return_put): the
  * change log, the outbox and its attempts (here), the system log
  * (store_syslog_redact). The scrub functions are redact.h's. After a
- * commit that ran any of these, the backend leaves no copy of what they
- * removed in its files before the jobs' replies go out: SQLite overwrites
- * what writes free (secure_delete, on from the start) and checkpoints and
- * truncates its WAL; a PostgreSQL backend would VACUUM what they touched. */
+ * commit that ran any of these, the backend removes the old copies before
+ * the jobs' replies go out: SQLite overwrites what writes free
+ * (secure_delete, on from the start) and checkpoints and truncates its
+ * WAL, so no copy is left in its files; PostgreSQL VACUUMs the tables a
+ * redaction touches, so no row version holds one (what that leaves in
+ * page free space, WAL and backups: the README, "Redaction"). */
 /* Every change-log entry of the order: its old and new value are replaced
  * by scrub(field, value) when that gives a new value (NULL: kept). */
 int store_changelog_redact(struct store_txn *txn, const char *tenant, const char *order_id,

@@ -163,6 +163,7 @@ static void add_effects(struct pg_effects *into, const struct pg_effects *e)
     into->spooled |= e->spooled;
     into->deletes |= e->deletes;
     into->endpoints_changed |= e->endpoints_changed;
+    into->scrubbed |= e->scrubbed;
 }
 
 /* End the transaction in one round trip: this node's spool counter moves
@@ -267,6 +268,29 @@ static enum try_result with_retries(struct pg_txn *t, struct store_job *batch)
     }
 }
 
+/* After a commit that took personal data out (a redaction): the rewrites
+ * and deletes left the old row versions in the tables' pages (and TOAST)
+ * until a VACUUM prunes them. Prune them now, before the replies go out:
+ * VACUUM runs outside a transaction, on the writer's connection, over the
+ * tables a redaction touches. INDEX_CLEANUP OFF: pruning the heap is what
+ * removes the data (index entries hold no personal data), and leaving the
+ * index passes to autovacuum keeps this to the pages written since the
+ * last vacuum. TRUNCATE false: no exclusive lock on a table. It waits for
+ * a VACUUM already running on a table (another node's, autovacuum); row
+ * versions an older snapshot still sees (another node's open transaction)
+ * are kept by it, and go with a later vacuum. When it fails it is owed,
+ * tried again after the next commit. */
+static void vacuum_scrubbed(struct pg_txn *t)
+{
+    static const char sql[] = "VACUUM (INDEX_CLEANUP OFF, TRUNCATE false) orders, change_logs, webhook_messages, "
+                              "webhook_attempts, system_logs, body_spool, parked_events, return_requests";
+    PGresult *r = t->c.conn ? pgc_exec(&t->c, sql) : NULL;
+    PQclear(r);
+    t->vacuum_owed = r == NULL;
+    if (!r)
+        log_warn("store: the VACUUM after a redaction failed; trying again after the next commit");
+}
+
 static bool pg_run_batch(void *db_, struct store_job *batch, struct store_commit *c)
 {
     struct pg_db *db = db_;
@@ -292,6 +316,8 @@ static bool pg_run_batch(void *db_, struct store_job *batch, struct store_commit
     }
     if (r != TRY_OK)
         return false;
+    if (done.scrubbed || t->vacuum_owed) /* before the replies: a redaction's 200 means gone */
+        vacuum_scrubbed(t);
     *c = (struct store_commit){.messages = done.messages,
                                .spooled = done.spooled,
                                .deletes = done.deletes,
@@ -308,6 +334,8 @@ static long long pg_idle(void *db_)
     struct pg_txn *t = &db->txn;
     if (writer_connect(t) != 0)
         return -1;
+    if (t->vacuum_owed)
+        vacuum_scrubbed(t);
     PGresult *r = pgc_run(&t->c, "SELECT coalesce(sum(bytes), 0)::bigint FROM spool_counters", NULL, false);
     if (r)
         t->spool_fleet = pg_int(r, 0, 0, t->spool_fleet);
@@ -612,6 +640,7 @@ const struct store_backend store_pg_backend = {
     .park = pg_park,
     .unpark = pg_unpark,
     .outbox_add = pg_outbox_add,
+    .endpoint_count = pg_endpoint_count,
     .endpoint_get = pg_endpoint_get,
     .endpoint_put = pg_endpoint_put,
     .endpoint_delete = pg_endpoint_delete,
@@ -620,17 +649,32 @@ const struct store_backend store_pg_backend = {
     .attempt_record = pg_attempt_record,
     .endpoint_health = pg_endpoint_health,
     .orders_by_customer = pg_orders_by_customer,
+    .changelog_redact = pg_changelog_redact,
+    .outbox_redact = pg_outbox_redact,
+    .history_archive = pg_history_archive,
     .sweep_messages = pg_sweep_messages,
     .sweep_changelogs = pg_sweep_changelogs,
+    .sweep_history = pg_sweep_history,
     .sweep_seen = pg_sweep_seen,
     .sweep_parked = pg_sweep_parked,
     .sweep_orders = pg_sweep_orders,
+    .stuck_scan = pg_stuck_scan,
+    .stuck_mark = pg_stuck_mark,
+    .order_last_event = pg_order_last_event,
+    .return_get = pg_return_get,
+    .return_put = pg_return_put,
+    .returns_by_reference = pg_returns_by_reference,
+    .returns_by_order = pg_returns_by_order,
+    .return_key_put = pg_return_key_put,
+    .return_by_key = pg_return_by_key,
+    .sweep_returns = pg_sweep_returns,
     .syslog_insert = pg_syslog_insert,
     .spool_moved = pg_spool_moved,
     .spool_retry = pg_spool_retry,
     .body_deleted = pg_body_deleted,
     .syslog_sweep = pg_syslog_sweep,
     .syslog_redact = pg_syslog_redact,
+    .syslog_adopt = pg_syslog_adopt,
     .syslog_forget_order = pg_syslog_forget_order,
     .reader_close = pg_reader_close,
     .read_health = pg_read_health,
@@ -646,6 +690,11 @@ const struct store_backend store_pg_backend = {
     .claim_due = pg_claim_due,
     .read_next_due = pg_read_next_due,
     .read_body_ref = pg_read_body_ref,
+    .read_history = pg_read_history,
+    .read_stuck = pg_read_stuck,
+    .count_stuck = pg_count_stuck,
+    .read_return = pg_read_return,
+    .read_returns = pg_read_returns,
     .read_message_counts = pg_read_message_counts,
     .read_pending_by_endpoint = pg_read_pending_by_endpoint,
     .read_syslogs = pg_read_syslogs,

@@ -20,7 +20,7 @@
 #include "store.h"
 #include "store_backend.h"
 
-#define PG_STMT_MAX 96
+#define PG_STMT_MAX 192
 #define PG_ARGS_MAX 32
 
 /* store_pg_migrations.c */
@@ -99,6 +99,7 @@ struct pg_effects {
     unsigned messages;
     long long spool_delta; /* bytes added to (or taken from) the body spool */
     bool spooled, deletes, endpoints_changed;
+    bool scrubbed; /* personal data was taken out (store_pg_redact.c, pg_syslog_redact): VACUUM after the commit */
 };
 
 #define PG_KNOWN_MAX 16
@@ -120,6 +121,7 @@ struct pg_txn {
     int n_known, known_next;
     struct pg_effects batch, job;
     bool job_failed; /* a statement of this job failed: it cannot be kept */
+    bool vacuum_owed; /* a redaction committed but its VACUUM failed: tried again after the next commit */
 };
 
 struct pg_reader {
@@ -192,6 +194,32 @@ int pg_attempt_record(struct store_txn *txn, const json_t *attempt, const char *
 int pg_endpoint_health(struct store_txn *txn, const char *endpoint_id, int outcome, int64_t now_ms,
                        int64_t disable_after_ms);
 json_t *pg_orders_by_customer(struct store_txn *txn, const char *tenant, const char *customer_key);
+int pg_endpoint_count(struct store_txn *txn, const char *tenant);
+int pg_changelog_redact(struct store_txn *txn, const char *tenant, const char *order_id,
+                        json_t *(*scrub)(const char *field, const json_t *value));
+int pg_outbox_redact(struct store_txn *txn, const char *tenant, const char *order_id, bool (*scrub)(json_t *payload));
+int pg_history_archive(struct store_txn *txn, const char *tenant, const char *order_id, const json_t *moved,
+                       const char *now_iso);
+int pg_sweep_history(struct store_txn *txn, const char *before_iso, int limit);
+json_t *pg_stuck_scan(struct store_txn *txn, const struct store_stuck_rule *rule, const char *after_since,
+                      long long after_seq, int limit);
+int pg_stuck_mark(struct store_txn *txn, const char *tenant, const char *order_id, const char *status_since);
+json_t *pg_order_last_event(struct store_txn *txn, const char *tenant, const char *order_id);
+json_t *pg_return_get(struct store_txn *txn, const char *tenant, const char *id);
+int pg_return_put(struct store_txn *txn, const char *tenant, const json_t *ret, bool created);
+json_t *pg_returns_by_reference(struct store_txn *txn, const char *tenant, const char *partner_order_reference);
+json_t *pg_returns_by_order(struct store_txn *txn, const char *tenant, const char *order_id);
+int pg_return_key_put(struct store_txn *txn, const char *tenant, const char *key, const char *id);
+char *pg_return_by_key(struct store_txn *txn, const char *tenant, const char *key);
+int pg_sweep_returns(struct store_txn *txn, const char *before_iso, int limit);
+int pg_syslog_adopt(struct store_txn *txn, const char *tenant, const char *identifier, const char *order_id);
+json_t *pg_read_history(struct store_reader *rd, const char *tenant, const char *order_id, const char *shipment,
+                        long long after, int limit);
+json_t *pg_read_stuck(struct store_reader *rd, const char *tenant, const struct store_stuck_rule *rules, int n_rules,
+                      const char *now_iso, int limit);
+json_t *pg_count_stuck(struct store_reader *rd, const struct store_stuck_rule *rules, int n_rules);
+json_t *pg_read_return(struct store_reader *rd, const char *tenant, const char *id, bool *failed);
+json_t *pg_read_returns(struct store_reader *rd, const char *tenant, const struct store_return_filter *f);
 int pg_sweep_messages(struct store_txn *txn, const char *status, int64_t before_ms, int limit);
 int pg_sweep_changelogs(struct store_txn *txn, const char *before_iso, int limit);
 int pg_sweep_seen(struct store_txn *txn, const char *before_iso, int limit);

@@ -290,5 +290,68 @@ const char *const pg_migrations[] = {
     "  IF n < room THEN wait := -1; END IF;\n"
     "  RETURN json_build_object('rows', claimed, 'wait_ms', wait);\n"
     "END $$;",
+
+    /* 2 (SQLite's 12, issue 9: bounded orders): status-history entries beyond what a shipment
+     * keeps inline, readable through the API, swept with the change logs. */
+    "CREATE TABLE shipment_history ("
+    "  seq bigserial PRIMARY KEY,"
+    "  tenant text NOT NULL,"
+    "  order_id text NOT NULL,"
+    "  shipment text NOT NULL,"
+    "  entry text NOT NULL,"
+    "  archived_date text NOT NULL);"
+    "CREATE INDEX shipment_history_by_shipment ON shipment_history (tenant, order_id, shipment, seq);"
+    "CREATE INDEX shipment_history_by_date ON shipment_history (archived_date);",
+
+    /* 3 (SQLite's 13, issue 12: sub-status): orders carry their sub_status as a column, so
+     * GET /orders?sub_status= is served by an index (paged by seq, as the other list indexes). */
+    "ALTER TABLE orders ADD COLUMN sub_status text;"
+    "UPDATE orders SET sub_status = doc::json->>'sub_status';"
+    "CREATE INDEX orders_list_by_sub_status ON orders (tenant, sub_status, seq);",
+
+    /* 4 (SQLite's 14, issue 12: stuck orders): status_since is when an order entered its status
+     * (changed only with the status), stuck_since the status_since of the episode order.stuck
+     * fired for. (status, status_since, seq) replaces (status, update_date): a rule's stuck
+     * orders are one range of it, walked in (status_since, seq) order. */
+    "ALTER TABLE orders ADD COLUMN status_since text NOT NULL DEFAULT '';"
+    "ALTER TABLE orders ADD COLUMN stuck_since text;"
+    "UPDATE orders SET status_since = update_date;"
+    "DROP INDEX orders_by_status;"
+    "CREATE INDEX orders_by_status_since ON orders (status, status_since, seq);",
+
+    /* 5 (SQLite's 15, issue 12: returns): return requests as documents with their lookup
+     * columns, and the keys of their REVERSE shipments (tracking numbers, "psr:REF", "sid:ID")
+     * for carrier events. Each lookup index ends with seq (SQLite's rowid). */
+    "CREATE TABLE return_requests ("
+    "  seq bigserial PRIMARY KEY,"
+    "  tenant text NOT NULL,"
+    "  return_request_id text NOT NULL,"
+    "  partner_order_reference text NOT NULL,"
+    "  order_id text,"
+    "  merchant text,"
+    "  status text NOT NULL,"
+    "  doc text NOT NULL,"
+    "  creation_date text NOT NULL,"
+    "  update_date text NOT NULL,"
+    "  UNIQUE (tenant, return_request_id));"
+    "CREATE INDEX returns_by_tenant ON return_requests (tenant, seq);"
+    "CREATE INDEX returns_by_reference ON return_requests (tenant, partner_order_reference, seq);"
+    "CREATE INDEX returns_by_order ON return_requests (tenant, order_id, seq);"
+    "CREATE INDEX returns_by_status ON return_requests (tenant, status, seq);"
+    "CREATE INDEX returns_closed ON return_requests (status, update_date);"
+    "CREATE TABLE return_shipment_keys ("
+    "  tenant text NOT NULL,"
+    "  key text NOT NULL,"
+    "  return_request_id text NOT NULL,"
+    "  PRIMARY KEY (tenant, key));"
+    "CREATE INDEX return_keys_by_request ON return_shipment_keys (tenant, return_request_id);",
+
+    /* 6 (SQLite's 16, issue 12: redaction): a redacted message keeps no response body from its
+     * attempts, one in flight during the redaction included. */
+    "ALTER TABLE webhook_messages ADD COLUMN redacted integer NOT NULL DEFAULT 0;",
+
+    /* 7 (issue 13, the console's dead letters): the messages of a tenant that wait in a status
+     * (pending, held, dead), paged by seq, without walking its delivered history. */
+    "CREATE INDEX messages_by_status_tenant ON webhook_messages (status, tenant, seq);",
 };
 const int pg_migrations_count = (int)(sizeof pg_migrations / sizeof pg_migrations[0]);

@@ -1,6 +1,6 @@
 /* store_pg_orders: orders on PostgreSQL: reads and writes inside jobs, the
  * shipment-key index, event dedupe, parking, change logs, and the order
- * reads (GET /orders, change logs, stuck orders). See store.h.
+ * reads (GET /orders, change logs). See store.h.
  *
  * Two nodes never lose each other's update: a job reads an order with
  * SELECT … FOR UPDATE, so the row stays locked until its transaction ends
@@ -208,8 +208,8 @@ int pg_order_insert(struct store_txn *txn, const char *tenant, const json_t *ord
 {
     static const char sql[] =
         "INSERT INTO orders (tenant, order_id, partner_order_reference, doc, update_date, status, merchant, "
-        "customer_key, creation_date, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, nextval('order_versions')) "
-        "ON CONFLICT DO NOTHING RETURNING version";
+        "customer_key, creation_date, sub_status, status_since, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+        "$10, $5, nextval('order_versions')) ON CONFLICT DO NOTHING RETURNING version";
     struct pg_txn *t = pg_txn(txn);
     char *doc = ju_dump(order);
     const char *merchant = str(order, "merchant"), *created = str(order, "creation_date");
@@ -223,6 +223,7 @@ int pg_order_insert(struct store_txn *txn, const char *tenant, const json_t *ord
     pa_text(&a, merchant ? merchant : "");
     pa_text(&a, customer_key(order));
     pa_text(&a, created ? created : str(order, "update_date"));
+    pa_text(&a, str(order, "sub_status"));
     PGresult *r = pgt_run(t, sql, &a);
     int rc = !r ? STORE_EIO : PQntuples(r) == 1 ? STORE_OK : STORE_EXISTS;
     int64_t version = pg_int(r, 0, 0, 0);
@@ -241,19 +242,28 @@ static bool same_value(const json_t *a, const json_t *b)
     return a == b || (a && b && json_equal(a, b));
 }
 
+/* The columns beside the document: a status that changed (compared with
+ * the stored one) starts a new episode, so status_since is now and no
+ * order.stuck fired for it yet (store.h, stuck orders). PostgreSQL writes a
+ * new row version at every update whatever the SET names, so unlike
+ * SQLite's statements these set every column; only a new reference needs
+ * the check below. */
+#define UPDATE_COLUMNS                                                                                                 \
+    "UPDATE orders SET doc = $3, update_date = $4, "                                                                   \
+    "status_since = CASE WHEN status = $5 THEN status_since ELSE $4 END, "                                           \
+    "stuck_since = CASE WHEN status = $5 THEN stuck_since ELSE NULL END, status = $5, sub_status = $6, "            \
+    "version = nextval('order_versions')"
+
 int pg_order_update(struct store_txn *txn, const char *tenant, const json_t *order)
 {
-    static const char same_keys[] = "UPDATE orders SET doc = $3, update_date = $4, status = $5, "
-                                    "version = nextval('order_versions') WHERE tenant = $1 AND order_id = $2 "
-                                    "RETURNING version";
+    static const char same_keys[] = UPDATE_COLUMNS " WHERE tenant = $1 AND order_id = $2 RETURNING version";
     /* A new partner_order_reference must not be another order's: checked
      * here (a node racing to take the same one meets the unique index and
      * its job fails, to be retried by its client). */
     static const char new_keys[] =
-        "UPDATE orders SET doc = $3, update_date = $4, status = $5, partner_order_reference = $6, merchant = $7, "
-        "customer_key = $8, version = nextval('order_versions') WHERE tenant = $1 AND order_id = $2 AND NOT EXISTS "
-        "(SELECT 1 FROM orders o WHERE o.tenant = $1 AND o.partner_order_reference = $6 AND o.order_id <> $2) "
-        "RETURNING version";
+        UPDATE_COLUMNS ", partner_order_reference = $7, merchant = $8, customer_key = $9 WHERE tenant = $1 AND "
+        "order_id = $2 AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.tenant = $1 AND o.partner_order_reference = $7 "
+        "AND o.order_id <> $2) RETURNING version";
     static const char taken[] = "SELECT 1 FROM orders WHERE tenant = $1 AND partner_order_reference = $2";
     struct pg_txn *t = pg_txn(txn);
     const char *order_id = str(order, "order_id");
@@ -275,6 +285,7 @@ int pg_order_update(struct store_txn *txn, const char *tenant, const json_t *ord
     pa_text(&a, doc);
     pa_text(&a, str(order, "update_date"));
     pa_text(&a, order_status(order));
+    pa_text(&a, str(order, "sub_status"));
     if (!same) {
         pa_text(&a, str(order, "partner_order_reference"));
         pa_text(&a, merchant ? merchant : "");
@@ -482,6 +493,7 @@ json_t *pg_read_orders(struct store_reader *base_rd, const char *tenant, const s
         const char *sql;
     } filters[] = {
         {offsetof(struct store_order_filter, status), " AND status = $%d"},
+        {offsetof(struct store_order_filter, sub_status), " AND sub_status = $%d"},
         {offsetof(struct store_order_filter, merchant), " AND merchant = $%d"},
         {offsetof(struct store_order_filter, customer_key), " AND customer_key = $%d"},
         {offsetof(struct store_order_filter, created_from), " AND creation_date >= $%d"},

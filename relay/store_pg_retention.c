@@ -2,8 +2,10 @@
  * store_retention.c). Each sweep takes a bounded batch of expired rows
  * through an index and deletes it in one statement; rows another
  * transaction holds are skipped (SKIP LOCKED), to be taken by a later
- * sweep. Only one node sweeps at a time (retention.c takes the singleton
- * role), so two sweeps never race for the same rows. */
+ * sweep. Only one node sweeps at a time (the retention task holds the
+ * "retention sweeps" role, housekeeping.h), so two sweeps never race for
+ * the same rows. Archived history is swept in store_pg_history.c, return
+ * requests in store_pg_returns.c. */
 #include "store_pg_int.h"
 
 #include <stdlib.h>
@@ -67,9 +69,14 @@ int pg_sweep_parked(struct store_txn *txn, const char *before_iso, int limit)
 
 int pg_sweep_orders(struct store_txn *txn, const char *before_iso, int limit)
 {
-    static const char sql[] = "SELECT tenant, order_id FROM orders WHERE status IN ('closed', 'cancelled') "
-                              "AND update_date < $1 LIMIT $2 FOR UPDATE SKIP LOCKED";
+    /* last changed before the cutoff; since update_date >= status_since, each final status's range of
+     * orders_by_status_since up to the cutoff holds them all, read from its oldest */
+    static const char sql[] =
+        "SELECT o.tenant, o.order_id FROM (VALUES ('closed'), ('cancelled')) s(status), LATERAL (SELECT tenant, "
+        "order_id FROM orders WHERE orders.status = s.status AND status_since < $1 AND update_date < $1 "
+        "ORDER BY status_since LIMIT $2 FOR UPDATE SKIP LOCKED) o LIMIT $2";
     static const char *const dels[] = {"DELETE FROM change_logs WHERE tenant = $1 AND order_id = $2",
+                                       "DELETE FROM shipment_history WHERE tenant = $1 AND order_id = $2",
                                        "DELETE FROM shipment_keys WHERE tenant = $1 AND order_id = $2",
                                        "DELETE FROM orders WHERE tenant = $1 AND order_id = $2"};
     struct pg_txn *t = pg_txn(txn);
@@ -87,7 +94,7 @@ int pg_sweep_orders(struct store_txn *txn, const char *before_iso, int limit)
         const char *tenant = json_string_value(json_object_get(r, "tenant"));
         const char *order_id = json_string_value(json_object_get(r, "order_id"));
         rc = pg_syslog_forget_order(txn, tenant, order_id);
-        for (int k = 0; k < 3 && rc == STORE_OK; k++) {
+        for (size_t k = 0; k < sizeof dels / sizeof dels[0] && rc == STORE_OK; k++) {
             pa_text(&a, tenant);
             pa_text(&a, order_id);
             rc = removed(t, dels[k], &a) < 0 ? STORE_EIO : STORE_OK;

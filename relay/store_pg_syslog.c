@@ -263,7 +263,10 @@ int pg_spool_moved(struct store_txn *txn, int64_t spool_id, const char *key)
     if (found)
         pg_spool_account(t, -pg_int(r, 0, 0, 0));
     PQclear(r);
-    /* Dropped while it was being uploaded: the copy just stored must go too. */
+    /* Dropped while it was being uploaded (redacted or swept): the copy just
+     * stored must go too, and the row deleted now held the body (VACUUM
+     * after the commit, as after the redaction itself). */
+    t->job.scrubbed |= dropped;
     return dropped ? queue_delete(t, key) : STORE_OK;
 }
 
@@ -383,11 +386,26 @@ int pg_syslog_redact(struct store_txn *txn, const char *tenant, const char *orde
     static const char mark[] =
         "UPDATE system_logs SET bodies = 'redacted', request_body_key = NULL, response_body_key = NULL, "
         "request_spool = NULL, response_spool = NULL, request_url = split_part(request_url, '?', 1) WHERE seq = $1";
-    return order_entries(pg_txn(txn), tenant, order_id, mark);
+    struct pg_txn *t = pg_txn(txn);
+    t->job.scrubbed = true;
+    return order_entries(t, tenant, order_id, mark);
 }
 
 int pg_syslog_forget_order(struct store_txn *txn, const char *tenant, const char *order_id)
 {
     static const char del[] = "DELETE FROM system_logs WHERE seq = $1";
     return order_entries(pg_txn(txn), tenant, order_id, del);
+}
+
+int pg_syslog_adopt(struct store_txn *txn, const char *tenant, const char *identifier, const char *order_id)
+{
+    static const char sql[] = "UPDATE system_logs SET order_id = $3 WHERE identifier = $2 AND tenant = $1 AND "
+                              "(order_id IS NULL OR order_id = '')";
+    struct pg_args a = {0};
+    pa_text(&a, tenant);
+    pa_text(&a, identifier);
+    pa_text(&a, order_id);
+    PGresult *r = pgt_run(pg_txn(txn), sql, &a);
+    PQclear(r);
+    return r ? STORE_OK : STORE_EIO;
 }

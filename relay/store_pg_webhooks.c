@@ -74,6 +74,28 @@ int pg_outbox_add(struct store_txn *txn, const char *tenant, const struct store_
     "rate_limit, max_concurrency, fifo, secret, old_secret, old_secret_until, failing_since, created_at, updated_at, " \
     "payload_format"
 
+int pg_endpoint_count(struct store_txn *txn, const char *tenant)
+{
+    /* Asked before a create that must keep the tenant under a limit: two
+     * nodes creating at once take turns (a transaction lock per tenant),
+     * and the count, a statement after the lock, sees what the other
+     * committed. */
+    static const char lock[] = "SELECT pg_advisory_xact_lock(hashtextextended('endpoints ' || $1, 0))";
+    static const char sql[] = "SELECT count(*) FROM webhook_endpoints WHERE tenant = $1";
+    struct pg_txn *t = pg_txn(txn);
+    struct pg_args a = {0};
+    pa_text(&a, tenant);
+    PGresult *r = pgt_run(t, lock, &a);
+    PQclear(r);
+    if (!r)
+        return STORE_EIO;
+    pa_text(&a, tenant);
+    r = pgt_run(t, sql, &a);
+    int n = r && PQntuples(r) == 1 ? (int)pg_int(r, 0, 0, 0) : STORE_EIO;
+    PQclear(r);
+    return n;
+}
+
 json_t *pg_endpoint_get(struct store_txn *txn, const char *tenant, const char *id)
 {
     static const char sql[] = "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoints WHERE tenant = $1 AND id = $2 "
@@ -222,20 +244,33 @@ int pg_endpoint_hold(struct store_txn *txn, const char *tenant, const char *endp
 
 int pg_attempt_record(struct store_txn *txn, const json_t *att, const char *status, int64_t next_attempt_at)
 {
-    /* The attempt (numbered after those before it), and the message's new
-     * state: one held while its attempt was in flight stays held unless
-     * the attempt settled it (delivered, dead); the claim ends either way.
-     * One statement: both parts see the message as it was. */
+    /* The message is locked first (a statement of its own, so the one
+     * below, with a snapshot taken after the lock, sees a redaction that
+     * committed while we waited): the response of a message redacted (a
+     * delivery in flight during a redaction: what it sent, and so what an
+     * echoing endpoint answers, may be the old payload) is not kept
+     * (store_pg_redact.c). Then the attempt (numbered after those before
+     * it), and the message's new state: one held while its attempt was in
+     * flight stays held unless the attempt settled it (delivered, dead);
+     * the claim ends either way. One statement: both parts see the message
+     * as it was. */
+    static const char lock[] = "SELECT 1 FROM webhook_messages WHERE id = $1 FOR UPDATE";
     static const char sql[] =
         "WITH i AS (INSERT INTO webhook_attempts (message_id, attempt, at, status_code, error_class, error, dns_ms, "
-        "connect_ms, tls_ms, first_byte_ms, total_ms, response_body, response_truncated) VALUES ($1, "
-        "(SELECT attempts + 1 FROM webhook_messages WHERE id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)) "
+        "connect_ms, tls_ms, first_byte_ms, total_ms, response_body, response_truncated) SELECT $1, attempts + 1, "
+        "$2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN redacted = 1 THEN NULL ELSE $11 END, $12 "
+        "FROM webhook_messages WHERE id = $1) "
         "UPDATE webhook_messages SET attempts = attempts + 1, "
         "status = CASE WHEN status = 'held' AND $13::text = 'pending' THEN 'held' ELSE $13::text END, "
         "next_attempt_at = $14, last_status_code = $3, last_error = $4, updated_at = $2, claimed_by = NULL, "
         "lease_until = NULL WHERE id = $1 AND status IN ('pending', 'held')";
     struct pg_txn *t = pg_txn(txn);
     struct pg_args a = {0};
+    pa_text(&a, str(att, "message_id"));
+    PGresult *l = pgt_run(t, lock, &a);
+    PQclear(l);
+    if (!l)
+        return STORE_EIO;
     pa_text(&a, str(att, "message_id"));
     pa_int(&a, json_integer_value(json_object_get(att, "at")));
     pa_int(&a, json_integer_value(json_object_get(att, "status_code")));
@@ -322,12 +357,24 @@ json_t *pg_read_endpoints(struct store_reader *base_rd, const char *tenant, cons
     "seq, id, endpoint_id, event_id, event_type, trigger, order_id, correlation_id, status, attempts, "               \
     "" ISO("next_attempt_at") " AS next_attempt_at, last_status_code, last_error, " ISO("created_at") " AS created_at"
 
+/* The messages that wait (pending, held, dead) are found through a status
+ * index (messages_by_status_tenant, or the endpoint's messages_due_by_endpoint),
+ * so a page of them (the console's dead letters) costs the backlog in that
+ * status, never the tenant's delivered history; other listings walk the
+ * tenant's messages in seq order. */
 json_t *pg_read_messages(struct store_reader *base_rd, const char *tenant, const char *endpoint_id,
                          const char *event_type, const char *status, int64_t after_seq, int limit)
 {
     static const char sql[] = "SELECT " MESSAGE_COLUMNS " FROM webhook_messages WHERE tenant = $1 "
                               "AND ($2::text IS NULL OR endpoint_id = $2) AND ($3::text IS NULL OR event_type = $3) "
                               "AND ($4::text IS NULL OR status = $4) AND seq > $5 ORDER BY seq LIMIT $6";
+    static const char waiting[] = "SELECT " MESSAGE_COLUMNS " FROM webhook_messages WHERE status = $4 AND tenant = $1 "
+                                  "AND ($2::text IS NULL OR endpoint_id = $2) "
+                                  "AND ($3::text IS NULL OR event_type = $3) AND seq > $5 ORDER BY seq LIMIT $6";
+    static const char waiting_at[] = "SELECT " MESSAGE_COLUMNS " FROM webhook_messages WHERE endpoint_id = $2 "
+                                     "AND status = $4 AND tenant = $1 AND ($3::text IS NULL OR event_type = $3) "
+                                     "AND seq > $5 ORDER BY seq LIMIT $6";
+    bool waits = status && (!strcmp(status, "pending") || !strcmp(status, "held") || !strcmp(status, "dead"));
     struct pg_args a = {0};
     pa_text(&a, tenant);
     pa_text(&a, endpoint_id);
@@ -335,7 +382,7 @@ json_t *pg_read_messages(struct store_reader *base_rd, const char *tenant, const
     pa_text(&a, status);
     pa_int(&a, after_seq);
     pa_int(&a, limit);
-    return pgr_rows(&pg_reader(base_rd)->c, sql, &a);
+    return pgr_rows(&pg_reader(base_rd)->c, !waits ? sql : endpoint_id ? waiting_at : waiting, &a);
 }
 
 json_t *pg_read_message(struct store_reader *base_rd, const char *tenant, const char *id)
