@@ -2,7 +2,9 @@
 removes what has expired: delivered and dead messages with their attempts,
 change logs, system logs and their bodies, remembered event keys (a retry
 of an expired event is applied again), parked events (an order arriving
-later no longer takes them), and closed orders; open orders stay."""
+later no longer takes them), status history archived out of orders (with
+the change logs), closed orders, and finished return requests; open orders
+and live requests stay."""
 import base64
 import hashlib
 import hmac
@@ -12,6 +14,8 @@ import time
 import unittest
 
 from relay import Relay, order_body, shipment_update
+
+HISTORY = "/orders/PO-RET-OPEN/shipments/S-PO-RET-OPEN/status-history?key=partner_order_reference&limit=100"
 from webhooks import Receiver
 
 CONF = """[retention]
@@ -22,7 +26,10 @@ change_logs = 2s
 seen_events = 2s
 parked_events = 2s
 closed_orders = 2s
+closed_returns = 2s
 sweep_interval = 1s
+[orders]
+inline_history = 1
 [webhooks]
 allow_private = 127.0.0.0/8
 retry_schedule = 0
@@ -70,6 +77,20 @@ class RetentionTest(unittest.TestCase):
             known = hook_body("TRK-PO-RET-OPEN", "PO-RET-OPEN", "ev-2")
             self.assertEqual(self.post_hook(relay, known).status, 200)
             self.assertEqual(self.post_hook(relay, known).json["duplicates"], 1)
+            # status history beyond the inline bound is archived
+            for k, st in enumerate(["shipped", "in_transit", "out_for_delivery"]):
+                r = relay.post("/orders/shipment-status-update", shipment_update(
+                    "PO-RET-OPEN", st, "S-PO-RET-OPEN",
+                    post_shipping_info={"status": st, "status_date": "2026-11-20T10:%02d:00Z" % k}))
+                self.assertEqual(r.status, 200, r)
+            kept = [h["status"] for h in relay.get(HISTORY).json["data"]]
+            self.assertEqual(kept[-3:], ["shipped", "in_transit", "out_for_delivery"])
+            # two return requests of the open order: one cancelled (it expires), one pending (it stays)
+            rets = [relay.post("/returns/requests", {"partner_order_reference": "PO-RET-OPEN",
+                                                     "items": [{"sku": "SKU-B", "quantity": 1}]}) for _ in range(2)]
+            self.assertEqual([x.status for x in rets], [201, 201], rets)
+            done, live = (x.json["return_request_id"] for x in rets)
+            self.assertEqual(relay.post("/returns/requests/%s/cancel" % done, {"reason": "changed mind"}).status, 200)
             receiver.wait_for("/r", 2)
             deadline = time.time() + 10
             while time.time() < deadline:
@@ -87,7 +108,10 @@ class RetentionTest(unittest.TestCase):
             self.assertEqual(logs, [])
             self.assertEqual(relay.get("/orders/PO-RET-OPEN/system-logs?key=partner_order_reference").json["data"], [])
             self.assertEqual(relay.get("/orders/PO-RET-OPEN?key=partner_order_reference").status, 200)
+            self.assertEqual([h["status"] for h in relay.get(HISTORY).json["data"]], ["out_for_delivery"])
             self.assertEqual(relay.get("/orders/PO-RET-CLOSED?key=partner_order_reference").status, 404)
+            self.assertEqual(relay.get("/returns/requests/" + done).status, 404)
+            self.assertEqual(relay.get("/returns/requests/" + live).status, 200)
             # the remembered key expired: the same event is taken again (not a duplicate)
             self.assertEqual(self.post_hook(relay, known).json["duplicates"], 0)
             # the parked event expired: the order that arrives now does not take it
