@@ -61,15 +61,22 @@ json_t *pg_return_get(struct store_txn *txn, const char *tenant, const char *id)
  * run again when the order is there). */
 static int no_order_came(struct pg_txn *t, const char *tenant, const char *ref)
 {
-    static const char sql[] = "SELECT shiprelay_lock_keys($1, json_build_array('r:' || $2::text)), EXISTS "
-                              "(SELECT 1 FROM orders WHERE tenant = $1 AND partner_order_reference = $2)";
+    /* two statements: the look must take its snapshot after the lock */
+    static const char lock[] = "SELECT shiprelay_lock_keys($1, json_build_array('r:' || $2::text))";
+    static const char look[] = "SELECT 1 FROM orders WHERE tenant = $1 AND partner_order_reference = $2";
     struct pg_args a = {0};
     pa_text(&a, tenant);
     pa_text(&a, ref);
-    PGresult *r = pgt_run(t, sql, &a);
+    PGresult *r = pgt_run(t, lock, &a);
+    PQclear(r);
     if (!r)
         return STORE_EIO;
-    bool came = PQntuples(r) == 1 && PQgetvalue(r, 0, 1)[0] == 't';
+    pa_text(&a, tenant);
+    pa_text(&a, ref);
+    r = pgt_run(t, look, &a);
+    if (!r)
+        return STORE_EIO;
+    bool came = PQntuples(r) > 0;
     PQclear(r);
     return came ? pg_again(t) : STORE_OK;
 }

@@ -4,14 +4,17 @@ max_shipments shipments (400 at once for a request over them, before any
 work; a carrier event that would add one more shipment is refused and
 counted as such), each shipment keeps its newest inline_history status
 entries in the document and the rest stays readable through the API, and a
-tenant has at most [webhooks] max_endpoints endpoints."""
+tenant has at most [webhooks] max_endpoints endpoints, also when two nodes
+of a fleet (PostgreSQL) create one at once."""
 import base64
 import hashlib
 import hmac
 import json
+import threading
 import unittest
 
-from relay import Relay, order_body, shipment_update
+import relay as harness
+from relay import Database, Relay, order_body, shipment_update
 
 SSU = "/orders/shipment-status-update"
 CONF = """[orders]
@@ -101,6 +104,31 @@ class BoundsTest(unittest.TestCase):
             self.assertEqual(r.status, 201, r)
         r = self.relay.post("/webhooks/endpoints", {"url": "https://example.com/x"}, tenant="beta")
         self.assertEqual((r.status, r.json["error"]["code"]), (409, "too_many_endpoints"), r)
+
+
+@unittest.skipUnless(harness.POSTGRESQL, "a fleet needs PostgreSQL")
+class BoundsFleetTest(unittest.TestCase):
+    def test_two_nodes_creating_at_once_keep_the_limit(self):
+        db, conf = Database(), "[webhooks]\nmax_endpoints = 1\n"
+        a = Relay(extra=conf, database=db, node_id="n1").start()
+        b = Relay(extra=conf, database=db, node_id="n2").start()
+        try:
+            for i in range(12):
+                for ep in a.get("/webhooks/endpoints").json["data"]:
+                    self.assertEqual(a.request("DELETE", "/webhooks/endpoints/" + ep["id"]).status, 204)
+                got = []
+                ts = [threading.Thread(target=lambda r=r: got.append(
+                    r.post("/webhooks/endpoints", {"url": "https://example.com/%d" % i}).status)) for r in (a, b)]
+                for t in ts:
+                    t.start()
+                for t in ts:
+                    t.join()
+                self.assertEqual(sorted(got), [201, 409])
+                self.assertEqual(len(a.get("/webhooks/endpoints").json["data"]), 1)
+        finally:
+            a.close()
+            b.close()
+            db.drop()
 
 
 if __name__ == "__main__":

@@ -5,14 +5,18 @@ approve, reject, cancel, complete, every refusal naming what is allowed,
 REVERSE shipments tracked through shipment-status-update and a carrier
 adapter (ready_for_return, return_in_transit, returned, return_confirmed),
 change-log entries on the order, and Carriyo's return triggers delivered in
-both payload formats (shiprelay's verified with standardwebhooks)."""
+both payload formats (shiprelay's verified with standardwebhooks). On
+PostgreSQL, a request and its order arriving at once on two nodes of a
+fleet are linked all the same."""
 import json
+import threading
 import time
 import unittest
 
 from carriyo import carriyo_order
 from carriyo_receiver import CarriyoReceiver
-from relay import Relay
+import relay as harness
+from relay import Database, Relay, order_body
 from webhooks import Receiver
 
 CC_TOKEN = "carriyo-carrier-key-0123456789"
@@ -244,6 +248,32 @@ class ReturnsTest(unittest.TestCase):
         self.assertEqual((r["status"], r["notes"][-1]["text"]), ("cancelled", "customer kept it"))
         self.act(rid, "cancel")  # a repeat
         self.assertIn("new request", self.act(rid, "complete", status=409)["error"]["message"])
+
+
+@unittest.skipUnless(harness.POSTGRESQL, "a fleet needs PostgreSQL")
+class ReturnsFleetTest(unittest.TestCase):
+    def test_a_request_and_its_order_at_once_on_two_nodes_are_linked(self):
+        """Neither node sees the other's uncommitted row: without the lock on
+        the reference both commit, and the request is never linked."""
+        db = Database()
+        a, b = Relay(database=db, node_id="n1").start(), Relay(database=db, node_id="n2").start()
+        try:
+            for i in range(30):
+                ref, res = "PO-RACE-%d" % i, {}
+                body = {"partner_order_reference": ref, "items": [{"sku": "SKU-B", "quantity": 1}]}
+                ts = [threading.Thread(target=lambda: res.update(r=a.post("/returns/requests", body))),
+                      threading.Thread(target=lambda: res.update(o=b.post("/orders", order_body(ref))))]
+                for t in ts:
+                    t.start()
+                for t in ts:
+                    t.join()
+                self.assertEqual((res["r"].status, res["o"].status), (201, 201), res)
+                got = a.get("/returns/requests/" + res["r"].json["return_request_id"]).json
+                self.assertEqual(got.get("order_id"), res["o"].json["order_id"], ref)
+        finally:
+            a.close()
+            b.close()
+            db.drop()
 
 
 if __name__ == "__main__":
