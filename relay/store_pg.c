@@ -208,6 +208,16 @@ static bool finish(struct pg_txn *t)
     return true;
 }
 
+/* A batch that scrubbed: its transaction id, for vacuum_scrubbed. */
+static bool note_scrub_xid(struct pg_txn *t)
+{
+    PGresult *r = pgc_run(&t->c, "SELECT xid(pg_current_xact_id())::text", NULL, false);
+    if (r && PQntuples(r) == 1)
+        snprintf(t->scrub_xid, sizeof t->scrub_xid, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return r != NULL;
+}
+
 enum try_result { TRY_OK, TRY_AGAIN, TRY_FAILED };
 
 /* One transaction for the jobs of batch. */
@@ -235,6 +245,8 @@ static enum try_result try_batch(struct pg_txn *t, struct store_job *batch)
         else
             add_effects(&t->batch, &t->job);
     }
+    if (ok && t->batch.scrubbed)
+        ok = note_scrub_xid(t);
     if (ok)
         ok = finish(t);
     if (ok)
@@ -275,15 +287,46 @@ static enum try_result with_retries(struct pg_txn *t, struct store_job *batch)
  * tables a redaction touches. INDEX_CLEANUP OFF: pruning the heap is what
  * removes the data (index entries hold no personal data), and leaving the
  * index passes to autovacuum keeps this to the pages written since the
- * last vacuum. TRUNCATE false: no exclusive lock on a table. It waits for
- * a VACUUM already running on a table (another node's, autovacuum); row
- * versions an older snapshot still sees (another node's open transaction)
- * are kept by it, and go with a later vacuum. When it fails it is owed,
- * tried again after the next commit. */
+ * last vacuum. TRUNCATE false: no exclusive lock on a table.
+ *
+ * VACUUM keeps what a snapshot older than the redaction can still see, so
+ * first it waits (up to SCRUB_WAIT_MS) until no session of this database
+ * holds one: another node's statement in flight, a long query. A session
+ * that outlasts the wait (or a replica's hot_standby_feedback, a
+ * replication slot) keeps those versions until a later vacuum: the README
+ * says so. A VACUUM that fails is owed, tried again after the next commit. */
+#define SCRUB_WAIT_MS 5000
+
+static void wait_for_older_snapshots(struct pg_txn *t)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND backend_type = 'client backend' AND ((backend_xmin IS NOT NULL AND age(backend_xmin) >= age($1::xid)) "
+        "OR (backend_xid IS NOT NULL AND age(backend_xid) >= age($1::xid)))";
+    for (int waited = 0; t->scrub_xid[0]; waited += 20) {
+        struct pg_args a = {0};
+        pa_text(&a, t->scrub_xid);
+        PGresult *r = pgc_run(&t->c, sql, &a, false);
+        int64_t older = r && PQntuples(r) == 1 ? pg_int(r, 0, 0, 0) : 0;
+        PQclear(r);
+        if (older == 0)
+            return;
+        if (waited >= SCRUB_WAIT_MS) {
+            log_warn("store: %lld session(s) of the database still see rows from before a redaction after %d ms; "
+                     "the VACUUM cannot prune those yet (a later vacuum does)", (long long)older, SCRUB_WAIT_MS);
+            return;
+        }
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static void vacuum_scrubbed(struct pg_txn *t)
 {
     static const char sql[] = "VACUUM (INDEX_CLEANUP OFF, TRUNCATE false) orders, change_logs, webhook_messages, "
                               "webhook_attempts, system_logs, body_spool, parked_events, return_requests";
+    if (t->c.conn)
+        wait_for_older_snapshots(t);
     PGresult *r = t->c.conn ? pgc_exec(&t->c, sql) : NULL;
     PQclear(r);
     t->vacuum_owed = r == NULL;

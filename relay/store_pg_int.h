@@ -122,6 +122,7 @@ struct pg_txn {
     struct pg_effects batch, job;
     bool job_failed; /* a statement of this job failed: it cannot be kept */
     bool vacuum_owed; /* a redaction committed but its VACUUM failed: tried again after the next commit */
+    char scrub_xid[24]; /* the transaction id of the last commit that scrubbed (store_pg.c, vacuum_scrubbed) */
 };
 
 struct pg_reader {

@@ -17,9 +17,10 @@
  * message redacted.
  *
  * Each call notes that the job scrubbed something (pg_effects.scrubbed):
- * after such a commit the writer VACUUMs the tables that held the data
- * (store_pg.c), so the row versions the rewrites left behind are pruned
- * (see the README for what that does and does not guarantee). */
+ * after such a commit the writer waits for older snapshots and VACUUMs the
+ * tables that held the data (store_pg.c, vacuum_scrubbed), so the row
+ * versions the rewrites left behind are pruned (see the README for what
+ * that does and does not guarantee). */
 #include "store_pg_int.h"
 
 #include <stdlib.h>

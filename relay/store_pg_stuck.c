@@ -52,8 +52,8 @@ json_t *pg_read_stuck(struct store_reader *base_rd, const char *tenant, const st
     static const char sql[] =
         "SELECT tenant, order_id, partner_order_reference, merchant, status, sub_status, status_since, "
         "trunc(extract(epoch FROM ($3::timestamptz - nullif(status_since, '')::timestamptz)))::bigint "
-        "AS time_in_status_seconds, " NOTIFIED " FROM orders WHERE status = $1 AND status_since < $2 AND ($4::text IS NULL OR tenant = $4) "
-        "ORDER BY status_since LIMIT $5";
+        "AS time_in_status_seconds, " NOTIFIED " FROM orders WHERE status = $1 AND status_since < $2 "
+        "AND ($4::text IS NULL OR tenant = $4) ORDER BY status_since LIMIT $5";
     struct pg_reader *rd = pg_reader(base_rd);
     json_t *all = json_array();
     for (int i = 0; i < n_rules; i++) {

@@ -295,12 +295,13 @@ int pg_body_deleted(struct store_txn *txn, const char *key)
 }
 
 /* One of an entry's bodies leaves: a spooled one is dropped (now, or by
- * its uploader when one has it), a stored one queued for deletion from the
- * object store; the store's own ("db:") go with their message. */
+ * its uploader when one has it: its row loses the body at once, the
+ * uploader works from its own copy), a stored one queued for deletion from
+ * the object store; the store's own ("db:") go with their message. */
 static int drop_body(struct pg_txn *t, const char *key, int64_t spool_id)
 {
     static const char unspool[] = "DELETE FROM body_spool WHERE id = $1 AND claimed_by IS NULL RETURNING len";
-    static const char mark[] = "UPDATE body_spool SET dropped = true WHERE id = $1";
+    static const char mark[] = "UPDATE body_spool SET dropped = true, body = ''::bytea WHERE id = $1";
     if (!key || strncmp(key, "db:", 3) == 0)
         return STORE_OK;
     if (spool_id) {

@@ -21,6 +21,8 @@ outside its tables' row versions (WAL, free space inside pages, backups) is
 beyond this test: see the README on redaction."""
 import json
 import os
+import subprocess
+import threading
 import time
 import unittest
 import urllib.error
@@ -301,7 +303,72 @@ class RedactionBase:
 
 
 class RedactionLocalTest(RedactionBase, unittest.TestCase):
-    pass
+    @unittest.skipUnless(harness.POSTGRESQL, "row versions and snapshots are PostgreSQL's")
+    def test_an_older_snapshot_is_waited_for(self):
+        """A transaction that began before the redaction (another node's
+        statement, a long query) sees the old row versions, and VACUUM must
+        keep what it can see: the relay waits for it to end (a while) before
+        it vacuums and replies."""
+        ref = "PO-RED-SNAP"
+        body = order_body(ref)
+        body["customer_key"] = body["customer"]["customer_key"] = "CUST-SNAP"
+        self.assertEqual(self.relay.post("/orders", body).status, 201)
+        q = "?key=partner_order_reference"
+        self.wait("deliveries", lambda: all(
+            m_["status"] in ("delivered", "held") for m_ in self.relay.get("/webhooks/messages?limit=1000").json["data"]))
+        self.wait("uploads", lambda: all(
+            e["bodies"] != "spooled" for e in self.relay.get("/orders/%s/system-logs%s" % (ref, q)).json["data"]))
+        c = harness.pg_cluster.info(harness.PG)
+        holder = subprocess.Popen([os.path.join(c["bin"], "psql"), "-X", "-q", "-At", "-h", c["socket"], "-p",
+                                   str(c["port"]), "-U", "shiprelay", "-d", self.relay.db.name],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            holder.stdin.write("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM orders;\n")
+            holder.stdin.flush()
+            holder.stdout.readline()  # its snapshot is taken
+            ended = []
+
+            def end():
+                ended.append(time.time())
+                holder.stdin.write("COMMIT;\n")
+                holder.stdin.close()
+            timer = threading.Timer(1.0, end)
+            timer.start()
+            r = self.relay.post("/orders/%s/redact%s" % (ref, q), None)
+            replied = time.time()
+            timer.join()
+            self.assertEqual(r.status, 200, r)
+            self.assertGreaterEqual(replied, ended[0])  # not before the old snapshot was gone
+            self.assertEqual(self.db_hits(), [])
+        finally:
+            holder.wait(10)
+            holder.stdout.close()
+
+
+@unittest.skipUnless(harness.POSTGRESQL, "row versions are PostgreSQL's")
+class RedactionUploadInFlightTest(unittest.TestCase):
+    def test_a_body_being_uploaded_loses_its_bytes_at_once(self):
+        """The uploader holds the body (an object store that never answers):
+        its spool row stays until the upload ends, but not the body in it."""
+        from test_s3_hang import BlackHole
+        hole = BlackHole()
+        relay = Relay(extra="[s3]\nendpoint = http://127.0.0.1:%d\nregion = us-east-1\nbucket = b\n"
+                            "access_key_id = K\nsecret_access_key = S\ntimeout = 60\n[server]\n"
+                            "shutdown_timeout = 2\n" % hole.port).start()
+        try:
+            relay.db.sql(UNCOMPRESSED)
+            ref, q = "PO-RED-UP", "?key=partner_order_reference"
+            self.assertEqual(relay.post("/orders", order_body(ref)).status, 201)
+            deadline = time.time() + 10
+            while not hole.conns and time.time() < deadline:  # the upload is under way
+                time.sleep(0.05)
+            self.assertTrue(hole.conns)
+            r = relay.post("/orders/%s/redact%s" % (ref, q), None)
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(relay.db.sql(ROW_VERSIONS % PREFIX).split(), [])
+        finally:
+            relay.close()
+            hole.close()
 
 
 class RedactionS3Test(RedactionBase, unittest.TestCase):
