@@ -43,10 +43,16 @@ static void test_sqlite_table_is_full(void **state)
     check_table(&store_sqlite_backend);
 }
 
+static void test_postgresql_table_is_full(void **state)
+{
+    check_table(&store_pg_backend);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sqlite_table_is_full),
+        cmocka_unit_test(test_postgresql_table_is_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
