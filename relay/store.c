@@ -39,9 +39,10 @@ struct store {
 };
 
 /* SHIPRELAY_TRACE_SQL=FILE appends every statement the store prepares to
- * FILE, one per line, so a test can check each one's query plan
- * (tests/integration/test_query_plans.py). Both backends call it. */
-void store_trace_sql(const char *sql)
+ * FILE, one per line ("sqlite<TAB>SELECT ..."), so a test can check each
+ * one's query plan on its own backend (tests/integration/test_query_plans.py).
+ * Both backends call it. */
+void store_trace_sql(const struct store_backend *be, const char *sql)
 {
     static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     static FILE *out;
@@ -53,6 +54,7 @@ void store_trace_sql(const char *sql)
         checked = true;
     }
     if (out) {
+        fprintf(out, "%s\t", be->name);
         for (const char *p = sql; *p; p++)
             fputc(*p == '\n' ? ' ' : *p, out);
         fputc('\n', out);

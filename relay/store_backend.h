@@ -174,8 +174,9 @@ struct store_backend {
 };
 
 /* SHIPRELAY_TRACE_SQL=FILE: every statement a backend prepares, one per
- * line, for the query-plan tests (store.c). */
-void store_trace_sql(const char *sql);
+ * line after the backend's name and a tab, for the query-plan tests
+ * (store.c). */
+void store_trace_sql(const struct store_backend *be, const char *sql);
 
 extern const struct store_backend store_sqlite_backend;
 extern const struct store_backend store_pg_backend;

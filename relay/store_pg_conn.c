@@ -250,7 +250,7 @@ static PGresult *run(struct pg_conn *c, const char *sql, const struct pg_args *a
     if (i == c->n) {
         if (c->n == PG_STMT_MAX)
             abort(); /* raise PG_STMT_MAX: a programming error, not a runtime one */
-        store_trace_sql(sql);
+        store_trace_sql(&store_pg_backend, sql);
         PGresult *p = PQprepare(c->conn, name, sql, 0, NULL);
         if (!result_ok(p)) {
             pgc_failed(c, p);
@@ -302,7 +302,7 @@ PGresult *pgr_run_once(struct pg_conn *c, const char *sql, struct pg_args *a)
 {
     PGresult *r = NULL;
     for (int attempt = 0; attempt < 2 && !r && pgc_connect(c, NULL, 0) == 0; attempt++) {
-        store_trace_sql(sql);
+        store_trace_sql(&store_pg_backend, sql);
         r = PQexecParams(c->conn, sql, a->n, NULL, a->v, a->len, a->fmt, 0);
         if (!result_ok(r)) {
             pgc_failed(c, r);

@@ -1,6 +1,7 @@
 /* store_pg_retention: the PostgreSQL side of retention (see store.h and
- * store_retention.c). Each sweep takes a bounded batch of expired rows
- * through an index and deletes it in one statement; rows another
+ * store_retention.c). Each sweep takes a bounded batch of expired rows,
+ * oldest first through the index on their date (so the plan is an index
+ * range whatever the parameters), and deletes it in one statement; rows another
  * transaction holds are skipped (SKIP LOCKED), to be taken by a later
  * sweep. Only one node sweeps at a time (the retention task holds the
  * "retention sweeps" role, housekeeping.h), so two sweeps never race for
@@ -24,8 +25,8 @@ static int removed(struct pg_txn *t, const char *sql, struct pg_args *a)
 int pg_sweep_messages(struct store_txn *txn, const char *status, int64_t before_ms, int limit)
 {
     static const char sql[] =
-        "WITH m AS (DELETE FROM webhook_messages WHERE seq IN (SELECT seq FROM webhook_messages WHERE status = $1 "
-        "AND updated_at < $2 LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id), "
+        "WITH m AS (DELETE FROM webhook_messages WHERE seq = ANY(ARRAY(SELECT seq FROM webhook_messages "
+        "WHERE status = $1 AND updated_at < $2 ORDER BY updated_at LIMIT $3 FOR UPDATE SKIP LOCKED)) RETURNING id), "
         "a AS (DELETE FROM webhook_attempts WHERE message_id IN (SELECT id FROM m)) SELECT count(*) FROM m";
     struct pg_txn *t = pg_txn(txn);
     struct pg_args a = {0};
@@ -48,22 +49,22 @@ static int sweep_dated(struct store_txn *txn, const char *sql, const char *befor
 
 int pg_sweep_changelogs(struct store_txn *txn, const char *before_iso, int limit)
 {
-    static const char sql[] = "DELETE FROM change_logs WHERE id IN (SELECT id FROM change_logs WHERE log_date < $1 "
-                              "LIMIT $2 FOR UPDATE SKIP LOCKED)";
+    static const char sql[] = "DELETE FROM change_logs WHERE id = ANY(ARRAY(SELECT id FROM change_logs "
+                              "WHERE log_date < $1 ORDER BY log_date LIMIT $2 FOR UPDATE SKIP LOCKED))";
     return sweep_dated(txn, sql, before_iso, limit);
 }
 
 int pg_sweep_seen(struct store_txn *txn, const char *before_iso, int limit)
 {
-    static const char sql[] = "DELETE FROM seen_events WHERE ctid IN (SELECT ctid FROM seen_events "
-                              "WHERE received_date < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)";
+    static const char sql[] = "DELETE FROM seen_events WHERE ctid = ANY(ARRAY(SELECT ctid FROM seen_events "
+                              "WHERE received_date < $1 ORDER BY received_date LIMIT $2 FOR UPDATE SKIP LOCKED))";
     return sweep_dated(txn, sql, before_iso, limit);
 }
 
 int pg_sweep_parked(struct store_txn *txn, const char *before_iso, int limit)
 {
-    static const char sql[] = "DELETE FROM parked_events WHERE id IN (SELECT id FROM parked_events "
-                              "WHERE received_date < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)";
+    static const char sql[] = "DELETE FROM parked_events WHERE id = ANY(ARRAY(SELECT id FROM parked_events "
+                              "WHERE received_date < $1 ORDER BY received_date LIMIT $2 FOR UPDATE SKIP LOCKED))";
     return sweep_dated(txn, sql, before_iso, limit);
 }
 

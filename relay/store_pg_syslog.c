@@ -187,13 +187,13 @@ int pg_claim_spooled(struct store_reader *base_rd, int64_t now_ms, int limit, co
     /* First what this node spooled itself and has not started (its lease
      * renewed), then anything due (claimed). */
     static const char mine[] =
-        "UPDATE body_spool SET next_try_at = $2::bigint + $4::bigint WHERE id IN (SELECT id FROM body_spool WHERE claimed_by = $1 "
-        "AND id <> ALL($5::bigint[]) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+        "UPDATE body_spool SET next_try_at = $2::bigint + $4::bigint WHERE id = ANY(ARRAY(SELECT id FROM body_spool "
+        "WHERE claimed_by = $1 AND id <> ALL($5::bigint[]) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)) "
         "RETURNING id, key, body, attempts";
     static const char due[] =
-        "UPDATE body_spool SET claimed_by = $1, next_try_at = $2::bigint + $4::bigint WHERE id IN (SELECT id FROM body_spool "
-        "WHERE next_try_at <= $2 AND id <> ALL($5::bigint[]) ORDER BY next_try_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
-        "RETURNING id, key, body, attempts";
+        "UPDATE body_spool SET claimed_by = $1, next_try_at = $2::bigint + $4::bigint WHERE id = ANY(ARRAY(SELECT id "
+        "FROM body_spool WHERE next_try_at <= $2 AND id <> ALL($5::bigint[]) ORDER BY next_try_at LIMIT $3 "
+        "FOR UPDATE SKIP LOCKED)) RETURNING id, key, body, attempts";
     struct pg_reader *rd = pg_reader(base_rd);
     char *ids = xmalloc((size_t)n_skip * 24 + 3), *w = ids;
     *w++ = '{';

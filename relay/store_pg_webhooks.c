@@ -512,22 +512,25 @@ char *pg_read_body_ref(struct store_reader *base_rd, const char *tenant, const c
 json_t *pg_read_message_counts(struct store_reader *base_rd)
 {
     /* The states that wait (bounded by the backlog, each counted through
-     * the status index), not the history of delivered messages. */
-    static const char sql[] = "SELECT count(*) FROM webhook_messages WHERE status = $1";
-    static const char *states[] = {"pending", "held", "dead"};
+     * the status index), not the history of delivered messages. Each
+     * status is a constant in its statement: the planner knows from the
+     * column's statistics that it is a small part of the table (with a
+     * parameter it guesses a third, and scans). */
+    static const char *const sql[] = {"SELECT 'pending', count(*) FROM webhook_messages WHERE status = 'pending'",
+                                      "SELECT 'held', count(*) FROM webhook_messages WHERE status = 'held'",
+                                      "SELECT 'dead', count(*) FROM webhook_messages WHERE status = 'dead'"};
     struct pg_reader *rd = pg_reader(base_rd);
     json_t *out = json_array();
-    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
-        struct pg_args a = {0};
-        pa_text(&a, states[i]);
-        PGresult *r = pgr_run(&rd->c, sql, &a, false);
-        long long n = pg_int(r, 0, 0, -1);
-        PQclear(r);
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        PGresult *r = pgr_run(&rd->c, sql[i], NULL, false);
+        long long n = pg_int(r, 0, 1, -1);
         if (n < 0) {
+            PQclear(r);
             json_decref(out);
             return NULL;
         }
-        json_array_append_new(out, json_pack("{s:s,s:I}", "status", states[i], "n", (json_int_t)n));
+        json_array_append_new(out, json_pack("{s:s,s:I}", "status", PQgetvalue(r, 0, 0), "n", (json_int_t)n));
+        PQclear(r);
     }
     return out;
 }

@@ -49,7 +49,7 @@ static int exec(sqlite3 *db, const char *sql)
 
 static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
 {
-    store_trace_sql(sql);
+    store_trace_sql(&store_sqlite_backend, sql);
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
         log_error("store: prepare %s: %s", sql, sqlite3_errmsg(db));

@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """A throwaway PostgreSQL cluster for the tests (and the benchmark).
 
-  pg_cluster.py start DIR [--durable]   initdb + pg_ctl start under DIR, on 127.0.0.1
-                                        and a free port; prints the admin URL
-  pg_cluster.py stop DIR                pg_ctl stop, then DIR is removed
+  pg_cluster.py start DIR [--durable]   initdb + pg_ctl start, on 127.0.0.1 and a
+                                        free port; prints host:port/postgres
+  pg_cluster.py stop DIR                pg_ctl stop, then the cluster and DIR are removed
   pg_cluster.py restart DIR             pg_ctl restart (fast: sessions are cut)
 
 Debian's PostgreSQL (apt-get install postgresql) is used from
 /usr/lib/postgresql/<version>/bin. The cluster runs as the unprivileged user
-`nobody` (initdb refuses root) when started by root. The superuser is
+`nobody` (initdb and postgres refuse root) when started by root, in a fresh
+directory under the system's temporary directory (DIR may sit where nobody
+cannot reach, and a Unix socket path must stay short). The superuser is
 `shiprelay` with a random password: TCP connections need it (scram-sha-256),
-the Unix socket in DIR is trusted (for creating databases). DIR/cluster.json
-says how to reach it: port, socket dir, password, admin URL.
+the Unix socket is trusted (for creating databases). DIR/cluster.json says
+how to reach it: port, socket dir, password, admin URL, and where the
+cluster lives (root).
 
 Without --durable the cluster runs with fsync off: the tests kill relays,
 never the machine, and restart PostgreSQL cleanly (a clean shutdown writes
@@ -26,6 +29,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -58,31 +62,47 @@ def info(d):
 
 def start(d, durable=False):
     os.makedirs(d, exist_ok=True)
+    os.chmod(d, 0o700)  # cluster.json holds the password
+    root = tempfile.mkdtemp(prefix="shiprelay-pg-")
     if os.geteuid() == 0:
         nobody = pwd.getpwnam("nobody")
-        os.chown(d, nobody.pw_uid, nobody.pw_gid)
-    os.chmod(d, 0o700)
+        os.chown(root, nobody.pw_uid, nobody.pw_gid)
+    with open(os.path.join(d, "cluster.json"), "w") as f:
+        json.dump({"root": root}, f)  # so a stop finds it, even if the start fails below
     password = secrets.token_hex(16)
-    pwfile = os.path.join(d, "pw")
+    pwfile = os.path.join(root, "pw")
     with open(pwfile, "w") as f:
         f.write(password + "\n")
     if os.geteuid() == 0:
         os.chown(pwfile, pwd.getpwnam("nobody").pw_uid, -1)
-    data = os.path.join(d, "data")
+    data = os.path.join(root, "data")
     b = bindir()
     as_owner([os.path.join(b, "initdb"), "-D", data, "-U", "shiprelay", "--pwfile", pwfile, "-E", "UTF8",
               "--auth-host=scram-sha-256", "--auth-local=trust", "--no-sync"], stdout=subprocess.DEVNULL)
     os.unlink(pwfile)
-    port = free_port()
     with open(os.path.join(data, "postgresql.conf"), "a") as f:
-        f.write("listen_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\n" % (port, d))
+        f.write("listen_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\n" % root)
         f.write("max_connections = 400\nshared_buffers = 128MB\nmax_locks_per_transaction = 256\n")
+        # no parallel workers (two cores; and /dev/shm is small in containers)
+        f.write("max_parallel_workers_per_gather = 0\ndynamic_shared_memory_type = mmap\n")
         f.write("logging_collector = off\nlog_min_messages = warning\n")
         if not durable:
             f.write("fsync = off\nfull_page_writes = off\n")
-    as_owner([os.path.join(b, "pg_ctl"), "-D", data, "-l", os.path.join(d, "postgres.log"), "-w", "-t", "60",
-              "start"], stdout=subprocess.DEVNULL)
-    c = {"port": port, "socket": d, "password": password, "bin": b,
+    log = os.path.join(root, "postgres.log")
+    for attempt in range(5):  # a free port may be taken by someone else before postgres binds it
+        port = free_port()
+        with open(os.path.join(data, "postgresql.conf"), "a") as f:
+            f.write("port = %d\n" % port)  # the last one counts
+        try:
+            as_owner([os.path.join(b, "pg_ctl"), "-D", data, "-l", log, "-w", "-t", "60", "start"],
+                     stdout=subprocess.DEVNULL)
+            break
+        except subprocess.CalledProcessError:
+            with open(log, errors="replace") as f:
+                taken = "could not bind" in f.read()
+            if not taken or attempt == 4:
+                raise
+    c = {"root": root, "port": port, "socket": root, "password": password, "bin": b,
          "url": "postgresql://shiprelay:%s@127.0.0.1:%d/postgres" % (password, port)}
     with open(os.path.join(d, "cluster.json"), "w") as f:
         json.dump(c, f)
@@ -108,17 +128,24 @@ def drop_db(d, name):
 
 def pg_ctl(d, action, *extra):
     c = info(d)
-    as_owner([os.path.join(c["bin"], "pg_ctl"), "-D", os.path.join(d, "data"), "-l",
-              os.path.join(d, "postgres.log"), "-w", "-t", "60", "-m", "fast", action] + list(extra),
+    as_owner([os.path.join(bindir(), "pg_ctl"), "-D", os.path.join(c["root"], "data"), "-l",
+              os.path.join(c["root"], "postgres.log"), "-w", "-t", "60", "-m", "fast", action] + list(extra),
              stdout=subprocess.DEVNULL)
 
 
 def stop(d):
-    if os.path.exists(os.path.join(d, "data", "postmaster.pid")):
+    """Stop the cluster DIR names (if it runs) and remove it and DIR."""
+    try:
+        root = info(d)["root"]
+    except (OSError, ValueError, KeyError):
+        root = None
+    if root and os.path.exists(os.path.join(root, "data", "postmaster.pid")):
         try:
             pg_ctl(d, "stop")
         except subprocess.CalledProcessError:
             time.sleep(1)
+    if root:
+        shutil.rmtree(root, ignore_errors=True)
     shutil.rmtree(d, ignore_errors=True)
 
 
@@ -127,8 +154,7 @@ if __name__ == "__main__":
         raise SystemExit(__doc__)
     cmd, d = sys.argv[1], os.path.abspath(sys.argv[2])
     if cmd == "start":
-        if os.path.exists(os.path.join(d, "data", "postmaster.pid")):
-            stop(d)  # a cluster a crashed run left behind
+        stop(d)  # a cluster a crashed run left behind
         print(start(d, "--durable" in sys.argv)["url"].split("@")[1])
     elif cmd == "stop":
         stop(d)

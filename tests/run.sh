@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole suite: unit and integration tests on the normal build, then all
-# of them again on a build with AddressSanitizer + UndefinedBehaviorSanitizer.
+# The whole suite: unit and integration tests on the normal build (the
+# integration tests twice: on SQLite, then on PostgreSQL), then again on a
+# build with AddressSanitizer + UndefinedBehaviorSanitizer (tests/CMakeLists.txt
+# says which PostgreSQL tests run there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -15,6 +17,18 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null || ! command -v o
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends nodejs npm openssl chromium >/dev/null
+fi
+# PostgreSQL for the second pass of the integration tests (and the store's
+# fleet test): Debian's server, run by tests/pg_cluster.py as a throwaway
+# cluster on a free port. Debian would also create and start a "main"
+# cluster of its own on port 5432; the tests need none, so it is not made.
+if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+  echo "tests: installing postgresql"
+  export DEBIAN_FRONTEND=noninteractive
+  mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/shiprelay-tests.conf
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 fi
 npm ci --prefix tests/integration --no-audit --no-fund --loglevel=error
 

@@ -2,7 +2,10 @@
 every error (listen, storage.dir and [s3] included) and catches what used to
 fail only at start; --print-config --config FILE shows the effective config
 with secrets masked; --config=FILE works; an unknown option is named; and a
-port already in use stops the relay before it creates any state."""
+port already in use stops the relay before it creates any state. With
+[storage] backend = postgresql: --check-config wants a url, and [s3] (or
+single_node = yes); a database that does not answer stops the start with
+libpq's reason, the password never shown, nothing created."""
 import os
 import socket
 import subprocess
@@ -108,6 +111,48 @@ class CheckConfigTest(unittest.TestCase):
         r = run("--print-config", "--config", bad)
         self.assertEqual(r.returncode, 2)
         self.assertIn(bad + ":2:", r.stderr)
+
+
+class PostgresConfigTest(unittest.TestCase):
+    PASSWORD = "pw-Zq7SECRET-0042"
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="shiprelay-cli-")
+        self.path = os.path.join(self.dir, "relay.conf")
+
+    def tearDown(self):
+        subprocess.run(["rm", "-rf", self.dir])
+
+    def write(self, text):
+        with open(self.path, "w") as f:
+            f.write(ACME + "[storage]\ndir = %s\nbackend = postgresql\n" % os.path.join(self.dir, "state") + text)
+        return self.path
+
+    def test_check_config_wants_a_url_and_somewhere_for_bodies(self):
+        r = run("--check-config", self.write(""))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("%s:5: [storage] backend = postgresql needs url" % self.path, r.stderr)
+        url = "url = postgresql://relay:%s@127.0.0.1:%d/relay\n" % (self.PASSWORD, free_port())
+        r = run("--check-config", self.write(url))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("%s:5: [storage] backend = postgresql keeps bodies in [s3]" % self.path, r.stderr)
+        self.assertNotIn(self.PASSWORD, r.stderr)
+        r = run("--check-config", self.write(url + "single_node = yes\n"))
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        r = run("--print-config", "--config", self.path)
+        self.assertIn("url = ********\n", r.stdout)
+        self.assertNotIn(self.PASSWORD, r.stdout + r.stderr)
+
+    def test_an_unreachable_database_stops_the_start_clearly(self):
+        port = free_port()  # nothing listens there
+        path = self.write("url = postgresql://relay:%s@127.0.0.1:%d/relay\nsingle_node = yes\n[server]\n"
+                          "listen = 127.0.0.1:%d\n" % (self.PASSWORD, port, free_port()))
+        r = run("--config", path)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('cannot connect to PostgreSQL: connection to server at "127.0.0.1", port %d failed' % port,
+                      r.stderr)
+        self.assertNotIn(self.PASSWORD, r.stderr)
+        self.assertEqual(os.listdir(self.dir), ["relay.conf"])
 
 
 class StartOrderTest(unittest.TestCase):

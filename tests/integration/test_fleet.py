@@ -2,8 +2,10 @@
 S3 bucket.
 
 A fleet of three: clients spread creates, shipment-status-updates, carrier
-hooks and reads over all three; one node is SIGKILLed while deliveries are
-in flight and started again later. Then: every acknowledged change is there
+hooks and reads over all three; one node is SIGKILLed while it is sending
+(messages it claimed, their attempts not recorded); once its leases run
+out the other nodes send those messages (same webhook-id), and it is
+started again later. Then: every acknowledged change is there
 (read from every node), three nodes updating one order at once lose
 nothing, every webhook arrives (duplicates only under the same webhook-id),
 per-order FIFO holds at the receiver, no webhook-id is ever in flight twice
@@ -23,6 +25,7 @@ import os
 import random
 import shutil
 import socketserver
+import sys
 import tempfile
 import threading
 import time
@@ -37,6 +40,7 @@ from test_system_logs import S3Server
 SSU = "/orders/shipment-status-update"
 AYMAKAN_TOKEN = "aymakan-token-fleet"
 HOLD = 0.05  # the receiver holds each request this long: overlaps would show
+STALL = 1.0  # at most this long while stalled: under the webhook timeout (2 s), so no retry overlaps it
 
 
 def fleet_conf(s3_port):
@@ -72,6 +76,7 @@ class Sink(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.in_flight = {}  # path -> ids being answered
         self.peak = {}  # path -> most in flight at once
         self.overlaps = []
+        self.stall_until = 0  # until then, requests are held up to STALL (a node can be killed mid-request)
         super().__init__(("127.0.0.1", 0), SinkHandler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -81,6 +86,10 @@ class Sink(socketserver.ThreadingMixIn, http.server.HTTPServer):
     def received(self, path):
         with self.lock:
             return [a for a in self.arrivals if a[0] == path]
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a killed node's connection: expected
+            super().handle_error(request, client_address)
 
 
 class SinkHandler(http.server.BaseHTTPRequestHandler):
@@ -95,7 +104,7 @@ class SinkHandler(http.server.BaseHTTPRequestHandler):
                 s.overlaps.append(wid)
             now.append(wid)
             s.peak[self.path] = max(s.peak.get(self.path, 0), len(now))
-        time.sleep(HOLD)
+        time.sleep(max(HOLD, min(s.stall_until - start, STALL)))
         with s.lock:
             s.in_flight[self.path].remove(wid)
             s.arrivals.append((self.path, wid, start, time.time()))
@@ -149,7 +158,7 @@ class FleetTest(unittest.TestCase):
         try:
             for n in nodes:
                 n.start()
-            self.run_fleet(nodes, sink)
+            self.run_fleet(nodes, sink, db)
         finally:
             for n in nodes:
                 n.close()
@@ -171,7 +180,7 @@ class FleetTest(unittest.TestCase):
                          headers={"x-api-key": AYMAKAN_TOKEN, "Content-Type": "application/json"})
         self.assertIn(r.status, (200, 202), (node.port, r))
 
-    def run_fleet(self, nodes, sink):
+    def run_fleet(self, nodes, sink, db):
         rate, conc = 10, 4
         allp = self.post(nodes[0], "/webhooks/endpoints", {"url": sink.url("/all"), "max_concurrency": conc}).json
         ratep = self.post(nodes[1], "/webhooks/endpoints", {"url": sink.url("/rate"), "event_types": ["order.created"],
@@ -202,13 +211,33 @@ class FleetTest(unittest.TestCase):
         # 1: all three nodes
         with ThreadPoolExecutor(6) as pool:
             list(pool.map(lambda i: life("PO-F1-%d" % i, nodes, steps[:2]), range(30)))
-        # 2: node 2 dies with deliveries in flight; the other two carry on
-        deadline = time.time() + 10
-        while time.time() < deadline and not sink.in_flight.get("/all"):
-            time.sleep(0.005)
+        # 2: node 2 dies with deliveries in flight (claimed by it, not yet recorded); the other two carry on.
+        # Once phase 1's messages are out (the endpoints' concurrency is free), the receiver stalls a
+        # moment and node 2 queues a few messages itself, so it is sending when killed.
+        held_sql = "SELECT id FROM webhook_messages WHERE claimed_by = 'node-2' AND status = 'pending'"
+        deadline = time.time() + 30
+        while time.time() < deadline and gauge(nodes[0], "shiprelay_webhook_messages", status="pending") > 0:
+            time.sleep(0.1)
+        sink.stall_until = time.time() + STALL
+        for i in range(3):
+            life("PO-FK-%d" % i, nodes[2:], [])
+        deadline = time.time() + STALL / 2
+        while time.time() < deadline and not db.sql(held_sql).split():
+            time.sleep(0.01)
         nodes[2].kill()
+        held = set(db.sql(held_sql).split())  # what it held when it died
+        self.assertTrue(held, "node 2 held no delivery when it was killed")
         with ThreadPoolExecutor(6) as pool:
             list(pool.map(lambda i: life("PO-F2-%d" % i, nodes[:2], steps), range(20)))
+        # its leases run out (the webhook timeout, 2 s, + 5 s) and the other nodes send what it held
+        deadline = time.time() + 30
+        left = held
+        while time.time() < deadline and left:
+            left = set(db.sql("SELECT id FROM webhook_messages WHERE status = 'pending' AND id IN (%s)"
+                              % ",".join("'%s'" % i for i in held)).split())
+            time.sleep(0.2)
+        self.assertEqual(left, set(), "the dead node's deliveries were not taken over")
+        self.assertTrue(held <= {a[1] for a in sink.received("/all") + sink.received("/rate")})
         # three nodes update one order at once, each its own shipment: nothing is lost
         nodes[2].start()
         self.post(nodes[0], "/orders", three_shipment_order("PO-F-SHARED"))
@@ -310,7 +339,7 @@ class PostgresRestartTest(unittest.TestCase):
             for n in nodes:
                 n.start()
             ep = nodes[0].post("/webhooks/endpoints", {"url": sink.url("/r"), "event_types": ["order.created"]}).json
-            acked, refused, stop = [], [], threading.Event()
+            acked, refused, errors, stop = [], [], [], threading.Event()
 
             def client(k):
                 i = 0
@@ -319,8 +348,8 @@ class PostgresRestartTest(unittest.TestCase):
                     i += 1
                     try:
                         r = nodes[i % 2].post("/orders", order_body(ref))
-                    except OSError as e:
-                        refused.append(str(e))
+                    except OSError as e:  # a hang (timeout) or a dropped connection: never expected
+                        errors.append("%s: %s" % (ref, e))
                         continue
                     if r.status == 201:
                         acked.append(ref)
@@ -344,6 +373,8 @@ class PostgresRestartTest(unittest.TestCase):
             for t in threads:
                 t.join()
             self.assertGreater(before, 0)
+            self.assertEqual(errors, [])
+            self.assertTrue(refused, "no write met the outage")
             self.assertGreaterEqual(len(acked), mark + 20, "writes did not come back after the restart")
             for n in nodes:  # reads work again on every node, and /healthz says so
                 h = n.get("/healthz", auth=False)

@@ -6,7 +6,9 @@ every kind of exchange is run through it (orders, shipment updates, hooks
 from every scheme, the UPS token endpoint, webhook deliveries, system-log
 and body downloads), then every file under the storage dir (the SQLite
 database and its WAL included, while running and after a stop) and every
-API answer is searched for each secret.
+API answer is searched for each secret. On PostgreSQL the database is
+searched through pg_dump's output instead (bytea bodies decoded), and the
+database's password must not appear in the relay's log or anywhere else.
 
 Some secrets must be stored, because delivery needs them: an endpoint's
 signing secret and its credential header (and the password of a legacy
@@ -17,12 +19,15 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import sqlite3
+import subprocess
 import time
 import unittest
 import urllib.request
 
-from relay import Relay, free_port
+import relay as harness
+from relay import Relay, free_port, pg_cluster
 from webhooks import Receiver
 
 TENANTS = {"acme": "tenant-key-Zq7SECRET-acme-0001", "beta": "tenant-key-Zq7SECRET-beta-0002"}
@@ -134,15 +139,18 @@ class SecretsTest(unittest.TestCase):
         # a legacy endpoint stored with credentials in its URL (created before they were refused)
         self.relay.start()
         self.relay.stop()
-        db = sqlite3.connect(os.path.join(self.relay.dir, "state", "shiprelay.db"))
         now = int(time.time() * 1000)
         legacy_url = self.receiver.url("/legacy").replace("http://", "http://legacy:%s@" % LEGACY_PASSWORD)
-        db.execute("INSERT INTO webhook_endpoints (id, tenant, url, description, event_types, enabled, headers, "
-                   "rate_limit, max_concurrency, fifo, secret, created_at, updated_at) "
-                   "VALUES ('ep_legacy', 'acme', ?, NULL, '[\"order.created\"]', 1, '{}', 0, 4, 1, ?, ?, ?)",
-                   (legacy_url, LEGACY_SIGNING_SECRET, now, now))
-        db.commit()
-        db.close()
+        insert = ("INSERT INTO webhook_endpoints (id, tenant, url, description, event_types, enabled, headers, "
+                  "rate_limit, max_concurrency, fifo, secret, created_at, updated_at) "
+                  "VALUES ('ep_legacy', 'acme', %s, NULL, '[\"order.created\"]', 1, '{}', 0, 4, 1, %s, %s, %s)")
+        if harness.POSTGRESQL:
+            self.relay.db.sql(insert % ("'%s'" % legacy_url, "'%s'" % LEGACY_SIGNING_SECRET, now, now))
+        else:
+            db = sqlite3.connect(os.path.join(self.relay.dir, "state", "shiprelay.db"))
+            db.execute(insert % ("?", "?", "?", "?"), (legacy_url, LEGACY_SIGNING_SECRET, now, now))
+            db.commit()
+            db.close()
         self.relay.start()
         self.receiver.configure("/legacy", "ok", [LEGACY_SIGNING_SECRET])
 
@@ -255,6 +263,8 @@ class SecretsTest(unittest.TestCase):
         out = dict(SRC, **S3)
         out.update({"tenant " + t: k for t, k in TENANTS.items()})
         out.update({"url password": USERINFO_PASSWORD, "bearer": self.bearer})
+        if harness.POSTGRESQL:
+            out["database password"] = pg_cluster.info(harness.PG)["password"]
         return out
 
     def delivery_secrets(self):
@@ -262,9 +272,46 @@ class SecretsTest(unittest.TestCase):
         return {"signing secret": SIGNING_SECRET, "legacy signing secret": LEGACY_SIGNING_SECRET,
                 "credential header": HEADER_SECRET, "legacy url password": LEGACY_PASSWORD}
 
+    def dump_tables(self):
+        """pg_dump's output, table by table, with the hex of bytea columns
+        decoded beside it (a body is bytes)."""
+        c = pg_cluster.info(harness.PG)
+        out = subprocess.run([os.path.join(c["bin"], "pg_dump"), "-h", c["socket"], "-p", str(c["port"]),
+                              "-U", "shiprelay", "--data-only", self.relay.db.name],
+                             check=True, capture_output=True, text=True).stdout
+        tables = {}
+        for m in re.finditer(r"^COPY public\.(\w+) .*? FROM stdin;\n(.*?)^\\\.$", out, re.M | re.S):
+            text = m.group(2)
+            decoded = " ".join(bytes.fromhex(h).decode("utf-8", "replace")
+                               for h in re.findall(r"\\\\x((?:[0-9a-f]{2})+)", text))
+            tables[m.group(1)] = text + decoded
+        self.assertIn("webhook_endpoints", tables)
+        return tables
+
+    def check_database(self, when):
+        tables = self.dump_tables()
+        self.assertIn(SIGNING_SECRET, tables["webhook_endpoints"])  # the search does see what is there
+        self.assertIn("PO-SEC-1", tables["orders"])
+        if "\\\\x" in tables.get("body_spool", ""):  # spooled bodies are searched as text too
+            self.assertIn("PO-SEC-1", tables["body_spool"])
+        for table, text in tables.items():
+            for name, secret in self.config_secrets().items():
+                self.assertFalse(secret in text, "%s: %s found in table %s" % (when, name, table))
+            if table != "webhook_endpoints":
+                for name, secret in self.delivery_secrets().items():
+                    self.assertFalse(secret in text, "%s: %s found in table %s" % (when, name, table))
+
     def check_storage(self, when):
         state = os.path.join(self.relay.dir, "state")
         files = [os.path.join(r, f) for r, _, fs in os.walk(state) for f in fs] + [self.relay.log]
+        if harness.POSTGRESQL:
+            for path in files:
+                with open(path, "rb") as f:
+                    data = f.read()
+                for name, secret in dict(self.config_secrets(), **self.delivery_secrets()).items():
+                    self.assertFalse(secret.encode() in data, "%s: %s found in %s" % (when, name, path))
+            self.check_database(when)
+            return
         self.assertTrue(any(f.endswith("shiprelay.db") for f in files))
         if when == "running":
             self.assertTrue(any(f.endswith("shiprelay.db-wal") for f in files), files)
