@@ -1,5 +1,6 @@
-"""SIGHUP reloads the config without a restart: tenants, keys, sources,
-limits and the log level change for the next request; a removed key is
+"""SIGHUP reloads the config without a restart: tenants, keys, OAuth2
+clients, sources, allocation rules, limits and the log level change for the
+next request; a removed key is
 refused at once; an invalid file keeps the running config and logs every
 error with file:line; keys that need a restart keep their value and say so;
 connections and requests in flight live through it."""
@@ -11,6 +12,7 @@ import threading
 import time
 import unittest
 
+from carriyo import carriyo_order
 from relay import Relay, order_body
 
 ACME_KEY, BETA_KEY = "acme-key-0123456789", "beta-key-0123456789"
@@ -94,6 +96,25 @@ class ReloadTest(unittest.TestCase):
         self.assertIn("hook acme/wh: refused", self.log())
         # the source and gamma are gone again
         self.assertEqual(r.get("/orders/x", tenant="gamma", key="gamma-key-0123456789").status, 401)
+
+    def test_oauth_clients_and_allocation_rules_reload(self):
+        r = self.relay
+        client = {"client_id": "acme-oms", "client_secret": "acme-oms-secret-0123456789"}
+        self.assertEqual(r.post("/oauth/token", client, auth=False).status, 403)
+        o = r.post("/orders", carriyo_order("PO-RL-1")).json
+        self.assertEqual((o["fulfillment_orders"], o["status"]), ([], "open"))
+        self.write(self.base + '[tenant "acme"]\nclient_id = acme-oms\nclient_secret = %s\n'
+                   'allocation_rule = WH-DXB country=AE\n' % client["client_secret"])
+        self.hup(until=lambda: r.post("/oauth/token", client, auth=False).status == 200)
+        token = r.post("/oauth/token", client, auth=False).json["access_token"]
+        self.assertEqual(r.get("/orders/x", headers={"Authorization": "Bearer " + token}).status, 404)
+        o = r.post("/orders", carriyo_order("PO-RL-2")).json
+        self.assertEqual([fo["location_id"] for fo in o["fulfillment_orders"]], ["WH-DXB"])
+        self.assertEqual(o["status"], "allocated")
+        # and both go again
+        self.write(self.base)
+        self.hup(until=lambda: r.post("/oauth/token", client, auth=False).status == 403)
+        self.assertEqual(r.post("/orders", carriyo_order("PO-RL-3")).json["fulfillment_orders"], [])
 
     def test_an_invalid_file_keeps_the_running_config(self):
         r = self.relay

@@ -103,7 +103,6 @@ static void stuck_thresholds(void **state)
     assert_int_equal(config_stuck_after(&c, 4), 604800);
     assert_int_equal(c.stuck_scan_interval, 60);
     config_free(&c);
-    config_defaults(&c);
     char err[512];
     const char *p = write_conf("[orders]\nstuck_before_fulfillment = 100\nstuck_allocated = 2h\n"
                                "stuck_fulfilled = 3d\nstuck_scan_interval = 10s\n");
