@@ -9,7 +9,8 @@
 # Knobs (environment): DURATION=10 (s per wrk run), CONNS=64, ORDERS=1000,
 # DELIVERIES=2000, DELIVERY_CONC=16, LAT_RATE=500, LAT_DURATION=20,
 # SUS_RATE=500, SUSTAINED=300, SAMPLE=10, SKIP_SUSTAINED=1, SPOOL_MAX,
-# BENCH_OUT=FILE, BENCH_KEEP=1, SKIP_SCALE=1 (order_scale.py: SIZES, REPEAT). A quick look: DURATION=3 LAT_DURATION=5 SKIP_SUSTAINED=1.
+# BENCH_OUT=FILE, BENCH_KEEP=1, SKIP_SCALE=1 (order_scale.py: SIZES, REPEAT),
+# SKIP_FLEET=1 (fleet.py: FLEET_NODES). A quick look: DURATION=3 LAT_DURATION=5 SKIP_SUSTAINED=1.
 #
 # Tools (C, built with cc + pkg-config into build/bench/):
 #   bare_evhttp  the ingest baseline (read body, 202) and the webhook receiver
@@ -38,4 +39,12 @@ python3 tests/bench/bench.py "$BIN" "$OUT"
 if [ "${SKIP_SCALE:-0}" != 1 ]; then
   echo
   python3 tests/bench/order_scale.py "$BIN" | tee -a "${BENCH_OUT:-/dev/null}"
+fi
+# one SQLite node against 1, 2 and 3 PostgreSQL nodes on one database (SKIP_FLEET=1 skips it)
+if [ "${SKIP_FLEET:-0}" != 1 ]; then
+  ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+  [ -d tests/integration/node_modules/@20minutes/s3rver ] ||
+    npm ci --prefix tests/integration --no-audit --no-fund --loglevel=error
+  echo
+  python3 tests/bench/fleet.py "$BIN" "$OUT" | tee -a "${BENCH_OUT:-/dev/null}"
 fi
