@@ -3,6 +3,10 @@
  * store_stats (spool, jobs, commits), then metrics.c's counters and
  * histograms.
  *
+ * When the store cannot be read (PostgreSQL away), the scrape still
+ * answers 200 with this process's figures and shiprelay_store_readable 0;
+ * the gauges read from the store are left out of it.
+ *
  * In a fleet (PostgreSQL) what is read from the database is the fleet's
  * and has no node label; this process's figures have node="NAME"
  * (metrics.h).
@@ -111,20 +115,20 @@ void handle_metrics(struct http_ctx *ctx)
     char cut[CONFIG_STUCK_STATUSES][TIME_ISO_LEN];
     int n = stuck_rules(ctx->cfg, time_now_ms(), rules, cut);
     json_t *stuck = store_count_stuck(ctx->reader, rules, n);
-    json_t *counts = store_read_message_counts(ctx->reader);
-    json_t *pending = store_read_pending_by_endpoint(ctx->reader);
-    if (!stuck || !counts || !pending) {
-        json_decref(stuck);
-        json_decref(counts);
-        json_decref(pending);
-        http_reply_error(ctx, 503, "store_unavailable", "could not read the store; retry");
-        return;
-    }
+    json_t *counts = stuck ? store_read_message_counts(ctx->reader) : NULL;
+    json_t *pending = counts ? store_read_pending_by_endpoint(ctx->reader) : NULL;
+    bool readable = stuck && counts && pending;
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    stuck_orders(out, stuck);
-    messages(out, counts, pending);
+    /* the node's own figures are served while the database is away; what is read from it is left out */
+    head(out, "shiprelay_store_readable", "gauge",
+         "1 when the store answered this scrape; 0: the figures read from it are missing.");
+    metrics_write_sample(out, "shiprelay_store_readable", NULL, readable ? 1 : 0);
+    if (readable) {
+        stuck_orders(out, stuck);
+        messages(out, counts, pending);
+    }
     store_counts(out, ctx->store);
     metrics_render(out);
     fclose(out);

@@ -13,7 +13,7 @@ at once, and the fleet keeps each endpoint's max_concurrency and rate_limit
 as a whole. The spool drains on every node; a body download link one node
 handed out works on another; the retention role is held by one node.
 
-And a PostgreSQL restart during traffic (a cluster of its own, so the other
+And PostgreSQL stopped and started again during traffic (a cluster of its own, so the other
 tests' relays are not disturbed): nothing acknowledged is lost, writes
 during the outage are refused 503 (never hang), and the nodes recover
 without a restart of their own.
@@ -33,6 +33,7 @@ import unittest
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+import promtext
 import relay as harness
 from relay import Database, Relay, order_body, pg_cluster, shipment_update
 from test_system_logs import S3Server
@@ -144,7 +145,6 @@ def pages(node, path):
 
 
 def gauge(node, name, **labels):
-    import promtext
     fams = promtext.parse(node.get("/metrics", auth=False).raw.decode())
     return fams[name].get(**labels) if name in fams else 0
 
@@ -363,7 +363,18 @@ class PostgresRestartTest(unittest.TestCase):
                 t.start()
             time.sleep(1.5)
             before = len(acked)
-            pg_cluster.pg_ctl(cluster, "restart")
+            pg_cluster.pg_ctl(cluster, "stop")
+            # while it is away: /healthz says so, /metrics still serves the node's own figures
+            h = nodes[0].get("/healthz", auth=False)
+            self.assertEqual(h.status, 503, h)
+            self.assertNotEqual(h.json["database"], "ok")
+            m = nodes[0].get("/metrics", auth=False)
+            self.assertEqual(m.status, 200, m)
+            fams = promtext.parse(m.raw.decode())
+            self.assertEqual(fams["shiprelay_store_readable"].get(), 0)
+            self.assertGreater(sum(v for _, _, v in fams["shiprelay_http_requests_total"].samples), 0)
+            self.assertNotIn("shiprelay_webhook_messages", fams)
+            pg_cluster.pg_ctl(cluster, "start")
             time.sleep(1.5)  # the nodes find their way back by themselves
             mark = len(acked)
             deadline = time.time() + 20
@@ -376,9 +387,11 @@ class PostgresRestartTest(unittest.TestCase):
             self.assertEqual(errors, [])
             self.assertTrue(refused, "no write met the outage")
             self.assertGreaterEqual(len(acked), mark + 20, "writes did not come back after the restart")
-            for n in nodes:  # reads work again on every node, and /healthz says so
+            for n in nodes:  # reads work again on every node, and /healthz and /metrics say so
                 h = n.get("/healthz", auth=False)
                 self.assertEqual((h.status, h.json["database"]), (200, "ok"), h)
+                fams = promtext.parse(n.get("/metrics", auth=False).raw.decode())
+                self.assertEqual(fams["shiprelay_store_readable"].get(), 1)
             for ref in acked:  # nothing acknowledged is lost
                 r = nodes[hash(ref) % 2].get("/orders/%s?key=partner_order_reference" % ref)
                 self.assertEqual(r.status, 200, (ref, r))

@@ -79,7 +79,7 @@ class MetricsTest(unittest.TestCase):
                                ("shiprelay_webhook_deliveries_total", "counter"),
                                ("shiprelay_webhook_delivery_duration_seconds", "histogram"),
                                ("shiprelay_body_uploads_total", "counter"),
-                               ("shiprelay_spool_bytes", "gauge"),
+                               ("shiprelay_spool_bytes", "gauge"), ("shiprelay_store_readable", "gauge"),
                                ("shiprelay_store_jobs_per_commit", "histogram"),
                                ("shiprelay_store_commit_duration_seconds", "histogram"),
                                ("shiprelay_webhook_pending_messages", "gauge"),
@@ -88,6 +88,7 @@ class MetricsTest(unittest.TestCase):
                                ("shiprelay_stuck_orders", "gauge"), ("shiprelay_webhook_messages", "gauge"),
                                ("shiprelay_store_jobs_total", "counter"), ("shiprelay_store_commits_total", "counter")]:
                 self.assertEqual(before[name].type, kind, name)
+            self.assertEqual(before["shiprelay_store_readable"].get(), 1)
             # a good endpoint and 22 dead ones (a closed port): 23 messages per order
             good = relay.post("/webhooks/endpoints", {"url": "http://127.0.0.1:%d/ok" % receiver.server_port,
                                                          "event_types": ["order.created"]})
