@@ -128,10 +128,18 @@ class QueryPlanTest(unittest.TestCase):
 # tenants, endpoints, orders and statuses as traffic spreads them.
 FILL = """
 INSERT INTO orders (tenant, order_id, partner_order_reference, doc, update_date, status, merchant, customer_key,
-  creation_date, version)
+  creation_date, version, status_since, sub_status)
   SELECT 't' || i % 20, 'o' || i, 'r' || i, '{}', '2026-01-01T' || i, (ARRAY['open', 'processing', 'fulfilled',
-  'closed', 'cancelled'])[1 + i % 5], 'm' || i % 50, 'c' || i % 2000, '2026-01-01T' || i, i
+  'closed', 'cancelled'])[1 + i % 5], 'm' || i % 50, 'c' || i % 2000, '2026-01-01T' || i, i, '2026-01-01T' || i,
+  (ARRAY[NULL, 'PARTIAL', 'ON_HOLD', NULL])[1 + i % 4]
   FROM generate_series(1, 10000) i;
+INSERT INTO shipment_history (tenant, order_id, shipment, entry, archived_date)
+  SELECT 't' || i % 20, 'o' || i / 10, 's' || i % 3, '{}', '2026-01-01T' || i FROM generate_series(1, 30000) i;
+INSERT INTO return_requests (tenant, return_request_id, partner_order_reference, order_id, merchant, status, doc,
+  creation_date, update_date)
+  SELECT 't' || i % 20, 'rr' || i, 'r' || i, 'o' || i, 'm' || i % 50, (ARRAY['pending', 'approved', 'completed',
+  'rejected', 'cancelled'])[1 + i % 5], '{}', '2026-01-01T' || i, '2026-01-01T' || i FROM generate_series(1, 5000) i;
+INSERT INTO return_shipment_keys SELECT 't' || i % 20, 'rk' || i, 'rr' || i FROM generate_series(1, 5000) i;
 INSERT INTO shipment_keys SELECT 't' || i % 20, 'trk' || i, 'o' || i FROM generate_series(1, 10000) i;
 INSERT INTO change_logs (tenant, order_id, log_date, change_type, source)
   SELECT 't' || i % 20, 'o' || i / 3, '2026-01-01T' || i, 'X', 'S' FROM generate_series(1, 30000) i;
