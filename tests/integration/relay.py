@@ -43,6 +43,25 @@ class Database:
 
 
 def free_port():
+    """A port nothing listens on, for a server started later (the relay
+    takes a fixed port). Drawn at random below the kernel's ephemeral range,
+    so that neither a socket bound to port 0 (the tests' own servers) nor an
+    outgoing connection's local port can take it before the server binds it
+    (suites run in parallel: a port from bind(0) was met taken that way)."""
+    low = 32768
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    for _ in range(200):
+        port = 10000 + secrets.randbelow(max(low - 10000, 1000))  # clear of 8080, 5432 and the like
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
