@@ -95,9 +95,9 @@ class ConsoleApiTest(unittest.TestCase):
         # every file the page loads, with its type; modules import the rest
         assets = re.findall(r'(?:src|href)="/console/([^"]+)"', html)
         self.assertTrue(any(a.endswith(".js") for a in assets) and any(a.endswith(".css") for a in assets), assets)
-        seen, todo = set(), list(assets)
-        while todo:
-            name = todo.pop()
+        seen, unvisited = set(), list(assets)
+        while unvisited:
+            name = unvisited.pop()
             if name in seen:
                 continue
             seen.add(name)
@@ -110,7 +110,7 @@ class ConsoleApiTest(unittest.TestCase):
             self.assertIn("etag", a.headers)
             if name.endswith(".js"):
                 text = a.raw.decode()
-                todo += re.findall(r'from "\./([^"]+)"', text)
+                unvisited += re.findall(r'from "\./([^"]+)"', text)
                 code = re.sub(r"/\*.*?\*/|(?<![:\\])//[^\n]*", "", text, flags=re.S)  # without comments
                 # the DOM is built from nodes, never from markup; no eval; keys live for the tab only
                 for banned in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",

@@ -101,25 +101,25 @@ class QueryPlanTest(unittest.TestCase):
         relay.stop()
         try:
             relay.db.sql(FILL)
-            todo = []
+            to_plan = []
             for sql in sorted(statements):
                 if re.match(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", sql, re.I):
                     n = max([int(x) for x in re.findall(r"\$(\d+)", sql)] or [0])
-                    todo.append({"sql": sql, "args": "(%s)" % ",".join(["NULL"] * n) if n else ""})
-            self.assertNotIn("$todo$", json.dumps(todo))
+                    to_plan.append({"sql": sql, "args": "(%s)" % ",".join(["NULL"] * n) if n else ""})
+            self.assertNotIn("$stmts$", json.dumps(to_plan))
             out = relay.db.sql(PLAN_OF + "SET plan_cache_mode = force_generic_plan; "
                                "SELECT json_agg(pg_temp.plan_of(sql, args) ORDER BY n) FROM "
-                               "ROWS FROM (json_to_recordset($todo$%s$todo$) AS (sql text, args text)) WITH ORDINALITY x(sql, args, n)"
-                               % json.dumps(todo))
+                               "ROWS FROM (json_to_recordset($stmts$%s$stmts$) AS (sql text, args text)) WITH ORDINALITY x(sql, args, n)"
+                               % json.dumps(to_plan))
         finally:
             relay.close()
         problems = []
-        for t, plan in zip(todo, json.loads(out)):
+        for t, plan in zip(to_plan, json.loads(out)):
             if "error" in plan:
                 problems.append("%s\n    does not prepare: %s" % (t["sql"], plan["error"]))
             else:
                 problems += ["%s\n    %s" % (t["sql"], p) for p in scans(plan[0]["Plan"])]
-        self.assertGreater(len(todo), 60, "too few PostgreSQL statements traced")
+        self.assertGreater(len(to_plan), 60, "too few PostgreSQL statements traced")
         self.assertEqual(problems, [], "full scans of growing tables:\n" + "\n".join(problems))
 
 
