@@ -40,23 +40,6 @@ json_t *order_fo(const json_t *order, const char *fulfillment_order_id)
     return ju_find_by(json_object_get(order, "fulfillment_orders"), "fulfillment_order_id", fulfillment_order_id);
 }
 
-json_t *order_line_entries(const json_t *order, const char *line_item_id)
-{
-    json_t *out = json_array();
-    size_t i, k;
-    json_t *fo, *e;
-    json_array_foreach(json_object_get(order, "fulfillment_orders"), i, fo)
-    {
-        json_array_foreach(json_object_get(fo, "line_items"), k, e)
-        {
-            const char *id = str(e, "line_item_id");
-            if (id && line_item_id && !strcmp(id, line_item_id))
-                json_array_append(out, e);
-        }
-    }
-    return out;
-}
-
 json_t *order_entries_by_line(const json_t *order)
 {
     json_t *by = json_object();

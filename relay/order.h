@@ -53,15 +53,12 @@ void order_change(json_t *changes, const char *change_type, const char *entity_t
 
 /* The line item with this id, or NULL (borrowed). */
 json_t *order_line(const json_t *order, const char *line_item_id);
-/* The FO lines of an order line, over every fulfillment order: a new array
- * of borrowed entries. A linear scan: inside a loop over the lines, use
- * order_entries_by_line. */
-json_t *order_line_entries(const json_t *order, const char *line_item_id);
-/* Every order line's FO lines at once: a new object mapping each
- * line_item_id to the array order_line_entries would give (lines in no
- * fulfillment order are absent: json_array_size of NULL is 0). Build it
- * once per pass; it holds the entries, not copies, so it stays right while
- * their members change, not when fulfillment orders are added or removed. */
+/* Every order line's FO lines, over every fulfillment order: a new object
+ * mapping each line_item_id to the array of its entries, in fulfillment
+ * order (lines in no fulfillment order are absent: json_array_size of NULL
+ * is 0). Build it once per pass; it holds the entries, not copies, so it
+ * stays right while their members change, not when fulfillment orders are
+ * added or removed. */
 json_t *order_entries_by_line(const json_t *order);
 /* The fulfillment order with this id, or NULL (borrowed). */
 json_t *order_fo(const json_t *order, const char *fulfillment_order_id);

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
@@ -571,7 +572,12 @@ int64_t store_read_next_due(struct store_reader *rd, int64_t now_ms)
 
 char *store_read_body_ref(struct store_reader *rd, const char *tenant, const char *key, size_t *len)
 {
-    return rd->be->read_body_ref(rd, tenant, key, len);
+    char id[128];
+    long long attempt = 0;
+    if (sscanf(key, "db:message:%127s", id) != 1 &&
+        (sscanf(key, "db:attempt:%127[^:]:%lld", id, &attempt) != 2 || attempt < 1))
+        return NULL;
+    return rd->be->read_body_ref(rd, tenant, id, attempt, len);
 }
 
 json_t *store_read_history(struct store_reader *rd, const char *tenant, const char *order_id, const char *shipment, long long after, int limit)
@@ -637,4 +643,27 @@ json_t *store_read_body_deletes(struct store_reader *rd, int limit)
 int64_t store_read_spool_next(struct store_reader *rd, int64_t now_ms)
 {
     return rd->be->read_spool_next(rd, now_ms);
+}
+
+static int by_time_in_status(const void *a, const void *b)
+{
+    const char *x = json_string_value(json_object_get(*(json_t *const *)a, "status_since"));
+    const char *y = json_string_value(json_object_get(*(json_t *const *)b, "status_since"));
+    return strcmp(x ? x : "", y ? y : "");
+}
+
+json_t *store_stuck_longest(json_t *all, int limit)
+{
+    size_t n = json_array_size(all);
+    json_t **v = n ? xmalloc(n * sizeof *v) : NULL;
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_array_get(all, i);
+    if (n)
+        qsort(v, n, sizeof *v, by_time_in_status);
+    json_t *out = json_array();
+    for (size_t i = 0; i < n && (int)i < limit; i++)
+        json_array_append(out, v[i]);
+    free(v);
+    json_decref(all);
+    return out;
 }

@@ -152,7 +152,9 @@ struct store_backend {
     json_t *(*claim_due)(struct store_reader *rd, const char *endpoint_id, int64_t now_ms, int limit,
                          const char *const *skip, int n_skip, int64_t *wait_ms);
     int64_t (*read_next_due)(struct store_reader *rd, int64_t now_ms);
-    char *(*read_body_ref)(struct store_reader *rd, const char *tenant, const char *key, size_t *len);
+    /* the message's payload (attempt 0) or the response to its attempt N (store.c parses the key) */
+    char *(*read_body_ref)(struct store_reader *rd, const char *tenant, const char *message_id, long long attempt,
+                           size_t *len);
     json_t *(*read_history)(struct store_reader *rd, const char *tenant, const char *order_id, const char *shipment,
                             long long after, int limit);
     json_t *(*read_stuck)(struct store_reader *rd, const char *tenant, const struct store_stuck_rule *rules,
@@ -177,6 +179,11 @@ struct store_backend {
  * line after the backend's name and a tab, for the query-plan tests
  * (store.c). */
 void store_trace_sql(const struct store_backend *be, const char *sql);
+
+/* read_stuck's last step, the same for every backend: all (the stuck
+ * orders of every rule, each with status_since; stolen) sorted longest
+ * stuck first, and the first limit of them (store.c). */
+json_t *store_stuck_longest(json_t *all, int limit);
 
 extern const struct store_backend store_sqlite_backend;
 extern const struct store_backend store_pg_backend;

@@ -111,6 +111,7 @@ struct pg_txn {
     struct pg_db *db;
     struct pg_conn c;
     const char *node;
+    bool single_node; /* [storage] single_node: the fleet lock is taken alone (claim_node) */
     int64_t lease_ms;
     long long spool_max, spool_fleet; /* the cap; every node's spool as of this node's last look */
     struct order_cache *orders;       /* validated against the row's version at every read (store_pg_orders.c) */
@@ -248,7 +249,8 @@ json_t *pg_read_sending_endpoints(struct store_reader *rd);
 json_t *pg_claim_due(struct store_reader *rd, const char *endpoint_id, int64_t now_ms, int limit,
                      const char *const *skip, int n_skip, int64_t *wait_ms);
 int64_t pg_read_next_due(struct store_reader *rd, int64_t now_ms);
-char *pg_read_body_ref(struct store_reader *rd, const char *tenant, const char *key, size_t *len);
+char *pg_read_body_ref(struct store_reader *rd, const char *tenant, const char *message_id, long long attempt,
+                        size_t *len);
 json_t *pg_read_message_counts(struct store_reader *rd);
 json_t *pg_read_pending_by_endpoint(struct store_reader *rd);
 json_t *pg_read_syslogs(struct store_reader *rd, const char *tenant, const char *order_id, const char *correlation_id,

@@ -9,11 +9,6 @@
  * status (store_pg_orders.c). */
 #include "store_pg_int.h"
 
-#include <stdlib.h>
-#include <string.h>
-
-#include "xmalloc.h"
-
 #define NOTIFIED "(stuck_since IS NOT NULL AND stuck_since = status_since) AS notified"
 
 /* The order's latest change-log entry but a STUCK one, json null when
@@ -37,13 +32,6 @@ json_t *pg_order_last_event(struct store_txn *txn, const char *tenant, const cha
     pa_text(&a, tenant);
     pa_text(&a, order_id);
     return last_event(pgt_rows(pg_txn(txn), last_sql, &a));
-}
-
-static int by_time_in_status(const void *a, const void *b)
-{
-    const char *x = json_string_value(json_object_get(*(json_t *const *)a, "status_since"));
-    const char *y = json_string_value(json_object_get(*(json_t *const *)b, "status_since"));
-    return strcmp(x ? x : "", y ? y : "");
 }
 
 json_t *pg_read_stuck(struct store_reader *base_rd, const char *tenant, const struct store_stuck_rule *rules,
@@ -71,21 +59,7 @@ json_t *pg_read_stuck(struct store_reader *base_rd, const char *tenant, const st
         json_array_extend(all, rows);
         json_decref(rows);
     }
-    /* the longest-stuck first over every status, then only limit of them */
-    size_t n = json_array_size(all);
-    json_t **v = n ? xmalloc(n * sizeof *v) : NULL;
-    for (size_t i = 0; i < n; i++)
-        v[i] = json_incref(json_array_get(all, i));
-    if (n)
-        qsort(v, n, sizeof *v, by_time_in_status);
-    json_t *out = json_array();
-    for (size_t i = 0; i < n; i++) {
-        if ((int)i < limit)
-            json_array_append(out, v[i]);
-        json_decref(v[i]);
-    }
-    free(v);
-    json_decref(all);
+    json_t *out = store_stuck_longest(all, limit); /* the longest stuck first, over every status */
     size_t i;
     json_t *r;
     json_array_foreach(out, i, r)

@@ -479,25 +479,18 @@ int64_t pg_read_next_due(struct store_reader *base_rd, int64_t now_ms)
     return next;
 }
 
-char *pg_read_body_ref(struct store_reader *base_rd, const char *tenant, const char *key, size_t *len)
+char *pg_read_body_ref(struct store_reader *base_rd, const char *tenant, const char *message_id, long long attempt,
+                        size_t *len)
 {
     static const char payload[] = "SELECT payload FROM webhook_messages WHERE tenant = $1 AND id = $2";
     static const char response[] = "SELECT a.response_body FROM webhook_attempts a JOIN webhook_messages m ON "
                                    "m.id = a.message_id WHERE m.tenant = $1 AND a.message_id = $2 AND a.attempt = $3";
-    char id[128];
-    long long n = 0;
-    const char *sql;
-    if (sscanf(key, "db:message:%127s", id) == 1)
-        sql = payload;
-    else if (sscanf(key, "db:attempt:%127[^:]:%lld", id, &n) == 2)
-        sql = response;
-    else
-        return NULL;
+    const char *sql = attempt ? response : payload;
     struct pg_args a = {0};
     pa_text(&a, tenant);
-    pa_text(&a, id);
-    if (sql == response)
-        pa_int(&a, n);
+    pa_text(&a, message_id);
+    if (attempt)
+        pa_int(&a, attempt);
     PGresult *r = pgr_run(&pg_reader(base_rd)->c, sql, &a, false);
     char *out = NULL;
     if (r && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {

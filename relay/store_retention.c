@@ -62,47 +62,48 @@ int sq_sweep_messages(struct store_txn *base_txn, const char *status, int64_t be
     return delete_each(txn, s, dels, 2);
 }
 
-static int sweep_dated(struct sq_txn *txn, const char *select, const char *del, const char *before_iso, int limit)
+/* select takes the cutoff as ?1 and the limit as ?2. */
+static int sweep_dated(struct sq_txn *txn, const char *select, const char *const *dels, int n_dels,
+                       const char *before_iso, int limit)
 {
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, select);
     if (!s)
         return STORE_EIO;
     sq_text(s, 1, before_iso);
     sqlite3_bind_int(s, 2, limit);
-    const char *dels[] = {del};
-    return delete_each(txn, s, dels, 1);
+    return delete_each(txn, s, dels, n_dels);
 }
 
 int sq_sweep_changelogs(struct store_txn *base_txn, const char *before_iso, int limit)
 {
     struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] = "SELECT id FROM change_logs WHERE log_date < ?1 LIMIT ?2";
-    static const char del[] = "DELETE FROM change_logs WHERE id = ?1";
-    return sweep_dated(txn, sql, del, before_iso, limit);
+    static const char *const dels[] = {"DELETE FROM change_logs WHERE id = ?1"};
+    return sweep_dated(txn, sql, dels, 1, before_iso, limit);
 }
 
 int sq_sweep_history(struct store_txn *base_txn, const char *before_iso, int limit)
 {
     struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] = "SELECT seq FROM shipment_history WHERE archived_date < ?1 LIMIT ?2";
-    static const char del[] = "DELETE FROM shipment_history WHERE seq = ?1";
-    return sweep_dated(txn, sql, del, before_iso, limit);
+    static const char *const dels[] = {"DELETE FROM shipment_history WHERE seq = ?1"};
+    return sweep_dated(txn, sql, dels, 1, before_iso, limit);
 }
 
 int sq_sweep_seen(struct store_txn *base_txn, const char *before_iso, int limit)
 {
     struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] = "SELECT rowid FROM seen_events WHERE received_date < ?1 LIMIT ?2";
-    static const char del[] = "DELETE FROM seen_events WHERE rowid = ?1";
-    return sweep_dated(txn, sql, del, before_iso, limit);
+    static const char *const dels[] = {"DELETE FROM seen_events WHERE rowid = ?1"};
+    return sweep_dated(txn, sql, dels, 1, before_iso, limit);
 }
 
 int sq_sweep_parked(struct store_txn *base_txn, const char *before_iso, int limit)
 {
     struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] = "SELECT id FROM parked_events WHERE received_date < ?1 LIMIT ?2";
-    static const char del[] = "DELETE FROM parked_events WHERE id = ?1";
-    int n = sweep_dated(txn, sql, del, before_iso, limit);
+    static const char *const dels[] = {"DELETE FROM parked_events WHERE id = ?1"};
+    int n = sweep_dated(txn, sql, dels, 1, before_iso, limit);
     if (n > 0)
         txn->job.parked_delta -= n;
     return n;
@@ -153,4 +154,15 @@ int sq_sweep_orders(struct store_txn *base_txn, const char *before_iso, int limi
     if (n)
         order_cache_clear(txn->orders);
     return rc == STORE_OK ? n : STORE_EIO;
+}
+
+int sq_sweep_returns(struct store_txn *base_txn, const char *before_iso, int limit)
+{
+    struct sq_txn *txn = sq_txn(base_txn);
+    static const char sql[] = "SELECT tenant, return_request_id FROM return_requests INDEXED BY returns_closed "
+                              "WHERE status IN ('completed', 'rejected', 'cancelled') AND update_date < ?1 LIMIT ?2";
+    static const char *const dels[] = {
+        "DELETE FROM return_shipment_keys WHERE tenant = ?1 AND return_request_id = ?2",
+        "DELETE FROM return_requests WHERE tenant = ?1 AND return_request_id = ?2"};
+    return sweep_dated(txn, sql, dels, 2, before_iso, limit);
 }

@@ -172,7 +172,8 @@ json_t *sq_read_sending_endpoints(struct store_reader *rd);
 json_t *sq_claim_due(struct store_reader *rd, const char *endpoint_id, int64_t now_ms, int limit,
                      const char *const *skip, int n_skip, int64_t *wait_ms);
 int64_t sq_read_next_due(struct store_reader *rd, int64_t now_ms);
-char *sq_read_body_ref(struct store_reader *rd, const char *tenant, const char *key, size_t *len);
+char *sq_read_body_ref(struct store_reader *rd, const char *tenant, const char *message_id, long long attempt,
+                        size_t *len);
 json_t *sq_read_history(struct store_reader *rd, const char *tenant, const char *order_id, const char *shipment,
                         long long after, int limit);
 json_t *sq_read_stuck(struct store_reader *rd, const char *tenant, const struct store_stuck_rule *rules, int n_rules,

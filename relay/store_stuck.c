@@ -5,11 +5,7 @@
  * (status = ? AND status_since < cutoff), read in index order, so a read
  * costs the orders it returns. The index entry moves only when an order's
  * status does (store_sqlite.c's update statements). */
-#include <stdlib.h>
-#include <string.h>
-
 #include "store_sqlite_int.h"
-#include "xmalloc.h"
 
 #define NOTIFIED "(stuck_since IS NOT NULL AND stuck_since = status_since) AS notified"
 
@@ -48,13 +44,6 @@ static void flags_to_bool(json_t *rows)
     }
 }
 
-static int by_time_in_status(const void *a, const void *b)
-{
-    const char *x = json_string_value(json_object_get(*(json_t *const *)a, "status_since"));
-    const char *y = json_string_value(json_object_get(*(json_t *const *)b, "status_since"));
-    return strcmp(x ? x : "", y ? y : "");
-}
-
 json_t *sq_read_stuck(struct store_reader *base_rd, const char *tenant, const struct store_stuck_rule *rules,
                          int n_rules, const char *now_iso, int limit)
 {
@@ -83,21 +72,7 @@ json_t *sq_read_stuck(struct store_reader *base_rd, const char *tenant, const st
         json_array_extend(all, rows);
         json_decref(rows);
     }
-    /* the longest-stuck first over every status, then only limit of them */
-    size_t n = json_array_size(all);
-    json_t **v = n ? xmalloc(n * sizeof *v) : NULL;
-    for (size_t i = 0; i < n; i++)
-        v[i] = json_incref(json_array_get(all, i));
-    if (n)
-        qsort(v, n, sizeof *v, by_time_in_status);
-    json_t *out = json_array();
-    for (size_t i = 0; i < n; i++) {
-        if ((int)i < limit)
-            json_array_append(out, v[i]);
-        json_decref(v[i]);
-    }
-    free(v);
-    json_decref(all);
+    json_t *out = store_stuck_longest(all, limit); /* the longest stuck first, over every status */
     flags_to_bool(out);
     size_t i;
     json_t *r;

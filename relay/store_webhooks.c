@@ -435,28 +435,21 @@ int64_t sq_read_next_due(struct store_reader *base_rd, int64_t now_ms)
     return next;
 }
 
-char *sq_read_body_ref(struct store_reader *base_rd, const char *tenant, const char *key, size_t *len)
+char *sq_read_body_ref(struct store_reader *base_rd, const char *tenant, const char *message_id, long long attempt,
+                        size_t *len)
 {
     struct sq_reader *rd = sq_reader(base_rd);
     static const char payload[] = "SELECT payload FROM webhook_messages WHERE tenant = ?1 AND id = ?2";
     static const char response[] = "SELECT a.response_body FROM webhook_attempts a JOIN webhook_messages m ON "
                                    "m.id = a.message_id WHERE m.tenant = ?1 AND a.message_id = ?2 AND a.attempt = ?3";
-    char id[128];
-    long long n = 0;
-    const char *sql;
-    if (sscanf(key, "db:message:%127s", id) == 1)
-        sql = payload;
-    else if (sscanf(key, "db:attempt:%127[^:]:%lld", id, &n) == 2)
-        sql = response;
-    else
-        return NULL;
+    const char *sql = attempt ? response : payload;
     sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
     if (!s)
         return NULL;
     sq_text(s, 1, tenant);
-    sq_text(s, 2, id);
-    if (sql == response)
-        sqlite3_bind_int64(s, 3, n);
+    sq_text(s, 2, message_id);
+    if (attempt)
+        sqlite3_bind_int64(s, 3, attempt);
     char *out = NULL;
     if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
         *len = (size_t)sqlite3_column_bytes(s, 0);
