@@ -99,6 +99,7 @@ struct dispatcher {
     struct curlev *curl;
     struct proxy_vet *vet; /* with [webhooks] proxy */
     struct event *nudge, *refill, *retry_timer, *stop_check;
+    int64_t retry_at; /* when retry_timer is set to fire (ms), 0: not set */
     struct store_listener *listener; /* other nodes' commits (PostgreSQL); NULL with SQLite */
     struct event *listen_ev, *listen_retry;
     int listen_backoff_ms;
@@ -750,18 +751,27 @@ static void fill_all(struct dispatcher *d)
     arm_retry_timer(d, now);
 }
 
-/* Wake up when the earliest scheduled retry falls due. */
+/* Wake up when the earliest scheduled retry falls due. A timer already
+ * set for an earlier time is kept: what it was set for may have fallen due
+ * meanwhile without being sent (another endpoint's record came first on a
+ * busy loop), and the query, which looks after now only, no longer sees
+ * it. */
 static void arm_retry_timer(struct dispatcher *d, int64_t now)
 {
     if (d->stopping)
         return;
     int64_t next = store_read_next_due(d->reader, now);
+    bool set = d->retry_at && evtimer_pending(d->retry_timer, NULL);
+    if (set && (next < 0 || d->retry_at <= next))
+        return;
     if (next < 0) {
         evtimer_del(d->retry_timer);
+        d->retry_at = 0;
         return;
     }
     int64_t wait = next - now;
     struct timeval tv = {(long)(wait / 1000), (long)(wait % 1000) * 1000};
+    d->retry_at = next;
     evtimer_add(d->retry_timer, &tv);
 }
 
