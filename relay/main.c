@@ -107,6 +107,7 @@ static int serve(const struct config *cfg, int listen_fd, struct event_base *bas
                                 .dir = cfg->storage_dir,
                                 .url = cfg->storage_url,
                                 .node_id = cfg->node_id,
+                                .single_node = cfg->single_node,
                                 .lease_ms = (longest + 5) * 1000,
                                 .batch_max = (int)cfg->commit_batch,
                                 .spool_max = cfg->spool_max_bytes,

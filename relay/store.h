@@ -58,6 +58,7 @@ struct store_options {
     const char *dir;         /* SQLite: where the database lives (created if missing) */
     const char *url;         /* PostgreSQL: the libpq connection string (never logged) */
     const char *node_id;     /* PostgreSQL: this node's name, unique in the fleet (claims, counters) */
+    bool single_node;        /* PostgreSQL: no other node may use the database while this one does */
     int64_t lease_ms;        /* PostgreSQL: how long a claim holds (store_claim_due, store_claim_spooled) */
     int batch_max;           /* most jobs in one transaction */
     long long spool_max;     /* cap on the body spool in bytes (0: none) */

@@ -108,21 +108,46 @@ int pg_job_undo(struct store_txn *base_txn)
 
 /* ---- the writer ---- */
 
-/* After a (re)connect: this node's name is ours alone. */
-static int claim_node(struct pg_txn *t, char *err, size_t errlen)
+/* One session advisory lock: true when this session holds it now. */
+static bool try_lock(struct pg_txn *t, const char *sql, const char *name, PGresult **res)
 {
-    static const char sql[] = "SELECT pg_try_advisory_lock(hashtextextended('shiprelay node ' || $1, 0))";
     struct pg_args a = {0};
-    pa_text(&a, t->node);
+    pa_text(&a, name);
     PGresult *r = pgc_run(&t->c, sql, &a, false);
     bool mine = r && PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+    *res = r;
+    return mine;
+}
+
+/* After a (re)connect: this node's name is ours alone, and the fleet lock
+ * is held, shared by every node, or alone by a single_node one (so that a
+ * node that keeps bodies on its own disk never has company: the others
+ * could not serve them). */
+static int claim_node(struct pg_txn *t, char *err, size_t errlen)
+{
+    static const char node_sql[] = "SELECT pg_try_advisory_lock(hashtextextended('shiprelay node ' || $1, 0))";
+    static const char alone_sql[] = "SELECT pg_try_advisory_lock(hashtextextended($1, 0))";
+    static const char shared_sql[] = "SELECT pg_try_advisory_lock_shared(hashtextextended($1, 0))";
+    PGresult *r;
+    bool mine = try_lock(t, node_sql, t->node, &r);
+    const char *why = "another shiprelay with node_id \"%s\" is connected to this database: give each node its own "
+                      "[server] node_id";
+    if (mine) {
+        PQclear(r);
+        mine = try_lock(t, t->single_node ? alone_sql : shared_sql, "shiprelay fleet", &r);
+        why = t->single_node ? "another shiprelay node is connected to this database, and node \"%s\" has [storage] "
+                               "single_node = yes: a fleet keeps its bodies in [s3] (configure it on every node and "
+                               "set single_node = no)"
+                             : "a shiprelay node with [storage] single_node = yes is connected to this database, "
+                               "so node \"%s\" may not join it: a fleet keeps its bodies in [s3] (configure it on "
+                               "every node and set single_node = no)";
+    }
+    bool answered = r != NULL;
     PQclear(r);
     if (!mine) {
         snprintf(err, errlen,
-                 r || t->c.fail != PG_FAIL_LOST
-                     ? "another shiprelay with node_id \"%s\" is connected to this database: give each node its "
-                       "own [server] node_id"
-                     : "lost the connection to PostgreSQL while starting (node \"%s\")",
+                 answered || t->c.fail != PG_FAIL_LOST ? why
+                                                       : "lost the connection to PostgreSQL while starting (node \"%s\")",
                  t->node);
         pgc_close(&t->c);
         return -1;
@@ -485,6 +510,7 @@ static void *pg_open(const struct store_options *opt, long long *spool_bytes, ch
     t->c.url = db->url;
     t->c.role = "writer";
     t->node = db->node;
+    t->single_node = opt->single_node;
     t->lease_ms = db->lease_ms;
     t->spool_max = opt->spool_max;
     t->orders = order_cache_new(opt->order_cache);

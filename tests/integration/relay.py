@@ -42,6 +42,13 @@ class Database:
         pg_cluster.drop_db(PG, self.name)
 
 
+def s3_section(port):
+    """[s3] for the test S3 server (test_system_logs.S3Server) on port: what
+    a fleet needs, since its nodes may not keep bodies on their own disk."""
+    return ("[s3]\nendpoint = http://127.0.0.1:%d\nregion = us-east-1\nbucket = bodies\naccess_key_id = S3RVER\n"
+            "secret_access_key = S3RVER\n" % port)
+
+
 def free_port():
     """A port nothing listens on, for a server started later (the relay
     takes a fixed port). Drawn at random below the kernel's ephemeral range,

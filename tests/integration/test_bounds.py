@@ -10,11 +10,13 @@ import base64
 import hashlib
 import hmac
 import json
+import shutil
 import threading
 import unittest
 
 import relay as harness
-from relay import Database, Relay, order_body, shipment_update
+from relay import Database, Relay, order_body, s3_section, shipment_update
+from test_system_logs import S3Server
 
 SSU = "/orders/shipment-status-update"
 CONF = """[orders]
@@ -109,7 +111,8 @@ class BoundsTest(unittest.TestCase):
 @unittest.skipUnless(harness.POSTGRESQL, "a fleet needs PostgreSQL")
 class BoundsFleetTest(unittest.TestCase):
     def test_two_nodes_creating_at_once_keep_the_limit(self):
-        db, conf = Database(), "[webhooks]\nmax_endpoints = 1\n"
+        db, s3 = Database(), S3Server()  # two nodes: bodies in S3
+        conf = s3_section(s3.port) + "[webhooks]\nmax_endpoints = 1\n"
         a = Relay(extra=conf, database=db, node_id="n1").start()
         b = Relay(extra=conf, database=db, node_id="n2").start()
         try:
@@ -129,6 +132,8 @@ class BoundsFleetTest(unittest.TestCase):
             a.close()
             b.close()
             db.drop()
+            s3.stop()
+            shutil.rmtree(s3.dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

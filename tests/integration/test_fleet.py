@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import promtext
 import relay as harness
-from relay import Database, Relay, order_body, pg_cluster, shipment_update
+from relay import Database, Relay, order_body, pg_cluster, s3_section, shipment_update
 from test_system_logs import S3Server
 
 SSU = "/orders/shipment-status-update"
@@ -45,13 +45,7 @@ STALL = 1.0  # at most this long while stalled: under the webhook timeout (2 s),
 
 
 def fleet_conf(s3_port):
-    return """[s3]
-endpoint = http://127.0.0.1:%d
-region = us-east-1
-bucket = bodies
-access_key_id = S3RVER
-secret_access_key = S3RVER
-timeout = 2
+    return s3_section(s3_port) + """timeout = 2
 [source "acme/aymakan"]
 adapter = aymakan
 token = %s
@@ -62,7 +56,7 @@ timeout = 2
 connect_timeout = 1
 [retention]
 sweep_interval = 1
-""" % (s3_port, AYMAKAN_TOKEN)
+""" % AYMAKAN_TOKEN
 
 
 class Sink(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -335,10 +329,10 @@ class PostgresRestartTest(unittest.TestCase):
 
         db = Own()
         db.url = url
-        # short timeouts: claims lost with the connection (a lease nobody holds) expire in 7 s
-        nodes = [Relay(extra="[webhooks]\nallow_private = 127.0.0.0/8\nretry_schedule = 0 1 1 1 1 1 1 1 1 1 1 1\n"
-                             "timeout = 2\n[s3]\ntimeout = 2\n[storage]\nsingle_node = yes\n", database=db,
-                       node_id="r-%d" % i) for i in range(2)]
+        # two nodes: bodies in S3; short timeouts: claims lost with the connection (a lease nobody holds)
+        # expire in 7 s
+        s3 = S3Server()
+        nodes = [Relay(extra=fleet_conf(s3.port), database=db, node_id="r-%d" % i) for i in range(2)]
         try:
             for n in nodes:
                 n.start()
@@ -410,9 +404,39 @@ class PostgresRestartTest(unittest.TestCase):
             for n in nodes:
                 n.close()
             pg_cluster.stop(cluster)
+            s3.stop()
+            shutil.rmtree(s3.dir, ignore_errors=True)
             sink.shutdown()
             sink.server_close()
 
+    def test_a_single_node_has_no_company(self):
+        """A node with single_node = yes keeps bodies on its own disk: no
+        other node may share its database (the others could not serve
+        them), whichever starts first."""
+        db, s3 = Database(), S3Server()
+        alone = Relay(database=db, node_id="alone")  # no [s3]: the harness sets single_node = yes
+        try:
+            alone.start()
+            for name, extra, says in (("second", "", "another shiprelay node is connected"),
+                                      ("fleet-0", fleet_conf(s3.port), "single_node = yes is connected")):
+                other = Relay(extra=extra, database=db, node_id=name)
+                with self.assertRaises(RuntimeError) as refused:
+                    other.start()
+                shutil.rmtree(other.dir, ignore_errors=True)
+                self.assertIn(says, str(refused.exception))
+            alone.stop()
+            fleet = Relay(extra=fleet_conf(s3.port), database=db, node_id="fleet-1").start()
+            with self.assertRaises(RuntimeError) as refused:
+                alone.start()
+            self.assertIn("another shiprelay node is connected", str(refused.exception))
+            fleet.close()
+            alone.start()  # alone again: it may run
+            self.assertEqual(alone.get("/healthz", auth=False).status, 200)
+        finally:
+            alone.close()
+            db.drop()
+            s3.stop()
+            shutil.rmtree(s3.dir, ignore_errors=True)
 
 if __name__ == "__main__":
     unittest.main()

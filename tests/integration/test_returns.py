@@ -9,6 +9,7 @@ both payload formats (shiprelay's verified with standardwebhooks). On
 PostgreSQL, a request and its order arriving at once on two nodes of a
 fleet are linked all the same."""
 import json
+import shutil
 import threading
 import time
 import unittest
@@ -16,7 +17,8 @@ import unittest
 from carriyo import carriyo_order
 from carriyo_receiver import CarriyoReceiver
 import relay as harness
-from relay import Database, Relay, order_body
+from relay import Database, Relay, order_body, s3_section
+from test_system_logs import S3Server
 from webhooks import Receiver
 
 CC_TOKEN = "carriyo-carrier-key-0123456789"
@@ -255,8 +257,9 @@ class ReturnsFleetTest(unittest.TestCase):
     def test_a_request_and_its_order_at_once_on_two_nodes_are_linked(self):
         """Neither node sees the other's uncommitted row: without the lock on
         the reference both commit, and the request is never linked."""
-        db = Database()
-        a, b = Relay(database=db, node_id="n1").start(), Relay(database=db, node_id="n2").start()
+        db, s3 = Database(), S3Server()  # two nodes: bodies in S3
+        a = Relay(extra=s3_section(s3.port), database=db, node_id="n1").start()
+        b = Relay(extra=s3_section(s3.port), database=db, node_id="n2").start()
         try:
             for i in range(30):
                 ref, res = "PO-RACE-%d" % i, {}
@@ -273,6 +276,9 @@ class ReturnsFleetTest(unittest.TestCase):
         finally:
             a.close()
             b.close()
+            db.drop()
+            s3.stop()
+            shutil.rmtree(s3.dir, ignore_errors=True)
             db.drop()
 
 
