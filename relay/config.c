@@ -86,6 +86,14 @@ static const struct key keys[] = {
     {"storage", "order_cache", KEY_INT, OFF(order_cache), "32", 0, 65536,
      "MiB of orders the writer keeps parsed in memory, so a busy order is not read and\n"
      "parsed again for every event (0: none).", NULL, 0},
+    {"storage", "stale_reads", KEY_DURATION, OFF(stale_reads), "5m", 0, 86400,
+     "When the store cannot be read (PostgreSQL away, or out of this node's reach), a read\n"
+     "gets this node's last answer to the same caller for the same URL if it is younger\n"
+     "than this, marked stale (Age, Warning: 110, X-Shiprelay-Stale: when it was read);\n"
+     "otherwise 503 store_unavailable. A redaction anywhere in the fleet empties the kept\n"
+     "answers. 0: reads get 503 while the store is away.", NULL, 0},
+    {"storage", "stale_reads_cache", KEY_INT, OFF(stale_reads_cache), "16", 0, 65536,
+     "MiB of answers kept for that; the oldest go first (0: none).", NULL, 0},
     {"storage", "commit_batch", KEY_INT, OFF(commit_batch), "256", 1, 10000,
      "Most requests committed together in one transaction (one fsync).", NULL, 0},
     {"orders", "no_autoclose_sources", KEY_STRING, OFF(no_autoclose_sources), "SHOPIFY", 0, 0,

@@ -65,6 +65,8 @@ struct config {
     bool single_node; /* single_node = yes */
     char *storage_dir;
     long commit_batch;
+    long stale_reads;       /* [storage] seconds a kept answer may be served while the store is away */
+    long stale_reads_cache; /* [storage] MiB of kept answers */
     long order_cache;
     /* [orders] */
     char *no_autoclose_sources; /* space/comma separated, compared case-insensitively */

@@ -41,6 +41,7 @@
 #include "proxy_vet.h"
 #include "metrics.h"
 #include "ssrf.h"
+#include "stale_reads.h"
 #include "store.h"
 #include "syslog.h"
 #include "timeutil.h"
@@ -822,6 +823,9 @@ static void on_wake(struct dispatcher *d, unsigned what)
         d->listen_ev = event_new(d->base, store_listen_fd(d->listener), EV_READ | EV_PERSIST, on_listen, d);
         event_add(d->listen_ev, NULL);
     }
+    /* another node redacted, or one may have been missed: no stale answer may outlive it (stale_reads.h) */
+    if (what & (STORE_WAKE_REDACTED | STORE_WAKE_RECONNECTED))
+        stale_reads_clear(time_now_ms());
     if (what & STORE_WAKE_ENDPOINTS)
         d->eps_stale = true;
     if (what & (STORE_WAKE_MESSAGES | STORE_WAKE_ENDPOINTS))

@@ -24,6 +24,7 @@
 
 #include "jsonutil.h"
 #include "metrics.h"
+#include "stale_reads.h"
 #include "store.h"
 #include "stuck.h"
 #include "timeutil.h"
@@ -109,6 +110,23 @@ static void store_counts(FILE *out, struct store *st)
     metrics_write_sample(out, "shiprelay_store_commits_total", mine, (double)commits);
 }
 
+/* This node's kept answers (stale_reads.h). */
+static void stale_figures(FILE *out)
+{
+    unsigned long served;
+    size_t entries, bytes;
+    stale_reads_figures(&served, &entries, &bytes);
+    const char *node[] = {"node", metrics_node(), NULL};
+    const char *const *mine = metrics_node() ? node : NULL;
+    head(out, "shiprelay_stale_reads_total", "counter",
+         "Reads the store could not answer that got this node's last answer instead ([storage] stale_reads).");
+    metrics_write_sample(out, "shiprelay_stale_reads_total", mine, (double)served);
+    head(out, "shiprelay_stale_reads_kept", "gauge", "Answers this node keeps for that.");
+    metrics_write_sample(out, "shiprelay_stale_reads_kept", mine, (double)entries);
+    head(out, "shiprelay_stale_reads_bytes", "gauge", "Their size in bytes.");
+    metrics_write_sample(out, "shiprelay_stale_reads_bytes", mine, (double)bytes);
+}
+
 void handle_metrics(struct http_ctx *ctx)
 {
     struct store_stuck_rule rules[CONFIG_STUCK_STATUSES];
@@ -130,6 +148,7 @@ void handle_metrics(struct http_ctx *ctx)
         messages(out, counts, pending);
     }
     store_counts(out, ctx->store);
+    stale_figures(out);
     metrics_render(out);
     fclose(out);
     json_decref(stuck);

@@ -21,6 +21,7 @@
 #include "order_shape.h"
 #include "pipeline.h"
 #include "redact.h"
+#include "stale_reads.h"
 #include "returns_pipeline.h"
 #include "store.h"
 #include "stuck.h"
@@ -183,8 +184,11 @@ static int redact_order_run(struct store_txn *txn, struct http_ctx *ctx, void *a
     return rc;
 }
 
+/* Also the jobs' done: after a redaction's commit, this node's stale
+ * answers go (stale_reads.h); other nodes hear of it by NOTIFY. */
 static void redact_free(void *arg)
 {
+    stale_reads_clear(time_now_ms());
     struct redact_job *j = arg;
     json_decref(j->body);
     free(j);

@@ -35,6 +35,7 @@
 #include "metrics.h"
 #include "ratelimit.h"
 #include "reload.h"
+#include "stale_reads.h"
 #include "store.h"
 #include "syslog.h"
 #include "timeutil.h"
@@ -373,6 +374,44 @@ static void early_reply_free(void *arg)
     free(r);
 }
 
+/* ---- stale answers to reads (stale_reads.h) ----
+ * A 200 to a GET or HEAD on a route that needs a key is kept under who
+ * asked (the tenant, or the operator acting for one or for all) and the
+ * URL as sent; when a later read of the same URL by the same caller cannot
+ * be answered by the store, that answer goes out instead, with Age (whole
+ * seconds since it was given), Warning 110 and X-Shiprelay-Stale (when it
+ * was given). NULL: the request is not such a read. */
+static char *stale_key(const struct http_ctx *ctx)
+{
+    enum evhttp_cmd_type m = evhttp_request_get_command(ctx->req);
+    if (!ctx->route || (ctx->route->flags & HTTP_PUBLIC) || (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD))
+        return NULL;
+    return xasprintf("%s\n%s\n%s", ctx->operator_key ? "operator" : "tenant", ctx->tenant ? ctx->tenant : "",
+                     evhttp_request_get_uri(ctx->req));
+}
+
+static bool serve_stale(struct http_ctx *ctx)
+{
+    char *key = stale_key(ctx);
+    int64_t now = time_now_ms(), given = 0;
+    char *text = key ? stale_reads_get(key, now, &given) : NULL;
+    free(key);
+    if (!text)
+        return false;
+    struct evkeyvalq *h = evhttp_request_get_output_headers(ctx->req);
+    char age[24], when[TIME_ISO_LEN];
+    snprintf(age, sizeof age, "%lld", (long long)(now > given ? (now - given) / 1000 : 0));
+    time_format_iso(given, when);
+    evhttp_add_header(h, "Age", age);
+    evhttp_add_header(h, "Warning", "110 shiprelay \"Response is Stale\"");
+    evhttp_add_header(h, "X-Shiprelay-Stale", when);
+    ctx->status = 200;
+    ctx->bytes_out = send_text(ctx->req, 200, text);
+    free(text);
+    finish(ctx);
+    return true;
+}
+
 void http_reply_json(struct http_ctx *ctx, int status, json_t *body)
 {
     if (ctx->route && (ctx->route->flags & HTTP_LOG) && ctx->tenant) {
@@ -382,8 +421,15 @@ void http_reply_json(struct http_ctx *ctx, int status, json_t *body)
         http_submit(ctx, early_reply_run, early_reply_free, r);
         return;
     }
+    char *text = body ? ju_dump(body) : NULL;
+    json_decref(body);
+    char *key = status == 200 && text ? stale_key(ctx) : NULL;
+    if (key)
+        stale_reads_put(key, text, ctx->started_ms);
+    free(key);
     ctx->status = status;
-    ctx->bytes_out = send_json(ctx->req, status, body);
+    ctx->bytes_out = send_text(ctx->req, status, text);
+    free(text);
     finish(ctx);
 }
 
@@ -418,6 +464,8 @@ void http_reply_error(struct http_ctx *ctx, int status, const char *code, const 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (status == 503 && !strcmp(code, "store_unavailable") && serve_stale(ctx))
+        return;
     http_reply_json(ctx, status, error_body(status, code, msg));
 }
 

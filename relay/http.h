@@ -31,7 +31,11 @@
  * job contract (store.h): it may run more than once and must not touch the
  * event loops; only ctx->tenant, params, body, cfg, correlation_id,
  * log_identifier, log_source_type/id, route and order_id may be used from
- * it (http_origin reads them). */
+ * it (http_origin reads them).
+ *
+ * Reads: a 200 to a GET or HEAD on a keyed route is kept (stale_reads.h);
+ * a handler's 503 store_unavailable to a later read of the same URL by the
+ * same caller is replaced by that answer, marked stale (http.c). */
 #ifndef SHIPRELAY_HTTP_H
 #define SHIPRELAY_HTTP_H
 #include <jansson.h>

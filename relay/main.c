@@ -34,6 +34,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
+#include "stale_reads.h"
 #include "reload.h"
 #include "housekeeping.h"
 #include "retention.h"
@@ -128,6 +129,7 @@ static int serve(const struct config *cfg, int listen_fd, struct event_base *bas
         store_subscribe(st, dispatch_on_commit, disp);
         store_subscribe(st, uploader_on_commit, up);
         metrics_init(api_routes, api_routes_count, cfg->postgresql ? cfg->node_id : NULL);
+        stale_reads_init((size_t)cfg->stale_reads_cache << 20, (int64_t)cfg->stale_reads * 1000);
         srv = http_start(cfg, listen_fd, st, blobs, api_routes, api_routes_count, err, sizeof err);
     } else {
         close(listen_fd);
@@ -159,6 +161,7 @@ static int serve(const struct config *cfg, int listen_fd, struct event_base *bas
     http_free(srv);
     blobstore_free(blobs);
     ratelimit_free();
+    stale_reads_free();
     if (rc == 0)
         log_info("stopped");
     return rc;

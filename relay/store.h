@@ -94,7 +94,8 @@ void store_stats(struct store *st, unsigned long *jobs, unsigned long *commits, 
 int store_url_key(struct store *st, unsigned char key[32], char *err, size_t errlen);
 
 /* Wake-ups from other nodes: with PostgreSQL, a connection LISTENing for
- * commits of other nodes that queued messages or changed endpoints (its fd
+ * commits of other nodes that queued messages, changed endpoints or
+ * redacted (any node's, this one's included) (its fd
  * becomes readable). SQLite has no other nodes: NULL with err left empty.
  * store_listen_read consumes what arrived: STORE_WAKE_* bits; after
  * STORE_WAKE_LOST the connection is gone (notifications may have been
@@ -104,6 +105,7 @@ int store_url_key(struct store *st, unsigned char key[32], char *err, size_t err
 #define STORE_WAKE_ENDPOINTS 0x2
 #define STORE_WAKE_LOST 0x4
 #define STORE_WAKE_RECONNECTED 0x8
+#define STORE_WAKE_REDACTED 0x10 /* a commit took personal data out (a redaction) */
 struct store_listener *store_listen(struct store *st, char *err, size_t errlen);
 int store_listen_fd(struct store_listener *l);
 unsigned store_listen_read(struct store_listener *l);

@@ -207,8 +207,9 @@ static bool finish(struct pg_txn *t)
                         t->batch.spool_delta, node);
         PQfreemem(node);
     }
-    char *all = xasprintf("%s%s%sCOMMIT", sql ? sql : "", t->batch.messages ? "NOTIFY shiprelay_messages; " : "",
-                          t->batch.endpoints_changed ? "NOTIFY shiprelay_endpoints; " : "");
+    char *all = xasprintf("%s%s%s%sCOMMIT", sql ? sql : "", t->batch.messages ? "NOTIFY shiprelay_messages; " : "",
+                          t->batch.endpoints_changed ? "NOTIFY shiprelay_endpoints; " : "",
+                          t->batch.scrubbed ? "NOTIFY shiprelay_redacted; " : "");
     free(sql);
     long long fleet = -1;
     bool sent = PQsendQuery(t->c.conn, all);
@@ -622,7 +623,7 @@ static int listen_connect(struct pg_listener *l, char *err, size_t errlen)
 {
     if (pgc_connect(&l->c, err, errlen) != 0)
         return -1;
-    PGresult *r = pgc_exec(&l->c, "LISTEN shiprelay_messages; LISTEN shiprelay_endpoints");
+    PGresult *r = pgc_exec(&l->c, "LISTEN shiprelay_messages; LISTEN shiprelay_endpoints; LISTEN shiprelay_redacted");
     PQclear(r);
     if (!r) {
         snprintf(err, errlen, "cannot LISTEN on PostgreSQL");
@@ -668,7 +669,9 @@ static unsigned pg_listen_read(struct store_listener *base)
     int own = atomic_load(&writer_pid);
     PGnotify *n;
     while ((n = PQnotifies(l->c.conn))) {
-        if (n->be_pid != own) /* this node's own commits nudge its dispatcher directly */
+        if (!strcmp(n->relname, "shiprelay_redacted"))
+            out |= STORE_WAKE_REDACTED;
+        else if (n->be_pid != own) /* this node's own commits nudge its dispatcher directly */
             out |= !strcmp(n->relname, "shiprelay_endpoints") ? STORE_WAKE_ENDPOINTS : STORE_WAKE_MESSAGES;
         PQfreemem(n);
     }

@@ -16,7 +16,9 @@ handed out works on another; the retention role is held by one node.
 And PostgreSQL stopped and started again during traffic (a cluster of its own, so the other
 tests' relays are not disturbed): nothing acknowledged is lost, writes
 during the outage are refused 503 (never hang), and the nodes recover
-without a restart of their own.
+without a restart of their own. Meanwhile reads a node answered before
+get that answer, marked stale, and a redaction on any node empties what
+the nodes keep for that.
 
 SQLite runs skip this file: a fleet needs PostgreSQL."""
 import http.server
@@ -138,8 +140,8 @@ def pages(node, path):
         after = r.json["next_after"]
 
 
-def gauge(node, name, **labels):
-    fams = promtext.parse(node.get("/metrics", auth=False).raw.decode())
+def gauge(relay, name, **labels):
+    fams = promtext.parse(relay.get("/metrics", auth=False).raw.decode())
     return fams[name].get(**labels) if name in fams else 0
 
 
@@ -408,6 +410,79 @@ class PostgresRestartTest(unittest.TestCase):
             shutil.rmtree(s3.dir, ignore_errors=True)
             sink.shutdown()
             sink.server_close()
+
+    def test_reads_while_the_database_is_away(self):
+        """While PostgreSQL is away a node answers a read it answered
+        before with that answer, marked stale, to the same caller only;
+        anything else gets 503, as do writes. A redaction on another node
+        empties what the node keeps, so a stale answer never brings back
+        redacted data."""
+        cluster = tempfile.mkdtemp(prefix="shiprelay-pg-")
+        pg_cluster.start(cluster)
+        db = type("Own", (), {"url": pg_cluster.create_db(cluster, "stale_db")})()
+        s3 = S3Server()
+        nodes = [Relay(extra=fleet_conf(s3.port), database=db, node_id="s-%d" % i) for i in range(2)]
+        up = True
+        try:
+            for n in nodes:
+                n.start()
+            for ref in ("PO-S-A", "PO-S-B"):
+                self.assertEqual(nodes[1].post("/orders", order_body(ref)).status, 201)
+            a, b, listing = ("/orders/PO-S-A?key=partner_order_reference", "/orders/PO-S-B?key=partner_order_reference",
+                             "/orders?limit=10")
+            self.assertEqual(nodes[0].get(a).status, 200)
+            self.assertGreater(gauge(nodes[0], "shiprelay_stale_reads_kept", node="s-0"), 0)
+            self.assertEqual(nodes[1].post("/orders/PO-S-A/redact?key=partner_order_reference").status, 200)
+            deadline = time.time() + 10  # node 0 hears of it and lets go of what it kept
+            while time.time() < deadline and gauge(nodes[0], "shiprelay_stale_reads_kept", node="s-0") > 0:
+                time.sleep(0.05)
+            self.assertEqual(gauge(nodes[0], "shiprelay_stale_reads_kept", node="s-0"), 0)
+            # the redaction's aftermath (bodies being uploaded meanwhile, dropped after) empties it again: read
+            # until it keeps both
+            deadline = time.time() + 10
+            while True:
+                fresh_b, fresh_list = nodes[0].get(b), nodes[0].get(listing)
+                self.assertEqual((fresh_b.status, fresh_list.status), (200, 200))
+                time.sleep(0.5)
+                if gauge(nodes[0], "shiprelay_stale_reads_kept", node="s-0") == 2 or time.time() > deadline:
+                    break
+            self.assertNotIn("warning", fresh_b.headers)
+            pg_cluster.pg_ctl(cluster, "stop")
+            up = False
+            time.sleep(1)  # stale answers are whole seconds old
+            for path, fresh in ((b, fresh_b), (listing, fresh_list)):
+                r = nodes[0].get(path)
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.raw, fresh.raw)
+                self.assertGreaterEqual(int(r.headers["age"]), 1)
+                self.assertIn("110", r.headers["warning"])
+                self.assertRegex(r.headers["x-shiprelay-stale"], r"^\d{4}-\d\d-\d\dT")
+            h = nodes[0].request("HEAD", b)
+            self.assertEqual((h.status, h.raw, h.headers["content-length"]), (200, b"", str(len(fresh_b.raw))))
+            for r in (nodes[0].get(a),  # read before the redaction: gone
+                      nodes[0].get(b, tenant="beta"),  # another tenant's read of the same URL
+                      nodes[0].get("/orders?limit=11"),  # another URL
+                      nodes[1].get(b)):  # another node, which never answered it
+                self.assertEqual((r.status, r.json["error"]["code"]), (503, "store_unavailable"), r)
+            w = nodes[0].post("/orders", order_body("PO-S-C"))
+            self.assertEqual((w.status, w.json["error"]["code"]), (503, "store_unavailable"), w)
+            self.assertGreaterEqual(gauge(nodes[0], "shiprelay_stale_reads_total", node="s-0"), 3)
+            pg_cluster.pg_ctl(cluster, "start")
+            up = True
+            deadline = time.time() + 20
+            while time.time() < deadline and nodes[0].get(b).headers.get("warning"):
+                time.sleep(0.1)
+            r = nodes[0].get(b)
+            self.assertEqual(r.status, 200, r)
+            self.assertNotIn("warning", r.headers)  # read from the database again
+        finally:
+            if not up:
+                pg_cluster.pg_ctl(cluster, "start")
+            for n in nodes:
+                n.close()
+            pg_cluster.stop(cluster)
+            s3.stop()
+            shutil.rmtree(s3.dir, ignore_errors=True)
 
     def test_a_single_node_has_no_company(self):
         """A node with single_node = yes keeps bodies on its own disk: no
