@@ -21,8 +21,8 @@
 #include "order_shape.h"
 #include "pipeline.h"
 #include "redact.h"
-#include "stale_reads.h"
 #include "returns_pipeline.h"
+#include "stale_reads.h"
 #include "store.h"
 #include "stuck.h"
 #include "timeutil.h"
@@ -184,8 +184,9 @@ static int redact_order_run(struct store_txn *txn, struct http_ctx *ctx, void *a
     return rc;
 }
 
-/* Also the jobs' done: after a redaction's commit, this node's stale
- * answers go (stale_reads.h); other nodes hear of it by NOTIFY. */
+/* Also the jobs' done, which runs after the commit (or the rollback:
+ * emptying is always safe): this node's kept answers go (stale_reads.h);
+ * other nodes hear of the redaction by NOTIFY. */
 static void redact_free(void *arg)
 {
     stale_reads_clear(time_now_ms());
