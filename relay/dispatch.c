@@ -13,7 +13,9 @@
  *     is filled; with PostgreSQL, so does another node's commit (its NOTIFY
  *     reaches the listener connection, whose socket is on this loop);
  *   - a finished transfer frees its endpoint's concurrency slot, which is
- *     filled again at the end of that loop iteration (once per endpoint);
+ *     filled again at the end of that loop iteration (once per endpoint,
+ *     and while others of the endpoint are busy, once a quarter of its
+ *     slots are free, so one claim serves several);
  *     it joins the results, and one store job records all the results
  *     waiting (attempts, endpoint health, system-log entries); when it
  *     commits, each result's endpoint is filled again (FIFO successors of
@@ -49,6 +51,7 @@
 #include "xmalloc.h"
 
 #define RESPONSE_MAX 16384
+#define SET_PER_IN_FLIGHT 8 /* transfers held (sent or waiting for their record) per max_in_flight */
 
 struct endpoint {
     char id[64];
@@ -106,8 +109,9 @@ struct dispatcher {
     int listen_backoff_ms;
     struct event *record_retry; /* a record job failed: try it again then */
     int record_backoff_ms;
-    struct transfer **set; /* sent and not yet recorded */
-    int n_set;
+    struct transfer **set; /* sent and not yet recorded (set_max of them at most) */
+    int n_set, set_max;
+    int n_sending; /* HTTP exchanges in flight, all endpoints (max_in_flight counts these) */
     struct transfer *results, *results_tail; /* finished, waiting for a record job */
     bool recording;
     struct record *record; /* the record job in the store, if any */
@@ -115,7 +119,7 @@ struct dispatcher {
     struct endpoint *eps;
     int n_eps;
     bool eps_stale, stopping;
-    bool starved; /* a fill stopped at max_in_flight: fill every endpoint when room frees */
+    bool starved; /* a fill stopped at a dispatcher-wide bound: fill every endpoint when room frees */
 };
 
 static const char *s(const json_t *o, const char *k)
@@ -398,6 +402,7 @@ static bool start_transfer(struct dispatcher *d, struct endpoint *ep, json_t *ms
         return false;
     }
     d->set[d->n_set++] = t;
+    d->n_sending++;
     ep->sending++;
     ep->unrecorded++;
     if (d->vet) { /* through a proxy: vet the destination first (may finish at once) */
@@ -688,11 +693,13 @@ static void finish_transfer(struct dispatcher *d, struct transfer *t, CURLcode r
     /* The exchange is over: its concurrency slot is free now. The message
      * itself stays in the set until its result is committed. */
     struct endpoint *ep = endpoint_find(d, t->ep_id);
+    d->n_sending--;
     if (ep) {
         ep->sending--;
         ep->dirty = true;
-        event_active(d->refill, EV_TIMEOUT, 0);
     }
+    if (ep || d->starved)
+        event_active(d->refill, EV_TIMEOUT, 0);
     if (d->results_tail)
         d->results_tail->next_result = t;
     else
@@ -709,8 +716,11 @@ static void fill_endpoint(struct dispatcher *d, struct endpoint *ep, int64_t now
         return;
     ep->dirty = false;
     int room = ep->max_concurrency - ep->sending;
-    if (room > d->cfg->max_in_flight - d->n_set) {
-        room = (int)d->cfg->max_in_flight - d->n_set;
+    int global = d->cfg->max_in_flight - d->n_sending;
+    if (d->set_max - d->n_set < global)
+        global = d->set_max - d->n_set;
+    if (room > global) {
+        room = global;
         d->starved = true; /* this endpoint may get less than it could: come back when room frees */
     }
     int tokens = room > 0 ? tokens_available(d, ep, now) : 0;
@@ -780,10 +790,19 @@ static void arm_retry_timer(struct dispatcher *d, int64_t now)
 static void on_refill(evutil_socket_t fd, short kind, void *arg)
 {
     struct dispatcher *d = arg;
+    if (d->starved) { /* a dispatcher-wide bound held some back: everyone gets a turn */
+        fill_all(d);
+        return;
+    }
+    /* Under load, claim in groups: wait until a quarter of the endpoint's
+     * slots are free (or none is busy), one query for all of them. */
     int64_t now = time_now_ms();
-    for (int i = 0; i < d->n_eps; i++)
-        if (d->eps[i].dirty)
-            fill_endpoint(d, &d->eps[i], now);
+    for (int i = 0; i < d->n_eps; i++) {
+        struct endpoint *ep = &d->eps[i];
+        int room = ep->max_concurrency - ep->sending;
+        if (ep->dirty && (ep->sending == 0 || room * 4 >= ep->max_concurrency))
+            fill_endpoint(d, ep, now);
+    }
 }
 
 static void on_token(evutil_socket_t fd, short kind, void *arg)
@@ -859,7 +878,10 @@ struct dispatcher *dispatch_start(const struct config *cfg, struct store *st, ch
     struct dispatcher *d = xcalloc(1, sizeof *d);
     d->cfg = cfg;
     d->store = st;
-    d->set = xcalloc((size_t)cfg->max_in_flight, sizeof *d->set);
+    /* Sent but not yet recorded: a record job commits while the next
+     * exchanges run, so the set holds several times what may be sending. */
+    d->set_max = cfg->max_in_flight * SET_PER_IN_FLIGHT;
+    d->set = xcalloc((size_t)d->set_max, sizeof *d->set);
     d->eps_stale = true;
     d->reader = store_reader_open(st, err, errlen);
     d->base = d->reader ? event_base_new() : NULL;

@@ -4,7 +4,16 @@
  * The writer drains the job queue into batches of up to batch_max jobs and
  * hands each to the backend's run_batch (one transaction, a savepoint per
  * job); then it tells the commit subscribers and sends each job's result
- * back to its submitter's loop (event_base_once). Everything after
+ * back to its submitter's loop (event_base_once).
+ *
+ * A backend whose commit is not yet durable when run_batch returns (SQLite:
+ * its sync member) gets a second thread, the syncer: the writer hands it
+ * each finished batch and goes on with the next one at once; the syncer
+ * makes everything committed so far durable with one sync, then tells the
+ * subscribers and replies, batch after batch in commit order. So a reply
+ * still means durable, and the writer never waits for the disk. A failed
+ * sync stops the process (abort): what was committed is then neither known
+ * durable nor undone, so nothing may be answered either way. Everything after
  * "forwarders" is one line per call: the backend's function of the same
  * name (sq_NAME in store_sqlite*.c, pg_NAME in store_pg*.c). */
 #include "store.h"
@@ -30,6 +39,10 @@ struct store {
     pthread_cond_t cv;
     struct store_job *head, *tail;
     bool stopping;
+    pthread_t syncer;
+    pthread_cond_t sync_cv;
+    struct done_batch *sync_head, *sync_tail; /* committed, not yet made durable (under mu) */
+    bool syncer_stop;
     unsigned long jobs_done, commits;
     long long spool_bytes;
     struct {
@@ -73,34 +86,93 @@ static void deliver(evutil_socket_t fd, short what, void *arg)
     free(j);
 }
 
-static void run_batch(struct store *st, struct store_job *batch)
+/* A batch the backend has run, on its way to its replies. */
+struct done_batch {
+    struct store_job *jobs;
+    unsigned n;
+    bool ok;
+    struct store_commit c;
+    struct done_batch *next;
+};
+
+/* Count, tell the subscribers, and send every job's result to its loop. */
+static void finish(struct store *st, struct done_batch *b)
 {
-    unsigned n = 0;
-    for (struct store_job *j = batch; j; j = j->next)
-        n++;
-    int64_t began = metrics_now_ns();
-    struct store_commit c = {0};
-    bool ok = st->be->run_batch(st->db, batch, &c);
-    metrics_commit(n, metrics_now_ns() - began, ok);
     pthread_mutex_lock(&st->mu);
-    st->jobs_done += ok ? n : 0;
-    st->commits += ok;
-    if (ok)
-        st->spool_bytes = c.spool_bytes;
+    st->jobs_done += b->ok ? b->n : 0;
+    st->commits += b->ok;
+    if (b->ok)
+        st->spool_bytes = b->c.spool_bytes;
     int n_subs = st->n_subs;
     pthread_mutex_unlock(&st->mu);
-    for (int i = 0; ok && i < n_subs; i++)
-        st->subs[i].fn(&c, st->subs[i].arg);
+    for (int i = 0; b->ok && i < n_subs; i++)
+        st->subs[i].fn(&b->c, st->subs[i].arg);
     static const struct timeval now = {0, 0};
-    for (struct store_job *j = batch, *next; j; j = next) {
+    for (struct store_job *j = b->jobs, *next; j; j = next) {
         next = j->next;
-        if (!ok)
+        if (!b->ok)
             j->rc = STORE_EIO;
         if (event_base_once(j->base, -1, EV_TIMEOUT, deliver, j, &now) != 0) {
             log_error("store: cannot hand a result back to its loop");
             free(j);
         }
     }
+    free(b);
+}
+
+static void run_batch(struct store *st, struct store_job *batch)
+{
+    struct done_batch *b = xcalloc(1, sizeof *b);
+    b->jobs = batch;
+    for (struct store_job *j = batch; j; j = j->next)
+        b->n++;
+    int64_t began = metrics_now_ns();
+    b->ok = st->be->run_batch(st->db, batch, &b->c);
+    metrics_commit(b->n, metrics_now_ns() - began, b->ok);
+    if (!st->be->sync) {
+        finish(st, b);
+        return;
+    }
+    pthread_mutex_lock(&st->mu);
+    if (st->sync_tail)
+        st->sync_tail->next = b;
+    else
+        st->sync_head = b;
+    st->sync_tail = b;
+    pthread_cond_signal(&st->sync_cv);
+    pthread_mutex_unlock(&st->mu);
+}
+
+/* The syncer: one sync for every batch committed since the last, then
+ * their replies in order. */
+static void *syncer_main(void *arg)
+{
+    pthread_setname_np(pthread_self(), "sr-sync");
+    struct store *st = arg;
+    pthread_mutex_lock(&st->mu);
+    for (;;) {
+        while (!st->sync_head && !st->syncer_stop)
+            pthread_cond_wait(&st->sync_cv, &st->mu);
+        struct done_batch *b = st->sync_head;
+        if (!b)
+            break;
+        st->sync_head = st->sync_tail = NULL;
+        pthread_mutex_unlock(&st->mu);
+        bool any = false;
+        for (struct done_batch *x = b; x; x = x->next)
+            any |= x->ok;
+        if (any && st->be->sync(st->db) != 0) {
+            log_error("store: cannot make committed writes durable; stopping without answering them");
+            abort();
+        }
+        for (struct done_batch *next; b; b = next) {
+            next = b->next;
+            finish(st, b);
+        }
+        pthread_mutex_lock(&st->mu);
+    }
+    pthread_mutex_unlock(&st->mu);
+    return NULL;
 }
 
 /* Wait for jobs; false after a second without any (when the backend wants
@@ -151,6 +223,15 @@ static void *writer_main(void *arg)
 
 /* ---- the store ---- */
 
+static void stop_syncer(struct store *st)
+{
+    pthread_mutex_lock(&st->mu);
+    st->syncer_stop = true;
+    pthread_cond_signal(&st->sync_cv);
+    pthread_mutex_unlock(&st->mu);
+    pthread_join(st->syncer, NULL);
+}
+
 struct store *store_open(const struct store_options *opt, char *err, size_t errlen)
 {
     const struct store_backend *be = opt->backend == STORE_POSTGRESQL ? &store_pg_backend : &store_sqlite_backend;
@@ -167,11 +248,16 @@ struct store *store_open(const struct store_options *opt, char *err, size_t errl
     st->spool_bytes = spool_bytes;
     pthread_mutex_init(&st->mu, NULL);
     pthread_cond_init(&st->cv, NULL);
-    if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
+    pthread_cond_init(&st->sync_cv, NULL);
+    bool syncer = be->sync && pthread_create(&st->syncer, NULL, syncer_main, st) == 0;
+    if ((be->sync && !syncer) || pthread_create(&st->writer, NULL, writer_main, st) != 0) {
         snprintf(err, errlen, "cannot start the writer thread");
+        if (syncer)
+            stop_syncer(st);
         be->close(db);
         pthread_mutex_destroy(&st->mu);
         pthread_cond_destroy(&st->cv);
+        pthread_cond_destroy(&st->sync_cv);
         free(st);
         return NULL;
     }
@@ -187,9 +273,12 @@ void store_close(struct store *st)
     pthread_cond_signal(&st->cv);
     pthread_mutex_unlock(&st->mu);
     pthread_join(st->writer, NULL);
+    if (st->be->sync)
+        stop_syncer(st); /* after the writer: the last batches still get their sync and replies */
     st->be->close(st->db);
     pthread_mutex_destroy(&st->mu);
     pthread_cond_destroy(&st->cv);
+    pthread_cond_destroy(&st->sync_cv);
     free(st);
 }
 

@@ -81,7 +81,8 @@ struct store *store_open(const struct store_options *opt, char *err, size_t errl
 void store_close(struct store *st);
 /* Queue a job. Safe from any thread. */
 void store_submit(struct store *st, struct event_base *base, store_job_fn fn, store_done_fn done, void *arg);
-/* Call fn(commit, arg) on the writer thread after every successful commit
+/* Call fn(commit, arg) on the writer's side (the writer or syncer thread)
+ * after every successful commit, once it is durable
  * (up to 4 subscribers, never removed: they must stay valid until
  * store_close; they must be quick and thread-safe, like dispatch_nudge). */
 void store_subscribe(struct store *st, void (*fn)(const struct store_commit *c, void *arg), void *arg);

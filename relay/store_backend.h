@@ -64,6 +64,11 @@ struct store_backend {
      * (store.c then reports STORE_EIO to every job of it). On success, c
      * says what the commit did. Called on the writer thread only. */
     bool (*run_batch)(void *db, struct store_job *batch, struct store_commit *c);
+    /* May be NULL: then run_batch's commit is durable when it returns.
+     * Otherwise make every batch run_batch has committed so far durable;
+     * -1 when that failed. Called on store.c's syncer thread, while the
+     * writer may be running the next batch. */
+    int (*sync)(void *db);
     /* Called on the writer thread when it has been idle for a second (may
      * be NULL): the spool's size as it stands now (other nodes change it
      * too), or -1 when unknown. */

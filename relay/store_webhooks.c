@@ -388,34 +388,31 @@ json_t *sq_claim_due(struct store_reader *base_rd, const char *endpoint_id, int6
     struct sq_reader *rd = sq_reader(base_rd);
     /* Due and pending, and (for FIFO endpoints) with no older pending message
      * of the same order to the same endpoint. One node: what the dispatcher
-     * holds (skip) is its claim; the rest is read past. */
+     * holds (skip, a JSON array of ids) is its claim; the query reads past
+     * it, so only the rows returned are built. */
     static const char sql[] =
         "SELECT m.id, m.seq, m.endpoint_id, m.event_id, m.event_type, m.trigger, m.order_id, m.payload, m.attempts, "
         "m.tenant, m.correlation_id, e.url, e.secret, e.old_secret, e.old_secret_until, e.headers AS headers_json, "
         "e.rate_limit, e.max_concurrency FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id "
         "WHERE m.endpoint_id = ?1 AND m.status = 'pending' AND m.next_attempt_at <= ?2 AND e.enabled = 1 AND "
+        "m.id NOT IN (SELECT value FROM json_each(?4)) AND "
         "(e.fifo = 0 OR m.order_id IS NULL OR NOT EXISTS (SELECT 1 FROM webhook_messages o WHERE "
         "o.endpoint_id = m.endpoint_id AND o.order_id = m.order_id AND o.seq < m.seq AND o.status = 'pending')) "
         "ORDER BY m.next_attempt_at, m.seq LIMIT ?3";
     sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
     if (!s)
         return NULL;
+    json_t *held = json_array();
+    for (int k = 0; k < n_skip; k++)
+        json_array_append_new(held, json_string(skip[k]));
+    char *held_json = json_dumps(held, JSON_COMPACT);
+    json_decref(held);
     sq_text(s, 1, endpoint_id);
     sqlite3_bind_int64(s, 2, now_ms);
-    sqlite3_bind_int(s, 3, limit + n_skip);
-    json_t *rows = sq_rows(s);
+    sqlite3_bind_int(s, 3, limit);
+    sqlite3_bind_text(s, 4, held_json, -1, free);
     *wait_ms = -1;
-    for (size_t i = 0; rows && i < json_array_size(rows);) {
-        const char *id = json_string_value(json_object_get(json_array_get(rows, i), "id"));
-        bool held = (int)i >= limit;
-        for (int k = 0; k < n_skip && !held; k++)
-            held = strcmp(skip[k], id) == 0;
-        if (held)
-            json_array_remove(rows, i);
-        else
-            i++;
-    }
-    return rows;
+    return sq_rows(s);
 }
 
 int64_t sq_read_next_due(struct store_reader *base_rd, int64_t now_ms)

@@ -10,13 +10,13 @@ jobs=$(nproc)
 # Test-only tools: Node.js for the webhook receiver (it verifies signatures
 # with the npm package standardwebhooks) and the S3 server; openssl makes the
 # TLS test's certificate; Chromium runs the web console's test (driven by the
-# npm package puppeteer-core).
+# npm package puppeteer-core); strace injects slow and failing syncs (test_sync.py).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null || ! command -v openssl >/dev/null ||
-   ! [ -x /usr/bin/chromium ]; then
-  echo "tests: installing nodejs npm openssl chromium"
+   ! [ -x /usr/bin/chromium ] || ! command -v strace >/dev/null; then
+  echo "tests: installing nodejs npm openssl chromium strace"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends nodejs npm openssl chromium >/dev/null
+  apt-get install -y -qq --no-install-recommends nodejs npm openssl chromium strace >/dev/null
 fi
 # PostgreSQL for the second pass of the integration tests (and the store's
 # fleet test): Debian's server, run by tests/pg_cluster.py as a throwaway

@@ -89,7 +89,7 @@ class Response:
 
 
 class Relay:
-    def __init__(self, extra="", threads=2, tenants=TENANTS, env=None, database=None, node_id=None):
+    def __init__(self, extra="", threads=2, tenants=TENANTS, env=None, database=None, node_id=None, wrapper=()):
         self.dir = tempfile.mkdtemp(prefix="shiprelay-it-")
         self.port = free_port()
         self.conf = os.path.join(self.dir, "shiprelay.conf")
@@ -110,12 +110,14 @@ class Relay:
             f.write(extra)
         self.proc = None
         self.env = env  # extra environment variables for the relay process
+        self.wrapper = list(wrapper)  # a command the relay runs under (e.g. strace with fault injection)
         self.log = os.path.join(self.dir, "relay.log")
 
     def start(self):
         with open(self.log, "ab") as log:
             env = dict(os.environ, **self.env) if self.env else None
-            self.proc = subprocess.Popen([BIN, "--config", self.conf], stdout=log, stderr=subprocess.STDOUT, env=env)
+            self.proc = subprocess.Popen(self.wrapper + [BIN, "--config", self.conf], stdout=log,
+                                         stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:
