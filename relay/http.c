@@ -595,16 +595,6 @@ static bool json_content_type(const char *ct)
     return len > 5 && strncasecmp(ct + len - 5, "+json", 5) == 0;
 }
 
-/* The identifier syslog_add would make ("slg_" + 24 hex), made here so a
- * change can name its entry before either is stored. */
-static void new_log_identifier(char out[32])
-{
-    unsigned char raw[12];
-    crypto_random(raw, sizeof raw);
-    memcpy(out, "slg_", 4);
-    crypto_hex(raw, sizeof raw, out + 4);
-}
-
 /* The operator's key on a route that needs one: its key, then the tenant
  * it names (see http.h). False after replying. */
 static bool operator_ok(struct http_ctx *ctx, const struct route *route, const char *key)
@@ -712,7 +702,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     ctx->route = route;
     if (route->flags & HTTP_LOG)
-        new_log_identifier(ctx->log_identifier);
+        syslog_new_identifier(ctx->log_identifier); /* so a change can name its entry before either is stored */
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     const char *admin = evhttp_find_header(in, "x-admin-key");
     if (!(route->flags & HTTP_PUBLIC) && admin) {

@@ -59,7 +59,7 @@ static const struct shape delivery_shape = {
     {5 * MS, 10 * MS, 25 * MS, 50 * MS, 100 * MS, 250 * MS, 500 * MS, 1000 * MS, 2500 * MS, 5000 * MS, 10000 * MS,
      15000 * MS, 30000 * MS}};
 static const struct shape commit_shape = {
-    "shiprelay_store_commit_duration_seconds", "Time one store transaction took, its jobs and the fsync included.",
+    "shiprelay_store_commit_duration_seconds", "Time one store transaction took, its jobs included (SQLite: not the WAL sync, which the syncer does after).",
     1e9, 12,
     {500000, 1 * MS, 2500000, 5 * MS, 10 * MS, 25 * MS, 50 * MS, 100 * MS, 250 * MS, 500 * MS, 1000 * MS,
      2500 * MS}};

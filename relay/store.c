@@ -169,6 +169,8 @@ static void *syncer_main(void *arg)
             next = b->next;
             finish(st, b);
         }
+        if (st->be->maintain)
+            st->be->maintain(st->db);
         pthread_mutex_lock(&st->mu);
     }
     pthread_mutex_unlock(&st->mu);

@@ -69,6 +69,9 @@ struct store_backend {
      * -1 when that failed. Called on store.c's syncer thread, while the
      * writer may be running the next batch. */
     int (*sync)(void *db);
+    /* May be NULL: called on the syncer thread after each round of
+     * replies, for work that must not delay them (SQLite: checkpoints). */
+    void (*maintain)(void *db);
     /* Called on the writer thread when it has been idle for a second (may
      * be NULL): the spool's size as it stands now (other nodes change it
      * too), or -1 when unknown. */

@@ -7,7 +7,13 @@
  * transaction, so concurrent requests share a commit. The commit itself does
  * not wait for the disk (synchronous=NORMAL); sq_sync, on store.c's syncer
  * thread, fdatasyncs the WAL before any reply goes out, once for every
- * commit made since the last, while the writer runs the next batch. One node: claims (store_claim_due) are the dispatcher's
+ * commit made since the last, while the writer runs the next batch. The
+ * syncer also copies the WAL into the database (checkpoints, on its own
+ * connection, sq_maintain) once it holds CHECKPOINT_FRAMES, so the writer
+ * does not; the writer checkpoints only when the WAL reaches
+ * WRITER_CHECKPOINT_FRAMES (the copying mostly done by then), which lets the
+ * WAL start over from its beginning (a checkpoint beside a busy writer
+ * never can). One node: claims (store_claim_due) are the dispatcher's
  * own set, and singletons always run here. */
 #include "store.h"
 #include "store_sqlite_int.h"
@@ -33,6 +39,9 @@
  * writer's connection. */
 struct sq_db {
     char *dir, *path, *wal_path;
+    sqlite3 *ckpt;        /* the syncer's connection, for checkpoints only */
+    int wal_frames;       /* frames in the WAL after the last commit (atomic) */
+    int copied;           /* of them, copied by sq_maintain's last checkpoint (syncer thread only) */
     struct sq_txn txn; /* the writer's connection and statements */
 };
 
@@ -72,6 +81,9 @@ static sqlite3 *open_db(const char *path, bool readonly, char *err, size_t errle
     sqlite3_busy_timeout(db, 5000);
     return db;
 }
+
+#define CHECKPOINT_FRAMES 1000        /* SQLite's own default */
+#define WRITER_CHECKPOINT_FRAMES 8000 /* about 32 MiB of WAL */
 
 /* The schema version (migration count) from which databases were written with secure_delete. */
 #define SECURE_DELETE_SINCE 15
@@ -371,6 +383,33 @@ static int load_counter(struct sq_txn *t, const char *name, long long *out)
     return rc;
 }
 
+/* After each commit of the writer (its WAL hook, in place of SQLite's
+ * autocheckpoint): note the WAL's length for sq_maintain; past
+ * WRITER_CHECKPOINT_FRAMES, checkpoint here (see the header). */
+static int on_wal(void *arg, sqlite3 *conn, const char *name, int frames)
+{
+    struct sq_db *db = arg;
+    __atomic_store_n(&db->wal_frames, frames, __ATOMIC_RELAXED);
+    if (frames >= WRITER_CHECKPOINT_FRAMES)
+        sqlite3_wal_checkpoint_v2(conn, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
+/* On the syncer thread, after a round's replies: copy what the WAL holds
+ * into the database once there is enough of it. */
+static void sq_maintain(void *db_)
+{
+    struct sq_db *db = db_;
+    int frames = __atomic_load_n(&db->wal_frames, __ATOMIC_RELAXED);
+    if (frames < db->copied) /* the WAL started over */
+        db->copied = 0;
+    if (frames - db->copied < CHECKPOINT_FRAMES)
+        return;
+    int log = 0, done = 0;
+    if (sqlite3_wal_checkpoint_v2(db->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) == SQLITE_OK)
+        db->copied = done;
+}
+
 static void *sq_open(const struct store_options *opt, long long *spool_bytes, char *err, size_t errlen)
 {
     const char *dir = opt->dir;
@@ -395,6 +434,12 @@ static void *sq_open(const struct store_options *opt, long long *spool_bytes, ch
         sq_close(db);
         return NULL;
     }
+    db->ckpt = open_db(db->path, false, err, errlen);
+    if (!db->ckpt || exec(db->ckpt, "PRAGMA journal_mode=WAL") != 0) { /* (opens the file: a checkpoint needs it) */
+        sq_close(db);
+        return NULL;
+    }
+    sqlite3_wal_hook(t->db, on_wal, db);
     *spool_bytes = t->spool_committed;
     return db;
 }
@@ -411,6 +456,7 @@ static void sq_close(void *db_)
     sq_forget_known(t);
     order_cache_free(t->orders);
     sqlite3_close_v2(t->db);
+    sqlite3_close_v2(db->ckpt);
     free(db->path);
     free(db->wal_path);
     free(db->dir);
@@ -1002,6 +1048,7 @@ const struct store_backend store_sqlite_backend = {
     .close = sq_close,
     .run_batch = sq_run_batch,
     .sync = sq_sync,
+    .maintain = sq_maintain,
     .reader_open = sq_reader_open,
     .url_key = sq_url_key,
     .job_undo = sq_job_undo,

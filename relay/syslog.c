@@ -113,17 +113,24 @@ json_t *syslog_entry(const char *tenant, const char *order_id, const char *corre
                      source_type, "source_id", source_id);
 }
 
+/* slg_ + the time (ms, 12 hex digits) + 12 random hex digits: unique, and
+ * in time order, so the identifier index grows at its end (a random one
+ * would dirty a page of it anywhere, for every entry). */
+void syslog_new_identifier(char out[32])
+{
+    unsigned char raw[6];
+    char rnd[13];
+    crypto_random(raw, sizeof raw);
+    crypto_hex(raw, sizeof raw, rnd);
+    snprintf(out, 32, "slg_%012llx%s", (unsigned long long)time_now_ms() & 0xffffffffffffULL, rnd);
+}
+
 /* The members every entry has: an identifier and its times. */
 static void complete(json_t *entry)
 {
     if (!json_object_get(entry, "identifier")) {
-        /* slg_ + the time (ms, 12 hex digits) + 12 random hex digits: unique,
-         * and in time order, so the identifier index grows at its end. */
-        unsigned char raw[6];
-        char id[4 + 24 + 1], rnd[13];
-        crypto_random(raw, sizeof raw);
-        crypto_hex(raw, sizeof raw, rnd);
-        snprintf(id, sizeof id, "slg_%012llx%s", (unsigned long long)time_now_ms() & 0xffffffffffffULL, rnd);
+        char id[32];
+        syslog_new_identifier(id);
         json_object_set_new(entry, "identifier", json_string(id));
     }
     char now[TIME_ISO_LEN];

@@ -47,5 +47,8 @@ json_t *syslog_redact_headers(const json_t *headers);
 char *syslog_redact_url(const char *url);
 /* A fresh "cor_…" correlation id. */
 void syslog_new_correlation_id(char out[32]);
+/* A new entry identifier, as syslog_add makes one: "slg_" + 24 hex digits,
+ * in time order. */
+void syslog_new_identifier(char out[32]);
 
 #endif

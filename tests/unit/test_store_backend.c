@@ -15,7 +15,7 @@ typedef void (*fn_ptr)(void);
 static bool optional(size_t offset)
 {
     static const size_t optional_members[] = {
-        offsetof(struct store_backend, sync),      offsetof(struct store_backend, idle),
+        offsetof(struct store_backend, sync),      offsetof(struct store_backend, maintain),      offsetof(struct store_backend, idle),
         offsetof(struct store_backend, listen),
         offsetof(struct store_backend, listen_fd), offsetof(struct store_backend, listen_read),
         offsetof(struct store_backend, listen_close)};
