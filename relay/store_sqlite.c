@@ -32,6 +32,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "order_cache.h"
+#include "timeutil.h"
 #include "xmalloc.h"
 
 
@@ -262,12 +263,17 @@ static void add_effects(struct txn_effects *into, const struct txn_effects *e)
  * frames (and, until a checkpoint, the pages they replace in the database
  * file). Copy everything into the database (whose freed content
  * secure_delete has zeroed) and truncate the WAL to nothing. Readers in the
- * middle of a read can make it wait (the busy timeout) or fail: then it is
- * owed, and tried again after the next commit. */
+ * middle of a read can make it wait (the busy timeout). The syncer's own
+ * checkpoint (sq_maintain) makes it fail at once with SQLITE_BUSY: that one
+ * is short, so try again, for up to 3 s in all. Failing still, it is owed,
+ * and tried again after the next commit. */
 static void checkpoint_truncate(struct sq_txn *t)
 {
-    int log = 0, done = 0;
-    int rc = sqlite3_wal_checkpoint_v2(t->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+    int log = 0, done = 0, rc;
+    int64_t until = time_now_ms() + 3000;
+    while ((rc = sqlite3_wal_checkpoint_v2(t->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done)) == SQLITE_BUSY &&
+           time_now_ms() < until)
+        usleep(1000);
     t->checkpoint_owed = rc != SQLITE_OK;
     if (rc != SQLITE_OK)
         log_warn("store: the WAL could not be truncated after a redaction (%s); trying again after the next commit",
