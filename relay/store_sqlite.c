@@ -80,6 +80,10 @@ static sqlite3 *open_db(const char *path, bool readonly, char *err, size_t errle
         return NULL;
     }
     sqlite3_busy_timeout(db, 5000);
+    /* Savepoint journals and temporary tables in memory: on disk, once a job's journal outgrew
+     * 64 KiB, every later job paid a pwrite per page it touched (issue 9), and each one put a
+     * copy of what the job replaced into a file that secure_delete does not reach. */
+    sqlite3_exec(db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
     return db;
 }
 
