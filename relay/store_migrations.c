@@ -269,5 +269,11 @@ const char *const store_migrations[] = {
      * attempts, one in flight during the redaction included. From this version on the writer
      * runs with secure_delete (store_sqlite.c rewrites an older database once). */
     "ALTER TABLE webhook_messages ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0;",
+
+    /* 17 (issue 9; PostgreSQL's 7): the messages of a tenant that wait in a status, paged by seq.
+     * Through the due index a page of them sorted the whole backlog in that status, so a
+     * console (or a script) watching the pending list during a backlog took CPU from the
+     * deliveries draining it. */
+    "CREATE INDEX messages_by_status_tenant ON webhook_messages (status, tenant, seq);",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);
