@@ -2,6 +2,7 @@
  *
  *   bare_evhttp ingest   [-t THREADS]              read the body, reply 202
  *   bare_evhttp receiver [-t THREADS] [-l FILE]    reply 200 {"ok":true}
+ *   -p PORT listens there instead of on a port the kernel picks
  *
  * Built like relay/http.c: libevent threading on before any base exists, one
  * listening socket on 127.0.0.1 (port 0: the kernel picks a free one), and
@@ -83,10 +84,10 @@ static void *worker_main(void *arg)
 
 int main(int argc, char **argv)
 {
-    int threads = 2;
+    int threads = 2, port = 0;
     const char *log_path = NULL;
     if (argc < 2 || (strcmp(argv[1], "ingest") && strcmp(argv[1], "receiver"))) {
-        fprintf(stderr, "usage: %s ingest|receiver [-t THREADS] [-l FILE]\n", argv[0]);
+        fprintf(stderr, "usage: %s ingest|receiver [-t THREADS] [-l FILE] [-p PORT]\n", argv[0]);
         return 2;
     }
     receiver_mode = !strcmp(argv[1], "receiver");
@@ -95,6 +96,8 @@ int main(int argc, char **argv)
             threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "-l"))
             log_path = argv[i + 1];
+        else if (!strcmp(argv[i], "-p"))
+            port = atoi(argv[i + 1]);
     }
     if (threads < 1 || threads > 64)
         threads = 2;
@@ -119,7 +122,7 @@ int main(int argc, char **argv)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t salen = sizeof sa;
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 1024) ||
         getsockname(fd, (struct sockaddr *)&sa, &salen)) {

@@ -23,6 +23,13 @@ the same run on the same machine, so the ratios survive a change of machine:
               LAT_DURATION (20) s, an endpoint for order.shipment_status_updated
               at a receiver that logs arrival times; correlation ids join
               each 2xx to its webhook's arrival: p50/p99 ingest-2xx -> receiver.
+  drain       the uploader's capacity: durable shipment-status-updates (wrk,
+              DURATION s) while [s3] points at a port where nothing listens,
+              so every body stays spooled; the relay stops, the spool's retry
+              times are reset in the database, a bare_evhttp receiver (200 to
+              every PUT: an S3 that costs nothing) takes that port, the relay
+              starts again and the time until shiprelay_spool_bytes is 0 gives
+              bodies/s, as a ratio to the bodies/s the ingest brought.
   sustained   loadgen at SUS_RATE (500) logged requests/s for SUSTAINED (300) s
               (SKIP_SUSTAINED=1 skips it), bodies to the local store (no [s3]),
               over SUS_ORDERS orders (default: about 20 updates per shipment);
@@ -32,7 +39,7 @@ the same run on the same machine, so the ratios survive a change of machine:
 Other knobs: ORDERS (1000 orders per order set), WRK_THREADS (2), SPOOL_MAX
 ([system_logs] spool_max_bytes; unset: the relay's default), BENCH_OUT (also
 write the report there), BENCH_KEEP=1 (keep the scratch directory), PHASES
-(default ingest,webhooks,sustained: run only some), RELAY_CONF (appended to
+(default ingest,webhooks,drain,sustained: run only some), RELAY_CONF (appended to
 every relay's config file, "\n" for newlines, e.g.
 RELAY_CONF='[webhooks]\npoll_interval_ms = 50').
 Usage: bench.py RELAY_BINARY TOOLS_DIR  (run.sh builds the tools first).
@@ -47,6 +54,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -77,7 +85,7 @@ SAMPLE = knob("SAMPLE", 10)
 SKIP_SUSTAINED = knob("SKIP_SUSTAINED", 0)
 SUS_ORDERS = knob("SUS_ORDERS", max(ORDERS, SUS_RATE * SUSTAINED // 20))  # ~20 updates per shipment
 SPOOL_MAX = knob("SPOOL_MAX", "")
-PHASES = knob("PHASES", "ingest,webhooks,sustained").split(",")
+PHASES = knob("PHASES", "ingest,webhooks,drain,sustained").split(",")
 RUN_ID = "%x" % int(time.time() * 1000)
 
 
@@ -100,8 +108,8 @@ def iso(t):
 class BareServer:
     """bare_evhttp ingest|receiver; learns its port from its first line."""
 
-    def __init__(self, tools, mode, log_path=None):
-        cmd = [os.path.join(tools, "bare_evhttp"), mode, "-t", "2"] + (["-l", log_path] if log_path else [])
+    def __init__(self, tools, mode, log_path=None, port=0):
+        cmd = [os.path.join(tools, "bare_evhttp"), mode, "-t", "2", "-p", str(port)] + (["-l", log_path] if log_path else [])
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("port "):
@@ -124,9 +132,9 @@ class BareServer:
 class Relay:
     """The real binary on a free port with its own state directory."""
 
-    def __init__(self, binary, scratch, name, extra=""):
+    def __init__(self, binary, scratch, name, extra="", again=False):
         self.dir = os.path.join(scratch, name)
-        os.makedirs(self.dir)
+        os.makedirs(self.dir, exist_ok=again)  # again: start on the state an earlier Relay left there
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.conf = os.path.join(self.dir, "relay.conf")
@@ -197,6 +205,15 @@ class Relay:
         m = self.metrics()
         return (int(m.get('shiprelay_body_uploads_total{op="upload",outcome="ok"}', 0)),
                 int(m.get("shiprelay_body_upload_bytes_total", 0)))
+
+    def spool(self):
+        """(bodies, bytes) in the spool, read from the database (the relay may be running: WAL)."""
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.dir, "state", "shiprelay.db"), uri=True, timeout=10)
+        try:
+            n, b = db.execute("SELECT COUNT(*), COALESCE(SUM(len), 0) FROM body_spool").fetchone()
+            return n, b
+        finally:
+            db.close()
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -441,6 +458,50 @@ def run_deliveries_and_latency(binary, tools, scratch, rows, notes):
         relay.stop()
 
 
+def run_drain(binary, tools, scratch, rows, notes):
+    port = free_port()
+    s3 = ("[s3]\nendpoint = http://127.0.0.1:%d\nbucket = bench\nregion = us-east-1\naccess_key_id = AKBENCH\n"
+          "secret_access_key = bench-secret\ntimeout = 5\n" % port)
+    relay = Relay(binary, scratch, "drain", s3)
+    try:
+        create_orders(relay, "PO-DRN-", ORDERS)
+        n0, b0 = relay.spool()
+        log("drain: ingest with S3 away")
+        r = wrk(relay.url, "ssu.lua", {"BENCH_PREFIX": "PO-DRN-"})
+        n1, b1 = relay.spool()
+    finally:
+        relay.stop()
+    in_rate = (n1 - n0) / DURATION
+    db = sqlite3.connect(os.path.join(relay.dir, "state", "shiprelay.db"), timeout=10)
+    with db:  # the bodies are due now, not at their backoff's end
+        db.execute("UPDATE body_spool SET attempts = 0, next_try_at = 0")
+    db.close()
+    s3srv = BareServer(tools, "receiver", port=port)
+    t0 = time.time()
+    relay = Relay(binary, scratch, "drain", s3, again=True)
+    try:
+        drained = wait_until("the spool to drain", lambda: relay.metrics().get("shiprelay_spool_bytes", 1) == 0,
+                             knob("DRAIN_TIMEOUT", 300), 0.05)
+        secs = time.time() - t0
+        left, _ = relay.spool()
+    finally:
+        relay.stop()
+        served = s3srv.stop()
+    rate = (n1 - left) / secs
+    per_request = (n1 - n0) / r["requests"] if r["requests"] else 2
+    sus_in = SUS_RATE * per_request
+    note = "" if drained else " (not drained: %d left)" % left
+    rows.append(("bodies/s spooled by durable SSU at full load, S3 away (%.0f req/s)" % r["rps"],
+                 {"rps": in_rate}, None, None, "-"))
+    rows.append(("uploader drain to a bare S3 (200 to every PUT), bodies/s, vs full-load ingest" + note,
+                 {"rps": rate}, in_rate, None, "-"))
+    rows.append(("the same drain vs the sustained run's %d req/s (%.0f bodies/s)" % (SUS_RATE, sus_in) + note,
+                 {"rps": rate}, sus_in, drained and rate >= 2 * sus_in, ">= 2x"))
+    notes.append("drain: %d bodies (%.1f MiB) spooled, %d of them by the wrk run; %.2f s from the relay's start "
+                 "to an empty spool; the S3 stand-in served %d requests"
+                 % (n1, b1 / 2**20, n1 - n0, secs, served))
+
+
 def run_sustained(binary, tools, scratch, notes):
     # Retention short enough to level the database off within the run: what it
     # shows is that storage is bounded by retention, not by the run's length.
@@ -549,6 +610,8 @@ def main():
             run_ingest(binary, tools, scratch, rows, notes)
         if "webhooks" in PHASES:
             run_deliveries_and_latency(binary, tools, scratch, rows, notes)
+        if "drain" in PHASES:
+            run_drain(binary, tools, scratch, rows, notes)
         if "sustained" not in PHASES:
             pass
         elif SKIP_SUSTAINED:
