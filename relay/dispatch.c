@@ -74,8 +74,8 @@ struct transfer {
     char *ep_id;
     const char *body;
     size_t body_len;
-    char response[RESPONSE_MAX];
-    size_t response_len;
+    char *response; /* grown as the body comes (RESPONSE_MAX at most): most are a few bytes */
+    size_t response_len, response_cap;
     bool truncated, blocked;
     bool via_proxy; /* through [webhooks] proxy: the destination was vetted before (proxy_vet.h) */
     struct curl_slist *connect_to;
@@ -221,6 +221,15 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
         t->truncated = true;
         len = room;
     }
+    if (t->response_len + len > t->response_cap) {
+        size_t cap = t->response_cap ? t->response_cap : 256;
+        while (cap < t->response_len + len)
+            cap *= 2;
+        t->response_cap = cap < RESPONSE_MAX ? cap : RESPONSE_MAX;
+        t->response = xrealloc(t->response, t->response_cap);
+    }
+    if (len == 0)
+        return size * n;
     memcpy(t->response + t->response_len, data, len);
     t->response_len += len;
     return size * n; /* keep reading (and discarding) so the connection can be reused */
@@ -285,6 +294,7 @@ static void free_transfer(struct transfer *t)
     curl_slist_free_all(t->headers);
     curl_slist_free_all(t->connect_to);
     json_decref(t->msg);
+    free(t->response);
     free(t->ep_id);
     free(t);
 }
@@ -669,7 +679,7 @@ static void finish_transfer(struct dispatcher *d, struct transfer *t, CURLcode r
     json_object_set_new(a, "tls_ms", json_real(ms_of(easy, CURLINFO_APPCONNECT_TIME_T)));
     json_object_set_new(a, "first_byte_ms", json_real(ms_of(easy, CURLINFO_STARTTRANSFER_TIME_T)));
     json_object_set_new(a, "total_ms", json_real(ms_of(easy, CURLINFO_TOTAL_TIME_T)));
-    json_object_set_new(a, "response_body", json_stringn_nocheck(t->response, t->response_len));
+    json_object_set_new(a, "response_body", json_stringn_nocheck(t->response ? t->response : "", t->response_len));
     json_object_set_new(a, "response_truncated", json_boolean(t->truncated));
     bool ok = rc == CURLE_OK && status >= 200 && status < 300;
     int attempts_done = (int)json_integer_value(json_object_get(t->msg, "attempts")) + 1;

@@ -275,5 +275,15 @@ const char *const store_migrations[] = {
      * console (or a script) watching the pending list during a backlog took CPU from the
      * deliveries draining it. */
     "CREATE INDEX messages_by_status_tenant ON webhook_messages (status, tenant, seq);",
+
+    /* 18 (issue 9): a message's payload in a table of its own, keyed by the message's seq. In
+     * the message's row, every change of status (held, pending, delivered) and every attempt
+     * rewrote the whole payload (its overflow pages, zeroed again by secure_delete). A trigger
+     * takes the payload with its message, whatever deletes it. */
+    "CREATE TABLE webhook_payloads (seq INTEGER PRIMARY KEY, payload TEXT NOT NULL);"
+    "INSERT INTO webhook_payloads (seq, payload) SELECT seq, payload FROM webhook_messages;"
+    "ALTER TABLE webhook_messages DROP COLUMN payload;"
+    "CREATE TRIGGER webhook_payloads_follow AFTER DELETE ON webhook_messages "
+    "BEGIN DELETE FROM webhook_payloads WHERE seq = OLD.seq; END;",
 };
 const int store_migrations_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -64,9 +64,9 @@ int sq_changelog_redact(struct store_txn *base_txn, const char *tenant, const ch
 int sq_outbox_redact(struct store_txn *base_txn, const char *tenant, const char *order_id, bool (*scrub)(json_t *payload))
 {
     struct sq_txn *txn = sq_txn(base_txn);
-    static const char sel[] = "SELECT seq, id, payload FROM webhook_messages INDEXED BY messages_by_order "
-                              "WHERE tenant = ?1 AND order_id = ?2";
-    static const char upd[] = "UPDATE webhook_messages SET payload = ?2 WHERE seq = ?1";
+    static const char sel[] = "SELECT m.seq, m.id, p.payload FROM webhook_messages m INDEXED BY messages_by_order "
+                              "JOIN webhook_payloads p ON p.seq = m.seq WHERE m.tenant = ?1 AND m.order_id = ?2";
+    static const char upd[] = "UPDATE webhook_payloads SET payload = ?2 WHERE seq = ?1";
     /* from now on an attempt keeps no response body (one in flight now included: it is recorded later) */
     static const char mark[] = "UPDATE webhook_messages INDEXED BY messages_by_order SET redacted = 1 "
                                "WHERE tenant = ?1 AND order_id = ?2 AND redacted = 0";

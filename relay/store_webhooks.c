@@ -25,13 +25,17 @@ int sq_outbox_add(struct store_txn *base_txn, const char *tenant, const struct s
 {
     struct sq_txn *txn = sq_txn(base_txn);
     static const char sql[] =
-        "INSERT INTO webhook_messages (id, tenant, endpoint_id, event_id, event_type, trigger, order_id, payload, "
+        "INSERT INTO webhook_messages (id, tenant, endpoint_id, event_id, event_type, trigger, order_id, "
         "status, attempts, next_attempt_at, created_at, updated_at, correlation_id) "
         "SELECT printf('msg_%012x', ?7) || lower(hex(randomblob(6))), ?1, e.id, ?2, ?3, ?4, ?5, "
-        "CASE e.payload_format WHEN 'carriyo' THEN ?9 ELSE ?6 END, "
         "CASE WHEN e.enabled = 1 THEN 'pending' ELSE 'held' END, 0, ?7, ?7, ?7, ?8 "
         "FROM webhook_endpoints e WHERE e.tenant = ?1 AND (e.event_types = '[]' OR EXISTS "
         "(SELECT 1 FROM json_each(e.event_types) j WHERE j.value = ?3 OR j.value = ?4)) ORDER BY e.created_at";
+    /* the messages just made have the seqs up to the last one inserted (one writer: no gaps) */
+    static const char payloads[] =
+        "INSERT INTO webhook_payloads (seq, payload) SELECT m.seq, "
+        "CASE e.payload_format WHEN 'carriyo' THEN ?2 ELSE ?1 END FROM webhook_messages m "
+        "JOIN webhook_endpoints e ON e.id = m.endpoint_id WHERE m.seq BETWEEN ?3 AND ?4";
     sqlite3_stmt *s = sq_stmt(txn->db, &txn->cache, sql);
     if (!s)
         return STORE_EIO;
@@ -40,13 +44,25 @@ int sq_outbox_add(struct store_txn *base_txn, const char *tenant, const struct s
     sq_text(s, 3, ev->type);
     sq_text(s, 4, ev->trigger);
     sq_text(s, 5, ev->order_id);
-    sq_text(s, 6, ev->payload);
     sqlite3_bind_int64(s, 7, now_ms);
     sq_text(s, 8, ev->correlation_id);
-    sq_text(s, 9, ev->carriyo_payload ? ev->carriyo_payload : ev->payload);
     int rc = sq_done(s);
+    int n = rc == STORE_OK ? sqlite3_changes(txn->db) : 0;
+    if (n == 0)
+        return rc;
+    sqlite3_int64 last = sqlite3_last_insert_rowid(txn->db);
+    s = sq_stmt(txn->db, &txn->cache, payloads);
+    if (!s)
+        return STORE_EIO;
+    sqlite3_bind_text(s, 1, ev->payload, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, ev->carriyo_payload ? ev->carriyo_payload : ev->payload, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, last - n + 1);
+    sqlite3_bind_int64(s, 4, last);
+    rc = sq_done(s);
+    if (rc == STORE_OK && sqlite3_changes(txn->db) != n)
+        rc = STORE_EIO;
     if (rc == STORE_OK)
-        txn->job.messages += (unsigned)sqlite3_changes(txn->db);
+        txn->job.messages += (unsigned)n;
     return rc;
 }
 
@@ -348,7 +364,8 @@ json_t *sq_read_message(struct store_reader *base_rd, const char *tenant, const 
 {
     struct sq_reader *rd = sq_reader(base_rd);
     static const char sql[] =
-        "SELECT " MESSAGE_COLUMNS ", payload AS payload_json FROM webhook_messages WHERE tenant = ?1 AND id = ?2";
+        "SELECT " MESSAGE_COLUMNS ", (SELECT p.payload FROM webhook_payloads p WHERE p.seq = webhook_messages.seq) "
+        "AS payload_json FROM webhook_messages WHERE tenant = ?1 AND id = ?2";
     sqlite3_stmt *s = sq_stmt(rd->db, &rd->cache, sql);
     if (!s)
         return NULL;
@@ -395,9 +412,10 @@ json_t *sq_claim_due(struct store_reader *base_rd, const char *endpoint_id, int6
      * of hundreds of held messages on every claim was most of the
      * dispatcher's time). */
     static const char sql[] =
-        "SELECT m.id, m.seq, m.endpoint_id, m.event_id, m.event_type, m.trigger, m.order_id, m.payload, m.attempts, "
+        "SELECT m.id, m.seq, m.endpoint_id, m.event_id, m.event_type, m.trigger, m.order_id, p.payload, m.attempts, "
         "m.tenant, m.correlation_id, e.url, e.secret, e.old_secret, e.old_secret_until, e.headers AS headers_json, "
         "e.rate_limit, e.max_concurrency FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id "
+        "JOIN webhook_payloads p ON p.seq = m.seq "
         "WHERE m.endpoint_id = ?1 AND m.status = 'pending' AND m.next_attempt_at <= ?2 AND e.enabled = 1 AND "
         "m.seq NOT IN (SELECT h.seq FROM webhook_messages h WHERE h.id IN (SELECT value FROM json_each(?4))) AND "
         "(e.fifo = 0 OR m.order_id IS NULL OR NOT EXISTS (SELECT 1 FROM webhook_messages o WHERE "
@@ -440,7 +458,8 @@ char *sq_read_body_ref(struct store_reader *base_rd, const char *tenant, const c
                         size_t *len)
 {
     struct sq_reader *rd = sq_reader(base_rd);
-    static const char payload[] = "SELECT payload FROM webhook_messages WHERE tenant = ?1 AND id = ?2";
+    static const char payload[] = "SELECT p.payload FROM webhook_messages m JOIN webhook_payloads p ON p.seq = m.seq "
+                                  "WHERE m.tenant = ?1 AND m.id = ?2";
     static const char response[] = "SELECT a.response_body FROM webhook_attempts a JOIN webhook_messages m ON "
                                    "m.id = a.message_id WHERE m.tenant = ?1 AND a.message_id = ?2 AND a.attempt = ?3";
     const char *sql = attempt ? response : payload;

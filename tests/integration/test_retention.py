@@ -9,11 +9,13 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import socket
+import sqlite3
 import time
 import unittest
 
-from relay import Relay, order_body, shipment_update
+from relay import POSTGRESQL, Relay, order_body, shipment_update
 
 HISTORY = "/orders/PO-RET-OPEN/shipments/S-PO-RET-OPEN/status-history?key=partner_order_reference&limit=100"
 from webhooks import Receiver
@@ -51,6 +53,17 @@ class RetentionTest(unittest.TestCase):
         mac = base64.b64encode(hmac.new(b"retention-secret-01", body, hashlib.sha256).digest()).decode()
         return relay.request("POST", "/hooks/acme/as", auth=False, raw=body,
                              headers={"aftership-hmac-sha256": mac, "Content-Type": "application/json"})
+
+    @staticmethod
+    def stored_payloads(relay):
+        """SQLite keeps a message's payload in a table of its own: how many rows it holds."""
+        if POSTGRESQL:
+            return None
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(relay.dir, "state", "shiprelay.db"), uri=True)
+        try:
+            return db.execute("SELECT COUNT(*) FROM webhook_payloads").fetchone()[0]
+        finally:
+            db.close()
 
     def test_expired_rows_go_and_live_ones_stay(self):
         receiver = Receiver()
@@ -99,11 +112,13 @@ class RetentionTest(unittest.TestCase):
                     break
                 time.sleep(0.1)
             self.assertEqual(sorted(m["status"] for m in msgs), ["dead", "dead", "delivered", "delivered"])
+            self.assertEqual(self.stored_payloads(relay), None if POSTGRESQL else 4)
             self.assertTrue(relay.get("/orders/PO-RET-OPEN/change-logs?key=partner_order_reference").json)
             self.assertTrue(relay.get("/orders/PO-RET-OPEN/system-logs?key=partner_order_reference").json["data"])
 
             time.sleep(4.5)  # everything above is now older than 2 s; the sweeper runs every second
             self.assertEqual(relay.get("/webhooks/messages?limit=100").json["data"], [])
+            self.assertEqual(self.stored_payloads(relay), None if POSTGRESQL else 0)  # they went with their messages
             logs = relay.get("/orders/PO-RET-OPEN/change-logs?key=partner_order_reference").json
             self.assertEqual(logs, [])
             self.assertEqual(relay.get("/orders/PO-RET-OPEN/system-logs?key=partner_order_reference").json["data"], [])

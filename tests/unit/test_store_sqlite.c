@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -528,6 +529,56 @@ static void status_since_moves_with_the_status_only(void **state)
     store_close(st);
 }
 
+/* Migration 18 moves each message's payload out of its row into webhook_payloads: a database
+ * written before it (here: made at version 17 by the same migrations) keeps every payload. */
+static void payloads_move_to_their_own_table(void **state)
+{
+    char sub[96], path[128], err[256] = "";
+    snprintf(sub, sizeof sub, "%s/v17", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(path, sizeof path, "%s/shiprelay.db", sub);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    for (int v = 0; v < 17; v++)
+        assert_int_equal(sqlite3_exec(db, store_migrations[v], NULL, NULL, NULL), SQLITE_OK);
+    const char *rows =
+        "PRAGMA user_version=17;"
+        "INSERT INTO webhook_endpoints (id, tenant, url, secret, created_at, updated_at) VALUES "
+        "('ep1', 't1', 'http://x', 's', 0, 0);"
+        "INSERT INTO webhook_messages (id, tenant, endpoint_id, event_id, event_type, trigger, order_id, payload, "
+        "status, next_attempt_at, created_at, updated_at) VALUES "
+        "('msg1', 't1', 'ep1', 'ev1', 'order.created', 'x', 'o1', '{\"n\":1}', 'pending', 0, 0, 0),"
+        "('msg2', 't1', 'ep1', 'ev2', 'order.created', 'x', 'o1', '{\"n\":2}', 'delivered', 0, 0, 0);";
+    assert_int_equal(sqlite3_exec(db, rows, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    struct store_options opt = {.dir = sub, .batch_max = 64};
+    struct store *st = store_open(&opt, err, sizeof err);
+    assert_non_null(st);
+    struct store_reader *rd = store_reader_open(st, err, sizeof err);
+    json_t *m = store_read_message(rd, "t1", "msg2");
+    assert_int_equal(json_array_size(m), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(json_array_get(m, 0), "payload"), "n")), 2);
+    json_decref(m);
+    size_t len = 0;
+    char *body = store_read_body_ref(rd, "t1", "db:message:msg1", &len);
+    assert_non_null(body);
+    assert_string_equal(body, "{\"n\":1}");
+    free(body);
+    /* the payload goes with its message, whatever deletes it */
+    store_reader_close(rd);
+    store_close(st);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DELETE FROM webhook_messages WHERE id = 'msg2'", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT group_concat(payload) FROM webhook_payloads", -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "{\"n\":1}");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -538,6 +589,7 @@ int main(void)
         cmocka_unit_test(a_lost_transaction_fails_the_batch),
         cmocka_unit_test(the_spool_cap_holds_at_the_commit),
         cmocka_unit_test(refuses_an_unwritable_dir),
+        cmocka_unit_test(payloads_move_to_their_own_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
