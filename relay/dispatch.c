@@ -221,6 +221,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
         t->truncated = true;
         len = room;
     }
+    if (len == 0)
+        return size * n;
     if (t->response_len + len > t->response_cap) {
         size_t cap = t->response_cap ? t->response_cap : 256;
         while (cap < t->response_len + len)
@@ -228,8 +230,6 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
         t->response_cap = cap < RESPONSE_MAX ? cap : RESPONSE_MAX;
         t->response = xrealloc(t->response, t->response_cap);
     }
-    if (len == 0)
-        return size * n;
     memcpy(t->response + t->response_len, data, len);
     t->response_len += len;
     return size * n; /* keep reading (and discarding) so the connection can be reused */

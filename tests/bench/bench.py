@@ -465,7 +465,7 @@ def run_drain(binary, tools, scratch, rows, notes):
     relay = Relay(binary, scratch, "drain", s3)
     try:
         create_orders(relay, "PO-DRN-", ORDERS)
-        n0, b0 = relay.spool()
+        n0, _ = relay.spool()
         log("drain: ingest with S3 away")
         r = wrk(relay.url, "ssu.lua", {"BENCH_PREFIX": "PO-DRN-"})
         n1, b1 = relay.spool()
